@@ -1,0 +1,270 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import invoice_period as periods
+
+INVOICE_PERIODS = [
+    ('month', "Month"),
+    ('two_months', "Two Months"),
+    ('quarter', "Quarter"),
+    ('half_year', "Half Year"),
+    ('year', "Year"),
+    ('none', "None"),
+]
+
+# Fields that change what a signed contract bills: editing them needs Change Status "Open".
+LOCKED_FIELDS = {
+    'partner_id', 'partner_invoice_id', 'company_id', 'currency_id', 'date_start', 'date_end',
+    'invoice_period', 'prepaid', 'annual_amount', 'allow_unbalanced_amounts', 'line_ids',
+}
+
+
+class ServiceContract(models.Model):
+    _name = 'service.contract'
+    _description = "Service Contract"
+    _inherit = ['mail.thread', 'mail.activity.mixin']
+    _order = 'date_start desc, id desc'
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Contract No.", required=True, copy=False, readonly=True, index='trigram',
+        default=lambda self: self.env._("New"))
+    description = fields.Char(tracking=True)
+    company_id = fields.Many2one(
+        'res.company', required=True, index=True, default=lambda self: self.env.company)
+    partner_id = fields.Many2one(
+        'res.partner', string="Customer", required=True, index=True, tracking=True,
+        check_company=True)
+    partner_invoice_id = fields.Many2one(
+        'res.partner', string="Invoice Address", check_company=True,
+        compute='_compute_partner_invoice_id', store=True, readonly=False, precompute=True)
+    currency_id = fields.Many2one(
+        'res.currency', required=True, tracking=True,
+        compute='_compute_currency_id', store=True, readonly=False, precompute=True)
+    journal_id = fields.Many2one(
+        'account.journal', string="Sales Journal", check_company=True,
+        domain="[('type', '=', 'sale')]",
+        compute='_compute_journal_id', store=True, readonly=False, precompute=True)
+    payment_term_id = fields.Many2one(
+        'account.payment.term', string="Payment Terms", check_company=True,
+        compute='_compute_partner_terms', store=True, readonly=False, precompute=True)
+    fiscal_position_id = fields.Many2one(
+        'account.fiscal.position', check_company=True,
+        compute='_compute_partner_terms', store=True, readonly=False, precompute=True)
+    user_id = fields.Many2one(
+        'res.users', string="Salesperson", index=True, tracking=True,
+        default=lambda self: self.env.user)
+    sale_order_ids = fields.One2many('sale.order', 'service_contract_id', string="Service Orders")
+
+    date_start = fields.Date(
+        string="Starting Date", required=True, tracking=True, default=fields.Date.context_today)
+    date_end = fields.Date(string="Expiration Date", tracking=True)
+    invoice_period = fields.Selection(
+        INVOICE_PERIODS, required=True, default='month', tracking=True)
+    prepaid = fields.Boolean(
+        tracking=True, help="Invoiced at the start of each period; otherwise at its end.")
+    invoice_after_service = fields.Boolean(
+        help="Invoice only when a service order of the contract was delivered since the last "
+             "invoice.")
+    combine_invoices = fields.Boolean(
+        help="One invoice for all the contracts of this customer that have this option.")
+
+    state = fields.Selection(
+        [('draft', "Quote"), ('signed', "Signed"), ('cancelled', "Cancelled")],
+        string="Status", required=True, default='draft', copy=False, tracking=True)
+    change_status = fields.Selection(
+        [('open', "Open"), ('locked', "Locked")],
+        required=True, default='open', copy=False, tracking=True,
+        help="A signed contract is Locked. Open it to change amounts, lines or dates; no "
+             "invoice can be created while it is Open.")
+
+    line_ids = fields.One2many('service.contract.line', 'contract_id', string="Lines", copy=True)
+    calculated_annual_amount = fields.Monetary(
+        string="Calcd. Annual Amount", compute='_compute_calculated_annual_amount', store=True)
+    allow_unbalanced_amounts = fields.Boolean(
+        help="Type the annual amount by hand instead of taking the sum of the lines.")
+    annual_amount = fields.Monetary(
+        compute='_compute_annual_amount', store=True, readonly=False, tracking=True)
+    amount_per_period = fields.Monetary(compute='_compute_amount_per_period')
+
+    period_ids = fields.One2many(
+        'service.contract.period', 'contract_id', string="Invoiced Periods", readonly=True)
+    invoiced_until = fields.Date(
+        compute='_compute_invoiced_until', store=True,
+        help="Last day of the last invoiced period.")
+    next_period_start = fields.Date(
+        string="Next Invoice Period Start", compute='_compute_next_invoice', store=True)
+    next_period_end = fields.Date(
+        string="Next Invoice Period End", compute='_compute_next_invoice', store=True)
+    next_invoice_date = fields.Date(compute='_compute_next_invoice', store=True, index=True)
+    invoice_count = fields.Integer(compute='_compute_invoice_count')
+    invoice_error = fields.Text(
+        string="Last Invoicing Error", copy=False, readonly=True,
+        help="Why the last invoicing run skipped this contract.")
+
+    _name_company_unique = models.Constraint(
+        'UNIQUE(name, company_id)', "A contract number must be unique per company.")
+    _date_end_after_start = models.Constraint(
+        'CHECK(date_end IS NULL OR date_end >= date_start)',
+        "The expiration date of a contract cannot be before its starting date.")
+
+    @api.depends('partner_id')
+    def _compute_partner_invoice_id(self):
+        for contract in self:
+            contract.partner_invoice_id = contract.partner_id.address_get(['invoice'])['invoice'] \
+                if contract.partner_id else False
+
+    @api.depends('company_id')
+    def _compute_currency_id(self):
+        for contract in self:
+            contract.currency_id = contract.currency_id or contract.company_id.currency_id
+
+    @api.depends('company_id')
+    def _compute_journal_id(self):
+        for contract in self:
+            if contract.journal_id.company_id != contract.company_id:
+                contract.journal_id = self.env['account.journal'].search([
+                    *self.env['account.journal']._check_company_domain(contract.company_id),
+                    ('type', '=', 'sale'),
+                ], limit=1)
+
+    @api.depends('partner_id', 'company_id')
+    def _compute_partner_terms(self):
+        for contract in self:
+            partner = contract.partner_id.with_company(contract.company_id)
+            contract.payment_term_id = partner.property_payment_term_id
+            contract.fiscal_position_id = self.env['account.fiscal.position'].with_company(
+                contract.company_id)._get_fiscal_position(partner, delivery=contract.partner_invoice_id)
+
+    @api.depends('line_ids.line_amount')
+    def _compute_calculated_annual_amount(self):
+        for contract in self:
+            contract.calculated_annual_amount = sum(contract.line_ids.mapped('line_amount'))
+
+    @api.depends('calculated_annual_amount', 'allow_unbalanced_amounts')
+    def _compute_annual_amount(self):
+        for contract in self:
+            if not contract.allow_unbalanced_amounts:
+                contract.annual_amount = contract.calculated_annual_amount
+
+    @api.depends('annual_amount', 'invoice_period')
+    def _compute_amount_per_period(self):
+        for contract in self:
+            count = periods.periods_per_year(contract.invoice_period)
+            contract.amount_per_period = contract.currency_id.round(
+                contract.annual_amount / count) if count else 0.0
+
+    @api.depends('period_ids.date_end')
+    def _compute_invoiced_until(self):
+        for contract in self:
+            contract.invoiced_until = max(contract.period_ids.mapped('date_end'), default=False)
+
+    @api.depends('date_start', 'date_end', 'invoice_period', 'prepaid', 'invoiced_until', 'state')
+    def _compute_next_invoice(self):
+        for contract in self:
+            period = contract.state != 'cancelled' and periods.next_period(
+                contract.date_start, contract.date_end, contract.invoice_period,
+                contract.invoiced_until)
+            contract.next_period_start = period and period.start
+            contract.next_period_end = period and period.end
+            contract.next_invoice_date = period and periods.invoice_date_of(period, contract.prepaid)
+
+    def _compute_invoice_count(self):
+        counts = dict(self.env['account.move.line']._read_group(
+            [('service_contract_id', 'in', self.ids)], ['service_contract_id'],
+            ['move_id:count_distinct']))
+        for contract in self:
+            contract.invoice_count = counts.get(contract, 0)
+
+    @api.constrains('prepaid', 'invoice_after_service')
+    def _check_prepaid_invoice_after_service(self):
+        for contract in self:
+            if contract.prepaid and contract.invoice_after_service:
+                raise ValidationError(self.env._(
+                    "Contract %(contract)s cannot be both prepaid and invoiced after service: "
+                    "clear one of the two options.", contract=contract.display_name))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get('name', self.env._("New")) == self.env._("New"):
+                company = self.env['res.company'].browse(vals.get('company_id')) or self.env.company
+                vals['name'] = self.env['ir.sequence'].with_company(company).next_by_code(
+                    'service.contract') or self.env._("New")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if LOCKED_FIELDS.intersection(vals):
+            self._check_open_for_changes()
+        return super().write(vals)
+
+    def unlink(self):
+        if self.period_ids:
+            raise UserError(self.env._(
+                "Contract %(contract)s has invoiced periods and cannot be deleted: cancel it "
+                "instead.", contract=self.filtered('period_ids')[:1].display_name))
+        return super().unlink()
+
+    def action_sign(self):
+        """Sign the quote: checks the amounts, then locks the contract for invoicing."""
+        for contract in self:
+            if contract.state != 'draft':
+                raise UserError(self.env._(
+                    "Contract %(contract)s is not a quote and cannot be signed.",
+                    contract=contract.display_name))
+            if contract.annual_amount < 0:
+                raise UserError(self.env._(
+                    "Contract %(contract)s cannot be signed with a negative annual amount "
+                    "(%(amount)s).", contract=contract.display_name,
+                    amount=contract.annual_amount))
+            if not contract.currency_id.is_zero(contract.annual_amount) \
+                    and contract.invoice_period == 'none':
+                raise UserError(self.env._(
+                    "Contract %(contract)s has an annual amount but no invoice period: choose "
+                    "how often it is invoiced.", contract=contract.display_name))
+            if contract.currency_id.is_zero(contract.annual_amount) \
+                    and contract.invoice_period != 'none':
+                raise UserError(self.env._(
+                    "Contract %(contract)s has an annual amount of 0: set its invoice period "
+                    "to None or add priced lines.", contract=contract.display_name))
+        self.write({'state': 'signed', 'change_status': 'locked'})
+
+    def action_open(self):
+        """Open a signed contract for changes; it cannot be invoiced until locked again."""
+        self.filtered(lambda c: c.state == 'signed').change_status = 'open'
+
+    def action_lock(self):
+        """Lock the contract again so that it can be invoiced."""
+        for contract in self:
+            if contract.state == 'signed' and contract.annual_amount < 0:
+                raise UserError(self.env._(
+                    "Contract %(contract)s cannot be locked with a negative annual amount.",
+                    contract=contract.display_name))
+        self.change_status = 'locked'
+
+    def action_cancel(self):
+        """Cancel the contract: it is not invoiced any more."""
+        self.write({'state': 'cancelled', 'change_status': 'locked'})
+
+    def action_draft(self):
+        """Turn a cancelled contract back into a quote."""
+        self.filtered(lambda c: c.state == 'cancelled').write(
+            {'state': 'draft', 'change_status': 'open'})
+
+    def action_view_invoices(self):
+        """Open the customer invoices that bill this contract."""
+        invoices = self.env['account.move.line'].search(
+            [('service_contract_id', 'in', self.ids)]).move_id
+        action = self.env['ir.actions.act_window']._for_xml_id('account.action_move_out_invoice_type')
+        action['domain'] = [('id', 'in', invoices.ids)]
+        action['context'] = {'default_move_type': 'out_invoice'}
+        if len(invoices) == 1:
+            action.update(views=[(False, 'form')], res_id=invoices.id)
+        return action
+
+    def _check_open_for_changes(self):
+        locked = self.filtered(lambda c: c.state == 'signed' and c.change_status == 'locked')
+        if locked:
+            raise UserError(self.env._(
+                "Contract %(contract)s is locked: set its change status to Open before changing "
+                "amounts, lines or dates.", contract=locked[:1].display_name))

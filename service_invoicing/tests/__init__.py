@@ -1,0 +1,3 @@
+from . import test_invoice_period
+from . import test_service_contract
+from . import test_contract_invoicing

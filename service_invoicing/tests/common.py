@@ -1,0 +1,52 @@
+from datetime import date
+
+from odoo import Command
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class ServiceInvoicingCommon(AccountTestInvoicingCommon):
+    """Customers, service products with taxes and a helper to make signed contracts."""
+
+    @classmethod
+    def get_default_groups(cls):
+        return super().get_default_groups() | cls.env.ref('service_invoicing.group_service_manager')
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sale_journal = cls.company_data['default_journal_sale']
+        cls.revenue_account = cls.company_data['default_account_revenue']
+        cls.tax_15 = cls.tax_sale_a
+        cls.customer = cls.env['res.partner'].create(
+            {'name': "Cooling Corp", 'email': 'billing@cooling.example.com'})
+        cls.customer_2 = cls.env['res.partner'].create(
+            {'name': "Heating Ltd", 'email': 'ap@heating.example.com'})
+        cls.maintenance = cls._create_product(
+            name="Maintenance visit", type='service', lst_price=1200.0,
+            taxes_id=[Command.set(cls.tax_15.ids)])
+        cls.hotline = cls._create_product(
+            name="Hotline", type='service', lst_price=600.0,
+            taxes_id=[Command.set(cls.tax_15.ids)])
+
+    @classmethod
+    def create_contract(cls, lines=None, sign=True, partner=None, **values):
+        """A contract billing 1,200 a year by default, signed and locked unless told."""
+        lines = lines if lines is not None else [(cls.maintenance, 1.0, 1200.0)]
+        contract = cls.env['service.contract'].create({
+            'partner_id': (partner or cls.customer).id,
+            'date_start': date(2026, 1, 1),
+            'invoice_period': 'month',
+            'line_ids': [
+                Command.create({'product_id': product.id, 'quantity': qty, 'price_unit': price})
+                for product, qty, price in lines
+            ],
+            **values,
+        })
+        if sign:
+            contract.action_sign()
+        return contract
+
+    def invoice(self, contracts, invoice_to_date, posting_date=None, **options):
+        return contracts._create_contract_invoices(
+            invoice_to_date, posting_date or invoice_to_date, **options)

@@ -1,0 +1,171 @@
+from odoo import api, fields, models
+
+from ..tools import invoice_period as periods
+
+
+class ServiceContractInvoiceWizard(models.TransientModel):
+    """Create Contract Invoices: the batch of Business Central, with its test report."""
+
+    _name = 'service.contract.invoice.wizard'
+    _description = "Create Contract Invoices"
+
+    posting_date = fields.Date(
+        required=True, default=fields.Date.context_today,
+        help="Invoice date of the invoices created.")
+    invoice_to_date = fields.Date(
+        required=True, default=fields.Date.context_today,
+        help="Every period whose invoice date is on or before this date is invoiced.")
+    run_action = fields.Selection(
+        [('create', "Create Invoices"), ('preview', "Preview (test report)")],
+        string="Action", required=True, default='create')
+    post_invoices = fields.Boolean(string="Post the invoices")
+    send_invoices = fields.Boolean(
+        string="Send by email", help="Post the invoices and queue Odoo's invoice email.")
+    contract_ids = fields.Many2many('service.contract', string="Contracts")
+    partner_ids = fields.Many2many('res.partner', string="Customers")
+    user_ids = fields.Many2many('res.users', string="Salespersons")
+    company_ids = fields.Many2many(
+        'res.company', string="Companies", default=lambda self: self.env.companies)
+
+    state = fields.Selection(
+        [('setup', "Setup"), ('preview', "Preview"), ('done', "Done")], default='setup')
+    preview_line_ids = fields.One2many(
+        'service.contract.invoice.preview', 'wizard_id', string="Test Report")
+    invoice_ids = fields.Many2many('account.move', string="Invoices Created")
+    created_count = fields.Integer(readonly=True)
+    invoiced_count = fields.Integer(string="Contracts Invoiced", readonly=True)
+    skipped_count = fields.Integer(readonly=True)
+    failed_count = fields.Integer(readonly=True)
+    result_message = fields.Text(readonly=True)
+    amount_total = fields.Float(string="Amount", readonly=True)
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if self.env.context.get('active_model') == 'service.contract' \
+                and self.env.context.get('active_ids') and 'contract_ids' in fields_list:
+            values['contract_ids'] = [fields.Command.set(self.env.context['active_ids'])]
+        return values
+
+    @api.onchange('send_invoices')
+    def _onchange_send_invoices(self):
+        if self.send_invoices:
+            self.post_invoices = True
+
+    def action_run(self):
+        """Run the batch: a test report with Preview, or the invoices with Create Invoices."""
+        self.ensure_one()
+        if self.run_action == 'preview':
+            return self.action_preview()
+        Contract = self.env['service.contract']
+        result = Contract._run_contract_invoicing(
+            self._contract_domain(), self.invoice_to_date, self.posting_date,
+            post=self.post_invoices or self.send_invoices, send=self.send_invoices)
+        messages = [error for _contract, error in result.failed]
+        self.write({
+            'state': 'done',
+            'invoice_ids': [fields.Command.set(result.invoices.ids)],
+            'created_count': len(result.invoices),
+            'invoiced_count': len(result.invoiced),
+            'skipped_count': len(result.skipped),
+            'failed_count': len(result.failed),
+            'amount_total': sum(result.invoices.mapped('amount_total')),
+            'result_message': '\n'.join(messages),
+        })
+        return self._reopen()
+
+    def action_preview(self):
+        """Fill the test report: what would be invoiced and every error, creating nothing."""
+        self.ensure_one()
+        contracts = self.env['service.contract'].search(self._contract_domain(), order='id')
+        self.preview_line_ids = [fields.Command.clear()] + [
+            fields.Command.create(vals) for vals in self._preview_line_vals(contracts)
+        ]
+        self.state = 'preview'
+        return self._reopen()
+
+    def action_print_preview(self):
+        """Print the test report as a PDF."""
+        self.ensure_one()
+        if self.state != 'preview':
+            self.action_preview()
+        return self.env.ref('service_invoicing.action_report_contract_invoice_preview') \
+            .report_action(self)
+
+    def action_view_invoices(self):
+        """Open the invoices this run created."""
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'account.action_move_out_invoice_type')
+        action['domain'] = [('id', 'in', self.invoice_ids.ids)]
+        return action
+
+    def action_back(self):
+        """Back to the options of the run."""
+        self.state = 'setup'
+        return self._reopen()
+
+    def _contract_domain(self):
+        return self.env['service.contract']._invoicing_domain(
+            self.invoice_to_date, contracts=self.contract_ids, partners=self.partner_ids,
+            users=self.user_ids, companies=self.company_ids)
+
+    def _preview_line_vals(self, contracts):
+        plans = contracts._plan_invoicing(self.invoice_to_date)
+        invoice_numbers = {}
+        vals_list = []
+        for plan in plans:
+            contract = plan.contract
+            common = {'contract_id': contract.id, 'partner_id': contract.partner_id.id,
+                      'currency_id': contract.currency_id.id}
+            if plan.error or plan.skip:
+                vals_list.append({
+                    **common, 'status': 'error' if plan.error else 'skipped',
+                    'message': plan.error or plan.skip,
+                    'next_invoice_date': contract.next_invoice_date,
+                })
+                continue
+            key = contract._invoice_grouping_key()
+            number = invoice_numbers.setdefault(key, len(invoice_numbers) + 1)
+            last_end = plan.periods[-1][0].end
+            following = periods.next_period(
+                contract.date_start, contract.date_end, contract.invoice_period, last_end)
+            next_date = following and periods.invoice_date_of(following, contract.prepaid)
+            for period, amount, _shares in plan.periods:
+                vals_list.append({
+                    **common, 'status': 'invoice', 'invoice_number': number,
+                    'period_start': period.start, 'period_end': period.end, 'amount': amount,
+                    'next_invoice_date': next_date,
+                })
+        return vals_list
+
+    def _reopen(self):
+        return {
+            'type': 'ir.actions.act_window',
+            'res_model': self._name,
+            'res_id': self.id,
+            'view_mode': 'form',
+            'views': [(False, 'form')],
+            'target': 'new',
+            'name': self.env._("Create Contract Invoices"),
+        }
+
+
+class ServiceContractInvoicePreview(models.TransientModel):
+    _name = 'service.contract.invoice.preview'
+    _description = "Create Contract Invoices - Test Report Line"
+    _order = 'id'
+
+    wizard_id = fields.Many2one(
+        'service.contract.invoice.wizard', required=True, ondelete='cascade')
+    contract_id = fields.Many2one('service.contract', readonly=True)
+    partner_id = fields.Many2one('res.partner', string="Customer", readonly=True)
+    currency_id = fields.Many2one('res.currency', readonly=True)
+    status = fields.Selection(
+        [('invoice', "To invoice"), ('skipped', "Skipped"), ('error', "Error")], readonly=True)
+    invoice_number = fields.Integer(
+        string="Invoice", readonly=True, help="Lines with the same number make one invoice.")
+    period_start = fields.Date(readonly=True)
+    period_end = fields.Date(readonly=True)
+    amount = fields.Monetary(readonly=True)
+    next_invoice_date = fields.Date(string="Next Invoice Date After Run", readonly=True)
+    message = fields.Text(readonly=True)
