@@ -1,0 +1,133 @@
+import threading
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command, api
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, get_db_name, tagged
+
+
+class CommittedContractsCase(BaseCase):
+    """Twenty signed monthly contracts committed to the database, removed afterwards.
+
+    Runs that commit (the daily job) or compete (two workers) need real transactions.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            partner = env['res.partner'].create({'name': "Concurrency Customer"})
+            product = env['product.product'].create(
+                {'name': "Concurrency Service", 'type': 'service', 'lst_price': 1200.0})
+            contracts = env['service.contract'].create([{
+                'partner_id': partner.id, 'date_start': date(2026, 1, 1),
+                'invoice_period': 'month',
+                'line_ids': [Command.create({'product_id': product.id})],
+            } for _index in range(20)])
+            contracts.action_sign()
+            cls.contract_ids = contracts.ids
+            cls.partner_id, cls.product_id = partner.id, product.id
+
+    @classmethod
+    def tearDownClass(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            contracts = env['service.contract'].browse(cls.contract_ids)
+            contracts.period_ids.invoice_id.unlink()
+            contracts.write({'change_status': 'open'})
+            contracts.unlink()
+            env['product.product'].browse(cls.product_id).unlink()
+            env['res.partner'].browse(cls.partner_id).unlink()
+        super().tearDownClass()
+
+    def run_invoicing(self, cr, invoice_to_date):
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        contracts = env['service.contract'].browse(self.contract_ids)
+        return contracts._create_contract_invoices(invoice_to_date, invoice_to_date)
+
+    def count_periods(self):
+        with self.registry.cursor() as cr:
+            cr.execute("""SELECT count(*), count(DISTINCT (contract_id, date_start))
+                            FROM service_contract_period WHERE contract_id = ANY(%s)""",
+                       [self.contract_ids])
+            return cr.fetchone()
+
+
+
+@tagged('post_install', '-at_install')
+class TestContractConcurrency(CommittedContractsCase):
+    """Two runs at the same time, each in its own transaction, bill each period once."""
+
+    def test_a_second_run_skips_what_the_first_holds_then_finds_nothing_due(self):
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            first = self.run_invoicing(cr_a, date(2026, 1, 31))
+            self.assertEqual(len(first.invoiced), 20)
+            second = self.run_invoicing(cr_b, date(2026, 1, 31))
+            self.assertFalse(second.invoices)
+            self.assertEqual(len(second.skipped), 20)
+            self.assertIn("being invoiced by another run", second.skipped[0][1])
+            cr_a.commit()
+            cr_b.rollback()
+        with self.registry.cursor() as cr_c:
+            rerun = self.run_invoicing(cr_c, date(2026, 1, 31))
+            self.assertFalse(rerun.invoices)
+        self.assertEqual(self.count_periods(), (20, 20))
+
+    def test_parallel_workers_split_the_work_and_bill_each_period_once(self):
+        results = {}
+        barrier = threading.Barrier(2)
+
+        def worker(name):
+            with self.registry.cursor() as cr:
+                barrier.wait()
+                results[name] = self.run_invoicing(cr, date(2026, 2, 28))
+                results[name] = (len(results[name].invoiced), len(results[name].skipped))
+                cr.commit()
+
+        threads = [threading.Thread(target=worker, args=(name,)) for name in 'ab']
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        invoiced = sum(count for count, _skipped in results.values())
+        self.assertEqual(invoiced, 20, results)
+        # Each contract billed once for January and once for February, whoever billed it.
+        count, distinct = self.count_periods()
+        self.assertEqual(count, distinct)
+        self.assertLessEqual(count, 40)
+
+
+@tagged('post_install', '-at_install')
+class TestContractCron(CommittedContractsCase):
+
+    def test_daily_job_commits_per_chunk_and_reruns_create_nothing(self):
+        with freeze_time('2026-02-01'), self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            opened = env['service.contract'].browse(self.contract_ids[0])
+            opened.action_open()
+            cr.commit()
+            result = env['service.contract']._run_contract_invoicing(
+                [('id', 'in', self.contract_ids)], date(2026, 1, 31), date(2026, 2, 1),
+                chunk_size=7, commit=True)
+            self.assertEqual(len(result.invoiced), 19)
+            self.assertEqual([contract.id for contract, _error in result.failed], [opened.id])
+        with self.registry.cursor() as cr:
+            # Committed chunk by chunk: another transaction sees every invoice.
+            cr.execute("SELECT count(*) FROM service_contract_period WHERE contract_id = ANY(%s)",
+                       [self.contract_ids])
+            self.assertEqual(cr.fetchone()[0], 19)
+            cr.execute("SELECT invoice_error FROM service_contract WHERE id = %s",
+                       [self.contract_ids[0]])
+            self.assertIn("is Open", cr.fetchone()[0])
+        with freeze_time('2026-02-01'), self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env['service.contract'].browse(self.contract_ids[0]).action_lock()
+            cr.commit()
+            cron = env.ref('service_invoicing.ir_cron_create_contract_invoices')
+            cron.method_direct_trigger()
+            cr.commit()
+        self.assertEqual(self.count_periods(), (20, 20))
