@@ -4,15 +4,6 @@
     'category': 'Accounting/Accounting',
     'summary': "Service contracts billed per period, service orders and shipments invoiced "
                "the Business Central way",
-    'description': """
-Service Invoicing
-=================
-Service contracts billed per invoice period (month to year, prepaid or in arrears) with the
-Business Central rules: next invoice dates, prorated first and last periods, the Open/Locked
-change status, invoice after service, combined invoices per customer, a Create Contract
-Invoices batch with a test report, and a daily job. Every invoice is an ordinary Odoo
-customer invoice.
-""",
     'author': "Service Invoicing team",
     'website': 'https://github.com/service-invoicing/service_invoicing',
     'license': 'LGPL-3',
@@ -31,5 +22,4 @@ customer invoice.
         'views/service_invoicing_menus.xml',
     ],
     'application': True,
-    'installable': True,
 }

@@ -19,7 +19,9 @@ def main(path):
     if tuple(map(int, python_version.split("."))) < (3, 12):
         python_version = "3.12"
     environment = {"python_version": python_version, "python_full_version": python_version + ".0"}
-    for raw in open(path, encoding="utf-8"):
+    with open(path, encoding="utf-8") as requirements:
+        lines = requirements.read().splitlines()
+    for raw in lines:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue

@@ -45,8 +45,8 @@ class AccountMove(models.Model):
             ('invoice_id', 'not in', self.ids),
         ])
         for period in periods:
-            later = others.filtered(lambda p: p.contract_id == period.contract_id
-                                    and p.date_start > period.date_start)
+            later = others.filtered_domain([('contract_id', '=', period.contract_id.id),
+                                            ('date_start', '>', period.date_start)])
             if later:
                 raise UserError(self.env._(
                     "Invoice %(invoice)s bills %(period)s, but a later period of that contract "

@@ -5,7 +5,7 @@ class AccountMoveLine(models.Model):
     _inherit = 'account.move.line'
 
     service_contract_id = fields.Many2one(
-        'service.contract', string="Service Contract", index='btree_not_null', copy=False,
+        'service.contract', index='btree_not_null', copy=False,
         readonly=True)
-    service_period_start = fields.Date(string="Service Period Start", copy=False)
-    service_period_end = fields.Date(string="Service Period End", copy=False)
+    service_period_start = fields.Date(copy=False)
+    service_period_end = fields.Date(copy=False)

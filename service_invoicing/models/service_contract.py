@@ -134,7 +134,8 @@ class ServiceContract(models.Model):
             partner = contract.partner_id.with_company(contract.company_id)
             contract.payment_term_id = partner.property_payment_term_id
             contract.fiscal_position_id = self.env['account.fiscal.position'].with_company(
-                contract.company_id)._get_fiscal_position(partner, delivery=contract.partner_invoice_id)
+                contract.company_id)._get_fiscal_position(
+                    partner, delivery=contract.partner_invoice_id)
 
     @api.depends('line_ids.line_amount')
     def _compute_calculated_annual_amount(self):
@@ -167,7 +168,8 @@ class ServiceContract(models.Model):
                 contract.invoiced_until)
             contract.next_period_start = period and period.start
             contract.next_period_end = period and period.end
-            contract.next_invoice_date = period and periods.invoice_date_of(period, contract.prepaid)
+            contract.next_invoice_date = period and periods.invoice_date_of(
+                period, contract.prepaid)
 
     def _compute_invoice_count(self):
         counts = dict(self.env['account.move.line']._read_group(
@@ -198,12 +200,12 @@ class ServiceContract(models.Model):
             self._check_open_for_changes()
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
         if self.period_ids:
             raise UserError(self.env._(
                 "Contract %(contract)s has invoiced periods and cannot be deleted: cancel it "
                 "instead.", contract=self.filtered('period_ids')[:1].display_name))
-        return super().unlink()
 
     def action_sign(self):
         """Sign the quote: checks the amounts, then locks the contract for invoicing."""
@@ -255,7 +257,8 @@ class ServiceContract(models.Model):
         """Open the customer invoices that bill this contract."""
         invoices = self.env['account.move.line'].search(
             [('service_contract_id', 'in', self.ids)]).move_id
-        action = self.env['ir.actions.act_window']._for_xml_id('account.action_move_out_invoice_type')
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'account.action_move_out_invoice_type')
         action['domain'] = [('id', 'in', invoices.ids)]
         action['context'] = {'default_move_type': 'out_invoice'}
         if len(invoices) == 1:

@@ -287,7 +287,7 @@ class ServiceContract(models.Model):
                 invoices = Move.create([vals for vals, _group in batches])
                 self._record_invoiced_periods(invoices, batches)
             return invoices, []
-        except Exception:  # noqa: BLE001 - one bad invoice must not stop the batch
+        except Exception:
             _logger.info("Creating %d contract invoices at once failed: retrying one by one",
                          len(batches))
             return self._create_invoices_one_by_one(Move, batches)
@@ -301,7 +301,7 @@ class ServiceContract(models.Model):
                     invoice = Move.create(vals)
                     self._record_invoiced_periods(invoice, [(vals, group)])
                 invoices |= invoice
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 for plan in group:
                     failed.append((plan.contract, self.env._(
                         "Contract %(contract)s could not be invoiced: %(error)s",
@@ -317,7 +317,7 @@ class ServiceContract(models.Model):
                 'amount': amount,
                 'invoice_id': invoice.id,
             }
-            for invoice, (_vals, group) in zip(invoices, batches)
+            for invoice, (_vals, group) in zip(invoices, batches, strict=True)
             for plan in group
             for period, amount, _lines in plan.periods
         ])
@@ -387,13 +387,13 @@ class ServiceContract(models.Model):
             with self.env.cr.savepoint():
                 invoices.action_post()
             return []
-        except Exception:  # noqa: BLE001
+        except Exception:
             failed = []
             for invoice in invoices:
                 try:
                     with self.env.cr.savepoint():
                         invoice.action_post()
-                except Exception as error:  # noqa: BLE001
+                except Exception as error:
                     for contract in invoice.invoice_line_ids.service_contract_id:
                         failed.append((contract, self.env._(
                             "Invoice %(invoice)s of contract %(contract)s was created but not "

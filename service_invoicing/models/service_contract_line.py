@@ -14,7 +14,7 @@ class ServiceContractLine(models.Model):
     company_id = fields.Many2one(related='contract_id.company_id', store=True, index=True)
     currency_id = fields.Many2one(related='contract_id.currency_id')
     product_id = fields.Many2one(
-        'product.product', string="Product", required=True, check_company=True,
+        'product.product', required=True, check_company=True,
         domain="[('sale_ok', '=', True), ('type', 'in', ('service', 'consu'))]")
     name = fields.Text(
         string="Description", compute='_compute_name', store=True, readonly=False,

@@ -86,7 +86,7 @@ class TestContractConcurrency(CommittedContractsCase):
                 barrier.wait()
                 results[name] = self.run_invoicing(cr, date(2026, 2, 28))
                 results[name] = (len(results[name].invoiced), len(results[name].skipped))
-                cr.commit()
+                cr.commit()  # pylint: disable=invalid-commit
 
         threads = [threading.Thread(target=worker, args=(name,)) for name in 'ab']
         for thread in threads:
@@ -109,7 +109,7 @@ class TestContractCron(CommittedContractsCase):
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             opened = env['service.contract'].browse(self.contract_ids[0])
             opened.action_open()
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
             result = env['service.contract']._run_contract_invoicing(
                 [('id', 'in', self.contract_ids)], date(2026, 1, 31), date(2026, 2, 1),
                 chunk_size=7, commit=True)
@@ -126,8 +126,8 @@ class TestContractCron(CommittedContractsCase):
         with freeze_time('2026-02-01'), self.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             env['service.contract'].browse(self.contract_ids[0]).action_lock()
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
             cron = env.ref('service_invoicing.ir_cron_create_contract_invoices')
             cron.method_direct_trigger()
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
         self.assertEqual(self.count_periods(), (20, 20))

@@ -30,14 +30,14 @@ class TestContractInvoiceWizard(ServiceInvoicingCommon):
         wizard.action_run()
         self.assertEqual(wizard.state, 'preview')
         lines = wizard.preview_line_ids
-        self.assertRecordValues(lines.filtered(lambda l: l.contract_id == self.monthly), [
+        self.assertRecordValues(lines.filtered(lambda line: line.contract_id == self.monthly), [
             {'status': 'invoice', 'period_start': date(2026, m, 1), 'amount': 100.0,
              'next_invoice_date': date(2026, 4, 30)} for m in (1, 2, 3)])
-        self.assertRecordValues(lines.filtered(lambda l: l.contract_id == self.quarterly), [
+        self.assertRecordValues(lines.filtered(lambda line: line.contract_id == self.quarterly), [
             {'status': 'invoice', 'period_start': date(2026, 1, 1),
              'period_end': date(2026, 3, 31), 'amount': 300.0,
              'next_invoice_date': date(2026, 6, 30)}])
-        error = lines.filtered(lambda l: l.contract_id == self.opened)
+        error = lines.filtered(lambda line: line.contract_id == self.opened)
         self.assertEqual(error.status, 'error')
         self.assertIn("is Open: lock it", error.message)
         self.assertFalse((self.monthly | self.quarterly | self.opened).period_ids)
@@ -73,7 +73,8 @@ class TestContractInvoiceWizard(ServiceInvoicingCommon):
             'state': 'posted', 'invoice_date': date(2026, 4, 2), 'partner_id': self.customer_2.id,
             'amount_untaxed': 300.0}])
         self.assertFalse(self.monthly.period_ids, "filtered out by customer")
-        self.assertEqual(wizard.action_view_invoices()['domain'], [('id', 'in', wizard.invoice_ids.ids)])
+        self.assertEqual(wizard.action_view_invoices()['domain'],
+                         [('id', 'in', wizard.invoice_ids.ids)])
 
     def test_send_queues_odoo_invoice_email(self):
         wizard = self.open_wizard(invoice_to_date=date(2026, 1, 31), send_invoices=True)

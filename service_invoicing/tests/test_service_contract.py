@@ -105,7 +105,8 @@ class TestServiceContract(ServiceInvoicingCommon):
                                             'next_period_end': date(2026, 8, 31)}])
 
     def test_user_reads_and_invoices_own_contracts_manager_configures(self):
-        user = new_test_user(self.env, login='si_user', groups='service_invoicing.group_service_user')
+        user = new_test_user(
+            self.env, login='si_user', groups='service_invoicing.group_service_user')
         portal = new_test_user(self.env, login='si_portal', groups='base.group_portal')
         own = self.create_contract(user_id=user.id)
         other = self.create_contract()

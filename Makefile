@@ -1,0 +1,11 @@
+# The two commands of the project. Both do all the set-up they need (tools/setup.sh).
+.PHONY: demo test
+
+# Main job: a demo company invoices its contracts, emails the invoices, then Odoo serves it
+# on http://localhost:8069. `make demo SERVE=0` skips serving.
+demo:
+	SERVE=$(or $(SERVE),1) bash tools/demo.sh
+
+# Linters and every test on a fresh database (what CI runs).
+test:
+	bash tools/test.sh $(ARGS)

@@ -1,0 +1,45 @@
+"""The main job end to end: a demo company invoices its contracts and emails the invoices
+through a real SMTP server (aiosmtpd on 127.0.0.1), each with its PDF."""
+
+import email
+import os
+import re
+import subprocess
+
+from conftest import ROOT, run_script
+
+
+def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
+    database = f'service_invoicing_e2e_{os.getpid()}'
+    mail_dir = tmp_path / 'mail'
+    try:
+        process = run_script(['bash', 'tools/demo.sh'], env={
+            'SERVE': '0', 'DEMO_DB': database, 'MAIL_DIR': str(mail_dir),
+            'SI_SMTP_PORT': '2626', 'HTTP_PORT': '8179'})
+    finally:
+        subprocess.run(['dropdb', '--if-exists', database], cwd=ROOT, check=False)
+    output = process.stdout + process.stderr
+    assert process.returncode == 0, output[-3000:]
+    invoices = int(re.search(r'invoices created:\s+(\d+), posted: (\d+)', output).group(1))
+    delivered = int(re.search(r'emails delivered:\s+(\d+)', output).group(1))
+    assert invoices >= 8, output
+    assert delivered == invoices
+    assert "refused: Contract" in output and "is Open: lock it" in output
+
+    messages = [email.message_from_bytes(path.read_bytes())
+                for path in sorted(mail_dir.glob('*.eml'))]
+    assert len(messages) == invoices
+    recipients = set()
+    for message in messages:
+        pdfs = [part for part in message.walk() if part.get_content_type() == 'application/pdf']
+        assert len(pdfs) == 1, message['Subject']
+        assert pdfs[0].get_payload(decode=True).startswith(b'%PDF')
+        number = re.search(r'INV/\d{4}/\d{5}', message['Subject']).group(0)
+        assert number in output
+        assert 'billing@demo-services.example.com' in message['From']
+        recipients.add(email.utils.parseaddr(message['To'])[1])
+    # Two invoices go to each customer with two invoices; every customer is emailed.
+    assert recipients == {
+        'accounts@northwind-cooling.example.com', 'ap@contoso-facilities.example.com',
+        'billing@fabrikam.example.com', 'invoices@tailspin-clinics.example.com',
+        'finance@adatum.example.com', 'office@litware.example.com'}
