@@ -1,6 +1,6 @@
 {
     'name': "Service Invoicing",
-    'version': '19.0.1.0.0',
+    'version': '19.0.1.1.0',
     'category': 'Accounting/Accounting',
     'summary': "Service contracts billed per period, service orders and shipments invoiced "
                "the Business Central way",
@@ -15,10 +15,14 @@
         'data/ir_cron_data.xml',
         'report/service_contract_invoice_preview_report.xml',
         'wizard/service_contract_invoice_wizard_views.xml',
+        'wizard/service_order_post_wizard_views.xml',
+        'wizard/service_shipment_lines_wizard_views.xml',
+        'wizard/service_shipment_combine_wizard_views.xml',
         'views/service_contract_views.xml',
         'views/service_contract_period_views.xml',
         'views/account_move_views.xml',
         'views/sale_order_views.xml',
+        'views/stock_picking_views.xml',
         'views/service_invoicing_menus.xml',
     ],
     'application': True,

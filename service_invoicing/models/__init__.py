@@ -5,3 +5,7 @@ from . import service_contract_billing
 from . import account_move
 from . import account_move_line
 from . import sale_order
+from . import sale_order_line
+from . import sale_order_posting
+from . import stock_move
+from . import stock_picking

@@ -50,3 +50,47 @@ class ServiceInvoicingCommon(AccountTestInvoicingCommon):
     def invoice(self, contracts, invoice_to_date, posting_date=None, **options):
         return contracts._create_contract_invoices(
             invoice_to_date, posting_date or invoice_to_date, **options)
+
+
+class ServiceOrderCommon(ServiceInvoicingCommon):
+    """Service orders with a storable spare part, a consumable and a service, in stock."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.warehouse = cls.env['stock.warehouse'].search(
+            [('company_id', '=', cls.env.company.id)], limit=1)
+        cls.filter_kit = cls._create_product(
+            name="Filter kit", is_storable=True, lst_price=50.0, invoice_policy='delivery')
+        cls.labour = cls._create_product(
+            name="Repair labour", type='service', lst_price=80.0, invoice_policy='delivery')
+        cls.env['stock.quant']._update_available_quantity(
+            cls.filter_kit, cls.warehouse.lot_stock_id, 100.0)
+
+    @classmethod
+    def create_order(cls, lines, partner=None, confirm=True, **values):
+        order = cls.env['sale.order'].create({
+            'partner_id': (partner or cls.customer).id,
+            'order_line': [
+                Command.create({'product_id': product.id, 'product_uom_qty': quantity})
+                for product, quantity in lines
+            ],
+            **values,
+        })
+        if confirm:
+            order.action_confirm()
+        return order
+
+    def post(self, order_or_lines, option, ship=None, invoice=None, consume=None, **options):
+        """Post by product: ``ship={product: qty}``; returns the invoices."""
+        lines = order_or_lines.order_line if order_or_lines._name == 'sale.order' \
+            else order_or_lines
+
+        def by_line(quantities):
+            return {line: qty for product, qty in (quantities or {}).items()
+                    for line in lines.filtered(lambda l, p=product: l.product_id == p)}
+        return lines._service_post(option, ship=by_line(ship), invoice=by_line(invoice),
+                                   consume=by_line(consume), **options)
+
+    def line_of(self, order, product):
+        return order.order_line.filtered(lambda line: line.product_id == product)

@@ -1,1 +1,4 @@
 from . import service_contract_invoice_wizard
+from . import service_order_post_wizard
+from . import service_shipment_lines_wizard
+from . import service_shipment_combine_wizard

@@ -1,0 +1,97 @@
+from datetime import datetime, time
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+
+class StockPicking(models.Model):
+    _inherit = 'stock.picking'
+
+    service_invoice_state = fields.Selection(
+        [('nothing', "Nothing to Invoice"), ('to_invoice', "To Invoice"),
+         ('partial', "Partly Invoiced"), ('invoiced', "Fully Invoiced")],
+        string="Invoicing Status", compute='_compute_service_invoice_state', store=True)
+    service_invoice_ids = fields.Many2many(
+        'account.move', string="Invoices", compute='_compute_service_invoice_ids')
+    service_invoice_count = fields.Integer(compute='_compute_service_invoice_ids')
+
+    @api.depends('move_ids.service_qty_shipped', 'move_ids.service_qty_invoiced',
+                 'move_ids.service_qty_consumed')
+    def _compute_service_invoice_state(self):
+        for picking in self:
+            moves = picking.move_ids.filtered('service_qty_shipped')
+            billable = sum(move.service_qty_shipped - move.service_qty_consumed for move in moves)
+            invoiced = sum(moves.mapped('service_qty_invoiced'))
+            if not moves or billable <= 0:
+                picking.service_invoice_state = 'nothing'
+            elif invoiced <= 0:
+                picking.service_invoice_state = 'to_invoice'
+            elif invoiced < billable:
+                picking.service_invoice_state = 'partial'
+            else:
+                picking.service_invoice_state = 'invoiced'
+
+    def _compute_service_invoice_ids(self):
+        for picking in self:
+            picking.service_invoice_ids = picking.move_ids.service_invoice_line_ids.move_id
+            picking.service_invoice_count = len(picking.service_invoice_ids)
+
+    def action_view_service_invoices(self):
+        """Open the invoices and credit notes of this delivery."""
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'account.action_move_out_invoice_type')
+        action['domain'] = [('id', 'in', self.service_invoice_ids.ids)]
+        action['context'] = {'default_move_type': 'out_invoice'}
+        return action
+
+    @api.model
+    def _service_shipment_items(self, date_to, partners=None, companies=None,
+                                standard_payment_terms_only=False):
+        """Shipped, not invoiced items up to ``date_to``: [(order line, delivery, quantity)]."""
+        domain = Domain([
+            ('state', '=', 'done'), ('picking_code', '=', 'outgoing'),
+            ('sale_line_id', '!=', False), ('service_qty_open', '>', 0),
+            ('date', '<=', datetime.combine(date_to, time.max)),
+        ])
+        line_domain = Domain([
+            ('state', '=', 'sale'), ('qty_delivered_method', '=', 'service_posting'),
+            ('qty_shipped_not_invoiced', '>', 0),
+            ('order_id.date_order', '<=', datetime.combine(date_to, time.max)),
+        ])
+        if partners:
+            commercial = partners.commercial_partner_id.ids
+            domain &= Domain('sale_line_id.order_id.partner_id.commercial_partner_id', 'in',
+                             commercial)
+            line_domain &= Domain('order_partner_id.commercial_partner_id', 'in', commercial)
+        if companies:
+            domain &= Domain('company_id', 'in', companies.ids)
+            line_domain &= Domain('company_id', 'in', companies.ids)
+        moves = self.env['stock.move'].search(domain, order='date, id')
+        items = [(move.sale_line_id, move, quantity)
+                 for move, quantity in moves._service_invoiceable_quantities().items()]
+        items += [(line, self.env['stock.move'], line.qty_shipped_not_invoiced)
+                  for line in self.env['sale.order.line'].search(line_domain, order='id')]
+        if standard_payment_terms_only:
+            items = [item for item in items if item[0].order_id.payment_term_id
+                     == item[0].order_id.partner_id.property_payment_term_id]
+        return items
+
+    @api.model
+    def _service_combine_shipments(self, date_to, posting_date=None, document_date=None,
+                                   post=False, send=False, partners=None, companies=None,
+                                   standard_payment_terms_only=False):
+        """Combine Shipments: one invoice per customer from every shipped, not invoiced line.
+
+        Returns the invoices created (one per customer, invoice address, currency, company,
+        journal, fiscal position and payment terms).
+        """
+        items = self._service_shipment_items(
+            date_to, partners=partners, companies=companies,
+            standard_payment_terms_only=standard_payment_terms_only)
+        invoices = self.env['sale.order.line']._service_create_invoices_from_items(
+            items, invoice_date=document_date or posting_date, accounting_date=posting_date)
+        if post or send:
+            invoices.action_post()
+        if send:
+            invoices._service_queue_sending()
+        return invoices

@@ -1,0 +1,176 @@
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from .common import ServiceOrderCommon
+
+
+@tagged('post_install', '-at_install')
+class TestServiceOrderPosting(ServiceOrderCommon):
+
+    def test_ship_in_several_postings_with_backorders(self):
+        order = self.create_order([(self.filter_kit, 10.0), (self.labour, 5.0)])
+        kit, labour = self.line_of(order, self.filter_kit), self.line_of(order, self.labour)
+        self.assertEqual(labour.qty_delivered_method, 'service_posting')
+        self.assertRecordValues(kit | labour, [
+            {'service_qty_to_ship': 10.0, 'service_qty_to_invoice': 0.0},
+            {'service_qty_to_ship': 5.0, 'service_qty_to_invoice': 0.0}])
+        invoices = self.post(order, 'ship', ship={self.filter_kit: 4.0, self.labour: 2.0})
+        self.assertFalse(invoices)
+        first = order.picking_ids.filtered(lambda p: p.state == 'done')
+        backorder = order.picking_ids - first
+        self.assertEqual(first.move_ids.quantity, 4.0)
+        self.assertEqual(backorder.move_ids.product_uom_qty, 6.0)
+        self.assertRecordValues(kit | labour, [
+            {'qty_delivered': 4.0, 'qty_invoiced': 0.0, 'qty_shipped_not_invoiced': 4.0,
+             'service_qty_to_ship': 6.0, 'service_qty_to_invoice': 4.0},
+            {'qty_delivered': 2.0, 'qty_invoiced': 0.0, 'qty_shipped_not_invoiced': 2.0,
+             'service_qty_to_ship': 3.0, 'service_qty_to_invoice': 2.0}])
+        self.assertEqual(first.service_invoice_state, 'to_invoice')
+        self.post(order, 'ship', ship={self.filter_kit: 6.0, self.labour: 3.0})
+        self.assertEqual(order.picking_ids.mapped('state'), ['done', 'done'])
+        self.assertRecordValues(kit | labour, [{'qty_delivered': 10.0}, {'qty_delivered': 5.0}])
+
+    def test_invoice_only_what_is_shipped_then_post_updates_shipments(self):
+        order = self.create_order([(self.filter_kit, 10.0), (self.labour, 5.0)])
+        self.post(order, 'ship', ship={self.filter_kit: 4.0, self.labour: 2.0})
+        with self.assertRaisesRegex(UserError, "cannot invoice what has not been shipped"):
+            self.post(order, 'invoice', invoice={self.filter_kit: 5.0})
+        invoice = self.post(order, 'invoice', invoice={self.filter_kit: 3.0, self.labour: 2.0})
+        move = order.picking_ids.filtered(lambda p: p.state == 'done').move_ids
+        self.assertRecordValues(invoice.invoice_line_ids, [
+            {'product_id': self.filter_kit.id, 'quantity': 3.0, 'price_unit': 50.0,
+             'service_stock_move_id': move.id, 'tax_ids': self.tax_15.ids},
+            {'product_id': self.labour.id, 'quantity': 2.0, 'price_unit': 80.0,
+             'service_stock_move_id': False, 'tax_ids': self.tax_15.ids}])
+        self.assertEqual(invoice.state, 'draft')
+        self.assertRecordValues(move, [{'service_qty_invoiced': 0.0, 'service_qty_draft': 3.0,
+                                        'service_qty_open': 1.0}])
+        invoice.action_post()
+        self.assertRecordValues(move, [{'service_qty_invoiced': 3.0,
+                                        'service_qty_shipped_not_invoiced': 1.0}])
+        self.assertEqual(move.picking_id.service_invoice_state, 'partial')
+        self.assertEqual(move.picking_id.service_invoice_ids, invoice)
+        self.assertEqual(invoice.service_picking_ids, move.picking_id)
+        self.assertRecordValues(self.line_of(order, self.filter_kit), [
+            {'qty_invoiced': 3.0, 'qty_shipped_not_invoiced': 1.0}])
+        self.assertEqual(invoice.amount_untaxed, 3 * 50.0 + 2 * 80.0)
+
+    def test_ship_and_invoice_needs_equal_quantities(self):
+        order = self.create_order([(self.filter_kit, 10.0)])
+        with self.assertRaisesRegex(UserError, "must equal the quantity to ship"):
+            self.post(order, 'ship_invoice', ship={self.filter_kit: 4.0},
+                      invoice={self.filter_kit: 3.0})
+        self.assertFalse(order.picking_ids.filtered(lambda p: p.state == 'done'))
+        invoice = self.post(order, 'ship_invoice', ship={self.filter_kit: 4.0},
+                            invoice={self.filter_kit: 4.0}, post_invoice=True)
+        self.assertRecordValues(invoice, [{'state': 'posted', 'amount_untaxed': 200.0}])
+        self.assertEqual(order.picking_ids.filtered(lambda p: p.state == 'done')
+                         .service_invoice_state, 'invoiced')
+        self.assertEqual(self.line_of(order, self.filter_kit).qty_invoiced, 4.0)
+
+    def test_consume_is_shipped_and_never_charged(self):
+        order = self.create_order([(self.filter_kit, 10.0), (self.labour, 4.0)])
+        self.post(order, 'consume', ship={self.filter_kit: 3.0}, consume={self.filter_kit: 2.0})
+        kit = self.line_of(order, self.filter_kit)
+        self.assertRecordValues(kit, [{
+            'qty_delivered': 3.0, 'qty_consumed': 2.0, 'qty_shipped_not_invoiced': 1.0,
+            'qty_to_invoice': 1.0, 'service_qty_to_invoice': 1.0}])
+        move = order.picking_ids.filtered(lambda p: p.state == 'done').move_ids
+        self.assertRecordValues(move, [{'service_qty_consumed': 2.0, 'service_qty_open': 1.0}])
+        with self.assertRaisesRegex(UserError, "You cannot consume 2.0"):
+            self.post(order, 'consume', consume={self.filter_kit: 2.0})
+        with self.assertRaisesRegex(UserError, "cannot invoice what has not been shipped"):
+            self.post(order, 'invoice', invoice={self.filter_kit: 2.0})
+        self.post(order, 'ship', ship={self.labour: 4.0})
+        self.post(order, 'consume', consume={self.labour: 1.0})
+        self.assertRecordValues(self.line_of(order, self.labour), [
+            {'qty_consumed': 1.0, 'qty_shipped_not_invoiced': 3.0, 'qty_to_invoice': 3.0}])
+
+    def test_refusals_name_the_line_and_change_nothing(self):
+        order = self.create_order([(self.filter_kit, 5.0), (self.labour, 2.0)])
+        self.post(order, 'ship', ship={self.filter_kit: 2.0})
+        cases = [
+            ('ship', {'ship': {self.filter_kit: -1.0}}, "cannot be negative"),
+            ('ship', {'ship': {self.filter_kit: 4.0}}, "only 3.0 are left to ship"),
+            ('invoice', {'invoice': {self.labour: 1.0}}, "cannot invoice what has not been"),
+            ('consume', {'consume': {self.filter_kit: 3.0}}, "You cannot consume 3.0"),
+            ('ship', {'ship': {self.filter_kit: 0.0}}, "nothing to post"),
+            ('ship', {'invoice': {self.filter_kit: 1.0}}, "does not post quantities"),
+        ]
+        for option, quantities, message in cases:
+            with self.subTest(message=message):
+                with self.assertRaisesRegex(UserError, message) as caught:
+                    self.post(order, option, **quantities)
+                if 'nothing' not in message and 'does not post' not in message:
+                    self.assertIn(order.name, str(caught.exception))
+        kit = self.line_of(order, self.filter_kit)
+        self.assertRecordValues(kit, [{'qty_delivered': 2.0, 'qty_invoiced': 0.0,
+                                       'qty_consumed': 0.0}])
+        self.assertFalse(order.invoice_ids)
+        draft_order = self.create_order([(self.labour, 1.0)], confirm=False)
+        with self.assertRaisesRegex(UserError, f"Confirm {draft_order.name}"):
+            self.post(draft_order, 'ship', ship={self.labour: 1.0})
+
+    def test_several_orders_of_one_customer_make_one_invoice(self):
+        first = self.create_order([(self.filter_kit, 2.0)])
+        second = self.create_order([(self.labour, 3.0)])
+        other = self.create_order([(self.labour, 1.0)], partner=self.customer_2)
+        lines = (first | second | other).order_line
+        everything = {line: line.product_uom_qty for line in lines}
+        lines._service_post('ship', ship=everything)
+        self.assertEqual(self.line_of(other, self.labour).qty_delivered, 1.0)
+        invoices = lines._service_post('invoice', invoice=everything)
+        self.assertEqual(len(invoices), 2)
+        combined = invoices.filtered(lambda move: move.partner_id == self.customer)
+        self.assertEqual(combined.invoice_origin, f"{first.name}, {second.name}")
+        self.assertEqual(combined.amount_untaxed, 2 * 50.0 + 3 * 80.0)
+        self.assertEqual((invoices - combined).amount_untaxed, 80.0)
+        self.assertEqual(combined.line_ids.sale_line_ids.order_id, first | second)
+
+    def test_posting_wizard_through_the_form(self):
+        order = self.create_order([(self.filter_kit, 6.0), (self.labour, 2.0)])
+        action = order.action_service_post()
+        form = Form(self.env['service.order.post.wizard'].with_context(action['context']))
+        form.option = 'ship_invoice'
+        self.assertEqual(len(form.line_ids), 2)
+        with form.line_ids.edit(0) as line:
+            self.assertEqual(line.qty_to_ship, 6.0)
+            line.qty_to_ship = 4.0
+            line.qty_to_invoice = 4.0
+        form.post_invoice = True
+        wizard = form.save()
+        result = wizard.action_post()
+        invoice = wizard.invoice_ids
+        self.assertEqual(result['res_id'], invoice.id)
+        self.assertRecordValues(invoice, [{'state': 'posted', 'amount_untaxed': 4 * 50.0 + 2 * 80.0}])
+        form = Form(self.env['service.order.post.wizard'].with_context(action['context']))
+        form.option = 'ship'
+        with form.line_ids.edit(0) as line:
+            self.assertEqual(line.qty_to_ship, 2.0)
+        form.save().action_post()
+        self.assertEqual(self.line_of(order, self.filter_kit).qty_delivered, 6.0)
+
+    def test_odoo_standard_invoicing_still_gives_the_same_quantities(self):
+        order = self.create_order([(self.filter_kit, 10.0), (self.labour, 5.0)])
+        self.post(order, 'ship', ship={self.filter_kit: 4.0, self.labour: 2.0})
+        self.post(order, 'consume', consume={self.labour: 1.0})
+        self.post(order, 'ship', ship={self.filter_kit: 3.0})
+        wizard = self.env['sale.advance.payment.inv'].with_context(
+            active_model='sale.order', active_ids=order.ids).create(
+            {'advance_payment_method': 'delivered'})
+        wizard.create_invoices()
+        invoice = order.invoice_ids
+        kit_lines = invoice.invoice_line_ids.filtered(lambda l: l.product_id == self.filter_kit)
+        # One invoice line per delivery, linked to it; the consumed hour is not charged.
+        self.assertEqual(sorted(kit_lines.mapped('quantity')), [3.0, 4.0])
+        self.assertEqual(len(kit_lines.service_stock_move_id), 2)
+        self.assertEqual(invoice.invoice_line_ids.filtered(
+            lambda l: l.product_id == self.labour).quantity, 1.0)
+        invoice.action_post()
+        self.assertRecordValues(order.order_line, [
+            {'qty_invoiced': 7.0, 'qty_to_invoice': 0.0, 'qty_shipped_not_invoiced': 0.0},
+            {'qty_invoiced': 1.0, 'qty_to_invoice': 0.0, 'qty_shipped_not_invoiced': 0.0}])
+        self.assertEqual(order.picking_ids.filtered(lambda p: p.state == 'done')
+                         .mapped('service_invoice_state'), ['invoiced', 'invoiced'])
+        with self.assertRaisesRegex(UserError, "cannot invoice what has not been shipped"):
+            self.post(order, 'invoice', invoice={self.filter_kit: 1.0})

@@ -1,0 +1,88 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.sale_order_posting import POSTED_QUANTITIES, POSTING_OPTIONS
+
+
+class ServiceOrderPostWizard(models.TransientModel):
+    """Post one or several service orders: Ship, Invoice, Ship and Invoice or Consume."""
+
+    _name = 'service.order.post.wizard'
+    _description = "Post Service Orders"
+
+    order_ids = fields.Many2many('sale.order', string="Orders", required=True)
+    option = fields.Selection(POSTING_OPTIONS, required=True, default='ship_invoice')
+    line_ids = fields.One2many('service.order.post.wizard.line', 'wizard_id', string="Lines")
+    invoice_date = fields.Date(default=fields.Date.context_today)
+    post_invoice = fields.Boolean(string="Post the invoice")
+    send_invoice = fields.Boolean(string="Send by email")
+    invoice_ids = fields.Many2many('account.move', string="Invoices", readonly=True)
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if self.env.context.get('active_model') == 'sale.order':
+            values['order_ids'] = [fields.Command.set(self.env.context.get('active_ids', []))]
+        return values
+
+    @api.onchange('order_ids', 'option')
+    def _onchange_fill_lines(self):
+        """Quantities default to everything that can be posted with the option."""
+        posted = POSTED_QUANTITIES[self.option or 'ship']
+        lines = self.order_ids.order_line.filtered(lambda line: line._service_is_postable())
+        commands = [fields.Command.clear()]
+        for line in lines:
+            to_ship = line.service_qty_to_ship if 'ship' in posted else 0.0
+            open_qty = line.service_qty_to_invoice + to_ship
+            commands.append(fields.Command.create({
+                'sale_line_id': line.id,
+                'qty_to_ship': to_ship,
+                'qty_to_invoice': open_qty if 'invoice' in posted else 0.0,
+                'qty_to_consume': open_qty if 'consume' in posted else 0.0,
+            }))
+        self.line_ids = commands
+
+    @api.onchange('send_invoice')
+    def _onchange_send_invoice(self):
+        if self.send_invoice:
+            self.post_invoice = True
+
+    def action_post(self):
+        """Post the chosen quantities; opens the invoice when one was made."""
+        self.ensure_one()
+        if not self.line_ids:
+            raise UserError(self.env._("There is nothing to post on these orders."))
+        lines = self.line_ids.sale_line_id
+        quantities = {kind: {line.sale_line_id: line[f'qty_to_{kind}'] for line in self.line_ids}
+                      for kind in ('ship', 'invoice', 'consume')}
+        invoices = lines._service_post(
+            self.option, **quantities, post_invoice=self.post_invoice, send=self.send_invoice,
+            invoice_date=self.invoice_date)
+        self.invoice_ids = invoices
+        if not invoices:
+            return {'type': 'ir.actions.act_window_close'}
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'account.action_move_out_invoice_type')
+        if len(invoices) == 1:
+            action.update(views=[(False, 'form')], res_id=invoices.id)
+        else:
+            action['domain'] = [('id', 'in', invoices.ids)]
+        return action
+
+
+class ServiceOrderPostWizardLine(models.TransientModel):
+    _name = 'service.order.post.wizard.line'
+    _description = "Post Service Orders - Line"
+
+    wizard_id = fields.Many2one('service.order.post.wizard', required=True, ondelete='cascade')
+    sale_line_id = fields.Many2one('sale.order.line', string="Order Line", required=True)
+    order_id = fields.Many2one(related='sale_line_id.order_id')
+    product_id = fields.Many2one(related='sale_line_id.product_id')
+    product_uom_id = fields.Many2one(related='sale_line_id.product_uom_id')
+    quantity = fields.Float(related='sale_line_id.product_uom_qty', string="Quantity")
+    qty_delivered = fields.Float(related='sale_line_id.qty_delivered', string="Quantity Shipped")
+    qty_invoiced = fields.Float(related='sale_line_id.qty_invoiced', string="Quantity Invoiced")
+    qty_consumed = fields.Float(related='sale_line_id.qty_consumed')
+    qty_to_ship = fields.Float(string="Qty. to Ship", digits='Product Unit')
+    qty_to_invoice = fields.Float(string="Qty. to Invoice", digits='Product Unit')
+    qty_to_consume = fields.Float(string="Qty. to Consume", digits='Product Unit')

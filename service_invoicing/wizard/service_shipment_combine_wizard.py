@@ -1,0 +1,93 @@
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class ServiceShipmentCombineWizard(models.TransientModel):
+    """Combine Shipments: one invoice per customer from all shipped, not invoiced lines."""
+
+    _name = 'service.shipment.combine.wizard'
+    _description = "Combine Shipments"
+
+    date_to = fields.Date(
+        string="Shipped Up To", required=True, default=fields.Date.context_today)
+    posting_date = fields.Date(required=True, default=fields.Date.context_today)
+    document_date = fields.Date(
+        default=fields.Date.context_today, help="The invoice date printed on the invoices.")
+    post_invoices = fields.Boolean(string="Post the invoices")
+    send_invoices = fields.Boolean(string="Send by email")
+    standard_payment_terms_only = fields.Boolean(
+        string="Only Standard Payment Terms",
+        help="Only orders whose payment terms are the customer's usual ones.")
+    partner_ids = fields.Many2many('res.partner', string="Customers")
+    company_ids = fields.Many2many(
+        'res.company', string="Companies", default=lambda self: self.env.companies)
+    state = fields.Selection([('setup', "Setup"), ('preview', "Preview"), ('done', "Done")],
+                             default='setup')
+    preview_line_ids = fields.One2many(
+        'service.shipment.combine.preview', 'wizard_id', string="Preview")
+    invoice_ids = fields.Many2many('account.move', string="Invoices Created")
+
+    def action_preview(self):
+        """What would be invoiced, invoice by invoice; creates nothing."""
+        self.ensure_one()
+        groups = {}
+        commands = [fields.Command.clear()]
+        for line, move, quantity in self._items():
+            number = groups.setdefault(line.order_id._service_invoice_grouping_key(),
+                                       len(groups) + 1)
+            commands.append(fields.Command.create({
+                'invoice_number': number, 'partner_id': line.order_id.partner_invoice_id.id,
+                'order_id': line.order_id.id, 'picking_id': move.picking_id.id,
+                'product_id': line.product_id.id, 'quantity': quantity,
+                'amount': line.currency_id.round(
+                    quantity * line.price_unit * (1 - line.discount / 100.0)),
+                'currency_id': line.currency_id.id,
+            }))
+        self.write({'preview_line_ids': commands, 'state': 'preview'})
+        return self._reopen()
+
+    def action_create(self):
+        """Create the combined invoices (posted and emailed if asked)."""
+        self.ensure_one()
+        invoices = self.env['stock.picking']._service_combine_shipments(
+            self.date_to, posting_date=self.posting_date, document_date=self.document_date,
+            post=self.post_invoices, send=self.send_invoices, partners=self.partner_ids,
+            companies=self.company_ids,
+            standard_payment_terms_only=self.standard_payment_terms_only)
+        if not invoices:
+            raise UserError(self.env._("Nothing shipped up to %(date)s is left to invoice.",
+                                       date=self.date_to))
+        self.write({'invoice_ids': [fields.Command.set(invoices.ids)], 'state': 'done'})
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'account.action_move_out_invoice_type')
+        action['domain'] = [('id', 'in', invoices.ids)]
+        return action
+
+    def _items(self):
+        return self.env['stock.picking']._service_shipment_items(
+            self.date_to, partners=self.partner_ids, companies=self.company_ids,
+            standard_payment_terms_only=self.standard_payment_terms_only)
+
+    def _reopen(self):
+        return {
+            'type': 'ir.actions.act_window', 'res_model': self._name, 'res_id': self.id,
+            'view_mode': 'form', 'views': [(False, 'form')], 'target': 'new',
+            'name': self.env._("Combine Shipments"),
+        }
+
+
+class ServiceShipmentCombinePreview(models.TransientModel):
+    _name = 'service.shipment.combine.preview'
+    _description = "Combine Shipments - Preview Line"
+    _order = 'invoice_number, id'
+
+    wizard_id = fields.Many2one('service.shipment.combine.wizard', required=True,
+                                ondelete='cascade')
+    invoice_number = fields.Integer(string="Invoice")
+    partner_id = fields.Many2one('res.partner', string="Invoice Address")
+    order_id = fields.Many2one('sale.order', string="Order")
+    picking_id = fields.Many2one('stock.picking', string="Delivery")
+    product_id = fields.Many2one('product.product')
+    quantity = fields.Float(digits='Product Unit')
+    amount = fields.Monetary(string="Untaxed Amount")
+    currency_id = fields.Many2one('res.currency')
