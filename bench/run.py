@@ -1,0 +1,336 @@
+"""Benchmark: our contract batch vs OCA contract, our shipments vs Odoo's, our sending vs Odoo's.
+
+Every measurement runs in fresh Odoo processes on a fresh copy (``createdb -T``) of the same
+analyzed data, so both systems start from the same database and the same cold caches.
+Usage (through ``make bench``): python bench/run.py [--quick] [--sizes 250,500] [--orders M]
+[--sending K] [--scenarios contracts,shipments,sending].
+Figures go to build/bench/results.json and build/bench/contracts.png.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, 'build', 'bench')
+CONF = os.path.join(ROOT, 'build', 'bench.conf')
+PYTHON = os.path.join(ROOT, '.venv', 'bin', 'python')
+ODOO_BIN = os.path.join(os.environ.get('ODOO_SRC', '/opt/odoo'), 'odoo-bin')
+BASE_DB, DATA_DB, RUN_DB = 'si_bench_base', 'si_bench_data', 'si_bench_run'
+HTTP_PORT, SMTP_PORT = 8269, 2727
+
+
+def log(message):
+    print(f'[bench {time.strftime("%H:%M:%S")}] {message}', flush=True)
+
+
+def psql(sql, db='postgres'):
+    subprocess.run(['psql', '-X', '-q', '-d', db, '-c', sql], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def drop(db):
+    psql(f'DROP DATABASE IF EXISTS {db} WITH (FORCE)')
+
+
+def copy_db(source, target):
+    drop(target)
+    subprocess.run(['createdb', '-T', source, target], check=True)
+
+
+def start_task(db, task, **params):
+    return subprocess.Popen(
+        [PYTHON, os.path.join(ROOT, 'bench', 'tasks.py'), CONF, db, task, json.dumps(params)],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT)
+
+
+def finish_task(process):
+    result = None
+    for line in process.stdout:
+        if line.startswith('RESULT '):
+            result = json.loads(line[len('RESULT '):])
+    if process.wait() != 0 or result is None:
+        raise RuntimeError(f'benchmark task failed (exit {process.returncode})')
+    return result
+
+
+def task(db, name, **params):
+    return finish_task(start_task(db, name, **params))
+
+
+def parallel(db, name, workers, **params):
+    """Start ``workers`` processes, release them together once all have loaded Odoo."""
+    go_file = tempfile.mktemp(prefix='si-bench-go-')
+    processes = [start_task(db, name, go_file=go_file, **params) for _ in range(workers)]
+    for process in processes:
+        while process.stdout.readline().strip() != 'READY':
+            if process.poll() is not None:
+                raise RuntimeError('a benchmark worker died while starting')
+    with open(go_file, 'w', encoding='ascii'):
+        pass
+    results = [finish_task(process) for process in processes]
+    os.unlink(go_file)
+    if any('skipped' in result for result in results):
+        return results[0]
+    return {
+        'seconds': max(r['end'] for r in results) - min(r['start'] for r in results),
+        'invoices': sum(r['invoices'] for r in results),
+        'lines': sum(r.get('lines', 0) for r in results),
+        'queries': sum(r['queries'] for r in results),
+        'peak_mb': max(r['peak_mb'] for r in results),
+        'rss_before_mb': max(r['rss_before_mb'] for r in results),
+        'workers': [{k: r[k] for k in ('seconds', 'invoices')} for r in results],
+    }
+
+
+def rates(result):
+    if 'skipped' in result:
+        return result
+    invoices = max(result['invoices'], 1)
+    result['invoices_per_s'] = round(result['invoices'] / result['seconds'], 2)
+    result['queries_per_invoice'] = round(result['queries'] / invoices, 1)
+    result['seconds'] = round(result['seconds'], 2)
+    for key in ('start', 'end'):
+        result.pop(key, None)
+    return result
+
+
+def measure(name, workers=1, **params):
+    copy_db(DATA_DB, RUN_DB)
+    result = parallel(RUN_DB, name, workers, **params) if workers > 1 else \
+        task(RUN_DB, name, **params)
+    return rates(result)
+
+
+def odoo_install(db):
+    log(f'installing service_invoicing and OCA contract on {db}')
+    subprocess.run([PYTHON, ODOO_BIN, '-c', CONF, '-d', db, '-i', 'service_invoicing,contract',
+                    '--stop-after-init', '--no-http'], check=True, cwd=ROOT)
+
+
+def make_base():
+    drop(BASE_DB)
+    probe = subprocess.run(['psql', '-X', '-tAd', 'postgres', '-c',
+                            "SELECT 1 FROM pg_database WHERE datname = 'si_base'"],
+                           capture_output=True, text=True, check=False)
+    if os.environ.get('SI_BENCH_TEMPLATE', 'si_base') and probe.stdout.strip() == '1':
+        subprocess.run(['createdb', '-T', 'si_base', BASE_DB], check=True)
+    else:
+        subprocess.run(['createdb', BASE_DB], check=True)
+    odoo_install(BASE_DB)
+
+
+def make_data(populate, **params):
+    copy_db(BASE_DB, DATA_DB)
+    started = time.time()
+    task(DATA_DB, populate, **params)
+    # Fresh statistics: a young database analyzed while empty misleads the planner.
+    psql('VACUUM ANALYZE', DATA_DB)
+    log(f'{populate} {params}: {time.time() - started:.0f} s (then VACUUM ANALYZE)')
+
+
+def ratio(ours, peer):
+    if 'skipped' in ours or 'skipped' in peer or not peer.get('invoices_per_s'):
+        return None
+    return round(ours['invoices_per_s'] / peer['invoices_per_s'], 2)
+
+
+def show(title, rows):
+    log(title)
+    print(f'  {"system":<34}{"invoices":>9}{"lines":>8}{"seconds":>9}{"inv/s":>8}'
+          f'{"SQL/inv":>9}{"peak MB":>9}')
+    for label, row in rows:
+        if 'skipped' in row:
+            print(f'  {label:<34}skipped: {row["skipped"]}')
+            continue
+        print(f'  {label:<34}{row["invoices"]:>9}{row.get("lines", 0):>8}{row["seconds"]:>9}'
+              f'{row["invoices_per_s"]:>8}{row["queries_per_invoice"]:>9}{row["peak_mb"]:>9}')
+
+
+def scenario_contracts(n, results, check_sample):
+    make_data('populate_contracts', n=n)
+    runs = {
+        'oca_create': measure('contracts_oca', post=False),
+        'ours_create': measure('contracts_ours', post=False),
+        'oca_create_post': measure('contracts_oca', post=True),
+        'ours_create_post': measure('contracts_ours', post=True),
+    }
+    runs['check'] = task(RUN_DB, 'check_contracts', sample=check_sample)
+    runs['ours_create_2w'] = measure('contracts_ours', workers=2, post=False, chunk=50)
+    runs['ours_create_post_2w'] = measure('contracts_ours', workers=2, post=True, chunk=50)
+    runs['check_2w'] = task(RUN_DB, 'check_contracts', sample=0)
+    runs['ratios'] = {
+        'create': ratio(runs['ours_create'], runs['oca_create']),
+        'create_post': ratio(runs['ours_create_post'], runs['oca_create_post']),
+        'create_2w_vs_oca_1p': ratio(runs['ours_create_2w'], runs['oca_create']),
+        'create_post_2w_vs_oca_1p': ratio(runs['ours_create_post_2w'],
+                                          runs['oca_create_post']),
+    }
+    results['contracts'][str(n)] = runs
+    show(f'contracts, N={n}', [
+        ('OCA contract cron, create', runs['oca_create']),
+        ('ours, create', runs['ours_create']),
+        ('ours, create, 2 workers', runs['ours_create_2w']),
+        ('OCA contract cron, create+post', runs['oca_create_post']),
+        ('ours, create+post', runs['ours_create_post']),
+        ('ours, create+post, 2 workers', runs['ours_create_post_2w']),
+    ])
+    check, check_2w = runs['check'], runs['check_2w']
+    print(f'  ratios ours/OCA: {runs["ratios"]}')
+    print(f'  check: {check["periods"]} periods for {check["contracts"]} contracts '
+          f'(distinct {check["periods_distinct"]}), 2 workers: {check_2w["periods"]} '
+          f'(distinct {check_2w["periods_distinct"]}); {check["compared"]} invoices '
+          f'compared with the standard path, {len(check["mismatches"])} differ')
+    for mismatch in check['mismatches'][:3]:
+        print(f'    {mismatch}')
+
+
+def scenario_shipments(m, results):
+    make_data('populate_orders', m=m)
+    odoo = measure('shipments_odoo')
+    odoo['check'] = task(RUN_DB, 'check_shipments')
+    ours = measure('shipments_ours')
+    if 'skipped' not in ours:
+        ours['check'] = task(RUN_DB, 'check_shipments')
+    results['shipments'] = {'orders': m, 'odoo': odoo, 'ours': ours,
+                            'ratio': ratio(ours, odoo)}
+    show(f'shipments, M={m} delivered orders (every fourth partially)', [
+        ("Odoo's invoicing of delivered qty", odoo), ('ours, Combine Shipments', ours)])
+    print(f'  ratio ours/Odoo: {results["shipments"]["ratio"]}; Odoo check: {odoo["check"]}')
+
+
+class Servers:
+    """An Odoo HTTP server (wkhtmltopdf loads the PDF styles from it) and an SMTP sink."""
+
+    def __init__(self, db):
+        self.mail_dir = os.path.join(BUILD, 'mail')
+        shutil.rmtree(self.mail_dir, ignore_errors=True)
+        self.smtp = subprocess.Popen(
+            [PYTHON, os.path.join(ROOT, 'tools', 'smtp_sink.py'), '--port', str(SMTP_PORT),
+             '--dir', self.mail_dir], stdout=subprocess.DEVNULL)
+        self.http = subprocess.Popen(
+            [PYTHON, ODOO_BIN, '-c', CONF, '-d', db, f'--db-filter=^{db}$',
+             f'--http-port={HTTP_PORT}', '--log-level=error'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(6)
+
+    def messages(self):
+        return sorted(name for name in os.listdir(self.mail_dir) if name.endswith('.eml'))
+
+    def stop(self):
+        for process in (self.http, self.smtp):
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+
+
+def recipients(folder, names):
+    seen = []
+    for name in names:
+        with open(os.path.join(folder, name), encoding='utf-8', errors='replace') as message:
+            for line in message:
+                if line.lower().startswith('to:'):
+                    seen.append(line.split(':', 1)[1].strip())
+                    break
+    return len(seen), len(set(seen))
+
+
+def scenario_sending(k, results):
+    make_data('prepare_sending', k=k, base_url=f'http://127.0.0.1:{HTTP_PORT}')
+    runs = {}
+    for label, name, workers in (('odoo', 'sending_odoo', 1), ('ours', 'sending_ours', 2)):
+        copy_db(DATA_DB, RUN_DB)
+        servers = Servers(RUN_DB)
+        try:
+            result = parallel(RUN_DB, name, workers) if workers > 1 else task(RUN_DB, name)
+            time.sleep(2)
+            sent, distinct = recipients(servers.mail_dir, servers.messages())
+        finally:
+            servers.stop()
+        runs[label] = rates(result)
+        runs[label].update(emails=sent, distinct_recipients=distinct)
+    runs['ratio'] = ratio(runs['ours'], runs['odoo'])
+    results['sending'] = runs
+    show(f'sending, K={k} posted invoices (PDF + email)', [
+        ("Odoo's queued sending (its cron)", runs['odoo']), ('ours, 2 workers', runs['ours'])])
+    print(f'  ratio ours/Odoo: {runs["ratio"]}; emails Odoo {runs["odoo"]["emails"]} '
+          f'(distinct {runs["odoo"]["distinct_recipients"]}), ours {runs["ours"].get("emails")} '
+          f'(distinct {runs["ours"].get("distinct_recipients")})')
+
+
+def plot(results):
+    try:
+        import matplotlib
+        matplotlib.use('Agg')
+        from matplotlib import pyplot
+    except ImportError:
+        log('matplotlib missing: no plot')
+        return
+    sizes = sorted(results['contracts'], key=int)
+    figure, axis = pyplot.subplots(figsize=(8, 5))
+    for key, label in (('oca_create', 'OCA contract, create'),
+                       ('oca_create_post', 'OCA contract, create+post'),
+                       ('ours_create', 'ours, create'), ('ours_create_post', 'ours, create+post'),
+                       ('ours_create_post_2w', 'ours, create+post, 2 workers')):
+        axis.plot([int(n) for n in sizes],
+                  [results['contracts'][n][key]['seconds'] for n in sizes], marker='o',
+                  label=label)
+    axis.set_xlabel('contracts (one 3-line invoice each)')
+    axis.set_ylabel('seconds')
+    axis.set_title('Monthly contract invoicing, Odoo 19, 2 cores')
+    axis.grid(True, alpha=0.3)
+    axis.legend()
+    figure.savefig(os.path.join(BUILD, 'contracts.png'), dpi=100, bbox_inches='tight')
+    log(f'plot: {os.path.join(BUILD, "contracts.png")}')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--quick', action='store_true',
+                        help='small sizes (contracts 100,200; 60 orders; 10 sent invoices)')
+    parser.add_argument('--sizes', help='contract counts, e.g. 250,500,1000,2000')
+    parser.add_argument('--orders', type=int, help='delivered sale orders (default 1000)')
+    parser.add_argument('--sending', type=int, help='invoices to send (default 200)')
+    parser.add_argument('--scenarios', default='contracts,shipments,sending')
+    parser.add_argument('--check-sample', type=int, default=200,
+                        help='invoices compared with the standard path per size')
+    parser.add_argument('--keep', action='store_true', help='keep the benchmark databases')
+    args = parser.parse_args()
+    sizes = [int(n) for n in (args.sizes or ('100,200' if args.quick else
+                                              '250,500,1000,2000')).split(',')]
+    orders = args.orders or (60 if args.quick else 1000)
+    sending = args.sending or (10 if args.quick else 200)
+    scenarios = args.scenarios.split(',')
+    os.makedirs(BUILD, exist_ok=True)
+    results = {'machine': {'cpus': os.cpu_count()}, 'contracts': {},
+               'started': time.strftime('%Y-%m-%d %H:%M:%S')}
+    out = os.path.join(BUILD, 'results.json')
+    try:
+        make_base()
+        if 'contracts' in scenarios:
+            for n in sizes:
+                scenario_contracts(n, results, args.check_sample)
+                with open(out, 'w', encoding='utf-8') as handle:
+                    json.dump(results, handle, indent=1)
+            plot(results)
+        if 'shipments' in scenarios:
+            scenario_shipments(orders, results)
+        if 'sending' in scenarios:
+            scenario_sending(sending, results)
+    finally:
+        with open(out, 'w', encoding='utf-8') as handle:
+            json.dump(results, handle, indent=1)
+        log(f'figures: {out}')
+        if not args.keep:
+            for db in (RUN_DB, DATA_DB, BASE_DB):
+                drop(db)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,350 @@
+"""What runs inside one Odoo process of the benchmark: populate data, invoice, check, send.
+
+Each task runs in its own process on its own copy of the data (``bench/run.py`` starts them)
+so that every system starts from the same database and the same cold caches. A task prints
+one line ``RESULT {json}`` with its figures.
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+from datetime import date
+
+from odoo import SUPERUSER_ID, Command, api, sql_db
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+BILLING_DATE = date(2026, 1, 1)
+# Monthly prices of the three service lines; our contracts hold yearly prices (x12).
+SERVICES = [("Maintenance", 100.0), ("Hotline", 50.0), ("Remote monitoring", 20.0)]
+
+
+def rss_mb():
+    with open('/proc/self/statm', encoding='ascii') as statm:
+        return int(statm.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Meter:
+    """Wall time, SQL queries and memory of the code run inside ``with``."""
+
+    def __enter__(self):
+        self.rss_before = rss_mb()
+        self.queries = sql_db.sql_counter
+        self.start = time.time()
+        return self
+
+    def __exit__(self, *_exc):
+        self.end = time.time()
+        self.queries = sql_db.sql_counter - self.queries
+        self.peak = peak_mb()
+
+    def figures(self, **extra):
+        return {
+            'start': self.start, 'end': self.end, 'seconds': self.end - self.start,
+            'queries': self.queries, 'peak_mb': round(self.peak, 1),
+            'rss_before_mb': round(self.rss_before, 1), **extra,
+        }
+
+
+def wait_for_go(go_file):
+    """Several workers start together: each loads Odoo, says READY, then waits."""
+    if not go_file:
+        return
+    print('READY', flush=True)
+    while not os.path.exists(go_file):
+        time.sleep(0.02)
+
+
+# --- scenario 1: contracts -------------------------------------------------------------------
+
+def service_products(env):
+    tax = env.company.account_sale_tax_id
+    products = env['product.product'].search([('default_code', '=like', 'BENCH-SRV-%')],
+                                             order='default_code')
+    if not products:
+        products = env['product.product'].create([{
+            'name': name, 'default_code': f'BENCH-SRV-{index}', 'type': 'service',
+            'lst_price': price * 12, 'taxes_id': [Command.set(tax.ids)],
+        } for index, (name, price) in enumerate(SERVICES)])
+    return products
+
+
+def customers(env, count, prefix='Bench customer'):
+    partners = env['res.partner'].search([('name', '=like', f'{prefix} %')], order='id')
+    missing = count - len(partners)
+    if missing > 0:
+        partners |= env['res.partner'].create([{
+            'name': f'{prefix} {index:06d}', 'email': f'customer{index}@bench.example.com',
+        } for index in range(len(partners), count)])
+    return partners[:count]
+
+
+def populate_contracts(env, n):
+    """N customers, each with one monthly contract of three taxed service lines in both systems."""
+    products = service_products(env)
+    partners = customers(env, n)
+    Contract = env['service.contract'].with_context(tracking_disable=True)
+    Oca = env['contract.contract'].with_context(tracking_disable=True)
+    for start in range(0, n, 500):
+        chunk = partners[start:start + 500]
+        ours = Contract.create([{
+            'partner_id': partner.id, 'date_start': BILLING_DATE, 'invoice_period': 'month',
+            'prepaid': True,
+            'line_ids': [Command.create({'product_id': product.id, 'quantity': 1.0,
+                                         'price_unit': price * 12})
+                         for product, (_name, price) in zip(products, SERVICES, strict=True)],
+        } for partner in chunk])
+        ours.action_sign()
+        Oca.create([{
+            'name': f'OCA {partner.name}', 'partner_id': partner.id, 'contract_type': 'sale',
+            'line_recurrence': True,
+            'contract_line_ids': [Command.create({
+                'product_id': product.id, 'name': name, 'quantity': 1.0,
+                'uom_id': product.uom_id.id, 'price_unit': price,
+                'recurring_rule_type': 'monthly', 'recurring_interval': 1,
+                'recurring_invoicing_type': 'pre-paid', 'date_start': BILLING_DATE,
+            }) for product, (name, price) in zip(products, SERVICES, strict=True)],
+        } for partner in chunk])
+        env.cr.commit()
+    return {'contracts': n}
+
+
+def contracts_ours(env, post=False, chunk=200, go_file=None, **_kw):
+    Contract = env['service.contract']
+    domain = Contract._invoicing_domain(BILLING_DATE)
+    wait_for_go(go_file)
+    with Meter() as meter:
+        result = Contract._run_contract_invoicing(
+            domain, BILLING_DATE, BILLING_DATE, post=post, chunk_size=chunk, commit=True)
+    invoices = result.invoices
+    return meter.figures(invoices=len(invoices), failed=len(result.failed),
+                         lines=sum(len(move.invoice_line_ids) for move in invoices))
+
+
+def contracts_oca(env, post=False, **_kw):
+    with Meter() as meter:
+        before = env['account.move'].search([], order='id desc', limit=1).id or 0
+        env['contract.contract'].cron_recurring_create_invoice(BILLING_DATE)
+        invoices = env['account.move'].search([('id', '>', before),
+                                               ('move_type', '=', 'out_invoice')])
+        if post:
+            invoices.action_post()
+        env.cr.commit()
+    return meter.figures(invoices=len(invoices),
+                         lines=sum(len(move.invoice_line_ids) for move in invoices))
+
+
+def check_contracts(env, sample=200, **_kw):
+    """Our invoices against Odoo's standard path, and every period billed exactly once."""
+    env.cr.execute("""SELECT count(*), count(DISTINCT (contract_id, date_start))
+                        FROM service_contract_period""")
+    periods, distinct = env.cr.fetchone()
+    contracts = env['service.contract'].search_count([('state', '=', 'signed')])
+    invoices = env['account.move'].search(
+        [('invoice_line_ids.service_contract_id', '!=', False)], order='id')
+    mismatches = compare_with_standard_path(env, invoices[:sample])
+    env.cr.rollback()
+    return {'contracts': contracts, 'periods': periods, 'periods_distinct': distinct,
+            'invoices': len(invoices), 'compared': min(sample, len(invoices)),
+            'mismatches': mismatches}
+
+
+def invoice_snapshot(move):
+    """What must be equal: totals, every line's account, taxes and amounts, in order."""
+    def lines(kind):
+        return sorted(
+            (line.account_id.code, line.product_id.id, tuple(line.tax_ids.ids),
+             line.tax_line_id.id, round(line.balance, 2), round(line.price_subtotal, 2),
+             round(line.price_total, 2), str(line.date_maturity or ''))
+            for line in move.line_ids if line.display_type == kind)
+    return {
+        'totals': (move.amount_untaxed, move.amount_tax, move.amount_total,
+                   move.amount_residual, move.state, move.journal_id.id,
+                   move.partner_id.id, move.currency_id.id, str(move.invoice_date),
+                   str(move.invoice_date_due), move.invoice_payment_term_id.id,
+                   move.fiscal_position_id.id),
+        'product': lines('product'), 'tax': lines('tax'),
+        'payment_term': lines('payment_term'),
+    }
+
+
+def compare_with_standard_path(env, invoices):
+    """Create each invoice again from products, quantities and prices only: Odoo computes
+    accounts, taxes and payment terms itself. Returns the differences found."""
+    mismatches = []
+    Move = env['account.move'].with_context(default_move_type='out_invoice')
+    for move in invoices:
+        try:
+            with env.cr.savepoint():
+                standard = Move.create({
+                    'move_type': 'out_invoice', 'partner_id': move.partner_id.id,
+                    'journal_id': move.journal_id.id, 'invoice_date': move.invoice_date,
+                    'currency_id': move.currency_id.id,
+                    'invoice_payment_term_id': move.invoice_payment_term_id.id,
+                    'fiscal_position_id': move.fiscal_position_id.id,
+                    'invoice_line_ids': [Command.create({
+                        'product_id': line.product_id.id, 'name': line.name,
+                        'quantity': line.quantity, 'price_unit': line.price_unit,
+                        'product_uom_id': line.product_uom_id.id, 'discount': line.discount,
+                    }) for line in move.invoice_line_ids],
+                })
+                if move.state == 'posted':
+                    standard.action_post()
+                ours, theirs = invoice_snapshot(move), invoice_snapshot(standard)
+                if ours != theirs:
+                    mismatches.append({'invoice': move.name, 'ours': repr(ours),
+                                       'standard': repr(theirs)})
+                raise _Rollback
+        except _Rollback:
+            env.invalidate_all()
+    return mismatches
+
+
+class _Rollback(Exception):
+    """Undoes the standard-path copy of an invoice once compared."""
+
+
+# --- scenario 2: shipments ------------------------------------------------------------------
+
+def populate_orders(env, m):
+    """M confirmed sale orders of three storable lines, delivered (every fourth partially)."""
+    tax = env.company.account_sale_tax_id
+    products = env['product.product'].create([{
+        'name': f'Spare part {index}', 'default_code': f'BENCH-PART-{index}',
+        'is_storable': True, 'lst_price': 10.0 * (index + 1), 'invoice_policy': 'delivery',
+        'taxes_id': [Command.set(tax.ids)],
+    } for index in range(3)])
+    warehouse = env['stock.warehouse'].search([('company_id', '=', env.company.id)], limit=1)
+    for product in products:
+        env['stock.quant']._update_available_quantity(product, warehouse.lot_stock_id,
+                                                      10.0 * m)
+    partners = customers(env, max(m // 2, 1), prefix='Bench shop')
+    Order = env['sale.order'].with_context(tracking_disable=True, mail_notrack=True)
+    for start in range(0, m, 100):
+        orders = Order.create([{
+            'partner_id': partners[index % len(partners)].id,
+            'order_line': [Command.create({'product_id': product.id,
+                                           'product_uom_qty': 2.0 + line})
+                           for line, product in enumerate(products)],
+        } for index in range(start, min(start + 100, m))])
+        orders.action_confirm()
+        pickings = orders.picking_ids
+        pickings.action_assign()
+        for index, picking in enumerate(pickings):
+            for move in picking.move_ids:
+                move.quantity = move.product_uom_qty - (1.0 if index % 4 == 3 else 0.0)
+                move.picked = True
+        pickings.with_context(skip_backorder=True, skip_sms=True).button_validate()
+        env.cr.commit()
+    return {'orders': m}
+
+
+def shipments_odoo(env, **_kw):
+    orders = env['sale.order'].search([('invoice_status', '=', 'to invoice')])
+    with Meter() as meter:
+        wizard = env['sale.advance.payment.inv'].with_context(
+            active_model='sale.order', active_ids=orders.ids).create(
+                {'advance_payment_method': 'delivered'})
+        invoices = wizard._create_invoices(orders)
+        env.cr.commit()
+    return meter.figures(invoices=len(invoices), orders=len(orders),
+                         lines=len(invoices.invoice_line_ids))
+
+
+def shipments_ours(env, **_kw):
+    Picking = env['stock.picking']
+    if not hasattr(Picking, '_service_combine_shipments'):
+        return {'skipped': "stock.picking._service_combine_shipments does not exist yet "
+                           "(issue 3): only Odoo's own invoicing was measured."}
+    with Meter() as meter:
+        invoices = Picking._service_combine_shipments(BILLING_DATE.replace(year=2100))
+        env.cr.commit()
+    return meter.figures(invoices=len(invoices), lines=len(invoices.invoice_line_ids))
+
+
+def check_shipments(env, **_kw):
+    lines = env['sale.order.line'].search([('order_id.state', '=', 'sale')])
+    pending = [line.id for line in lines
+               if line.qty_delivered > line.qty_invoiced]
+    invoices = env['account.move'].search([('move_type', '=', 'out_invoice')])
+    return {'lines_left_to_invoice': len(pending), 'invoices': len(invoices),
+            'amount_untaxed': round(sum(invoices.mapped('amount_untaxed')), 2),
+            'qty_invoiced': sum(lines.mapped('qty_invoiced'))}
+
+
+# --- scenario 3: sending --------------------------------------------------------------------
+
+def prepare_sending(env, k, base_url, **_kw):
+    """K posted invoices of three lines, one per customer, queued for Odoo's sending."""
+    params = env['ir.config_parameter'].sudo()
+    params.set_param('web.base.url', base_url)
+    params.set_param('web.base.url.freeze', True)
+    params.set_param('account.pdf_generation_batch', '0')
+    products = service_products(env)
+    partners = customers(env, k, prefix='Bench mailing')
+    invoices = env['account.move'].create([{
+        'move_type': 'out_invoice', 'partner_id': partner.id, 'invoice_date': BILLING_DATE,
+        'invoice_line_ids': [Command.create({'product_id': product.id, 'price_unit': price})
+                             for product, (_name, price) in zip(products, SERVICES,
+                                                                strict=True)],
+    } for partner in partners])
+    invoices.action_post()
+    invoices.sending_data = {'author_user_id': env.user.id,
+                             'author_partner_id': env.user.partner_id.id}
+    env.cr.commit()
+    return {'invoices': len(invoices)}
+
+
+def sending_odoo(env, **_kw):
+    """Odoo's standard queued sending: its cron job, rerun until the queue is empty."""
+    Move = env['account.move']
+    domain = [('sending_data', '!=', False), ('state', '=', 'posted')]
+    count = Move.search_count(domain)
+    with Meter() as meter:
+        while Move.search_count(domain):
+            Move._cron_account_move_send()
+            env.cr.commit()
+        env['mail.mail'].sudo().process_email_queue()
+        env.cr.commit()
+    return meter.figures(invoices=count)
+
+
+def sending_ours(env, go_file=None, **_kw):
+    Move = env['account.move']
+    if not hasattr(Move, '_service_send_queued_invoices'):
+        return {'skipped': "account.move._service_send_queued_invoices is missing"}
+    wait_for_go(go_file)
+    with Meter() as meter:
+        count = Move._service_send_queued_invoices()
+    return meter.figures(invoices=count)
+
+
+TASKS = {
+    'populate_contracts': populate_contracts, 'contracts_ours': contracts_ours,
+    'contracts_oca': contracts_oca, 'check_contracts': check_contracts,
+    'populate_orders': populate_orders, 'shipments_odoo': shipments_odoo,
+    'shipments_ours': shipments_ours, 'check_shipments': check_shipments,
+    'prepare_sending': prepare_sending, 'sending_odoo': sending_odoo,
+    'sending_ours': sending_ours,
+}
+
+
+def main():
+    conf, db, task, params = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+    config.parse_config(['-c', conf, '-d', db])
+    registry = Registry(db)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        result = TASKS[task](env, **params)
+        cr.commit()
+    print('RESULT ' + json.dumps(result, default=str), flush=True)
+
+
+if __name__ == '__main__':
+    main()
