@@ -95,3 +95,8 @@ class StockPicking(models.Model):
         if send:
             invoices._service_queue_sending()
         return invoices
+
+    @api.model
+    def _cron_combine_shipments(self):
+        """Optional daily job: draft combined invoices for everything shipped until today."""
+        return self._service_combine_shipments(fields.Date.context_today(self))

@@ -88,7 +88,7 @@ class ServiceOrderCommon(ServiceInvoicingCommon):
 
         def by_line(quantities):
             return {line: qty for product, qty in (quantities or {}).items()
-                    for line in lines.filtered(lambda l, p=product: l.product_id == p)}
+                    for line in lines.filtered(lambda line, p=product: line.product_id == p)}
         return lines._service_post(option, ship=by_line(ship), invoice=by_line(invoice),
                                    consume=by_line(consume), **options)
 

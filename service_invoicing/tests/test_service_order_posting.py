@@ -142,7 +142,8 @@ class TestServiceOrderPosting(ServiceOrderCommon):
         result = wizard.action_post()
         invoice = wizard.invoice_ids
         self.assertEqual(result['res_id'], invoice.id)
-        self.assertRecordValues(invoice, [{'state': 'posted', 'amount_untaxed': 4 * 50.0 + 2 * 80.0}])
+        self.assertRecordValues(invoice, [{'state': 'posted',
+                                           'amount_untaxed': 4 * 50.0 + 2 * 80.0}])
         form = Form(self.env['service.order.post.wizard'].with_context(action['context']))
         form.option = 'ship'
         with form.line_ids.edit(0) as line:
@@ -160,12 +161,14 @@ class TestServiceOrderPosting(ServiceOrderCommon):
             {'advance_payment_method': 'delivered'})
         wizard.create_invoices()
         invoice = order.invoice_ids
-        kit_lines = invoice.invoice_line_ids.filtered(lambda l: l.product_id == self.filter_kit)
+        kit_lines = invoice.invoice_line_ids.filtered(
+            lambda line: line.product_id == self.filter_kit)
         # One invoice line per delivery, linked to it; the consumed hour is not charged.
         self.assertEqual(sorted(kit_lines.mapped('quantity')), [3.0, 4.0])
         self.assertEqual(len(kit_lines.service_stock_move_id), 2)
-        self.assertEqual(invoice.invoice_line_ids.filtered(
-            lambda l: l.product_id == self.labour).quantity, 1.0)
+        labour_line = invoice.invoice_line_ids.filtered(
+            lambda line: line.product_id == self.labour)
+        self.assertEqual(labour_line.quantity, 1.0)
         invoice.action_post()
         self.assertRecordValues(order.order_line, [
             {'qty_invoiced': 7.0, 'qty_to_invoice': 0.0, 'qty_shipped_not_invoiced': 0.0},

@@ -85,7 +85,7 @@ class ServiceShipmentCombinePreview(models.TransientModel):
                                 ondelete='cascade')
     invoice_number = fields.Integer(string="Invoice")
     partner_id = fields.Many2one('res.partner', string="Invoice Address")
-    order_id = fields.Many2one('sale.order', string="Order")
+    order_id = fields.Many2one('sale.order')
     picking_id = fields.Many2one('stock.picking', string="Delivery")
     product_id = fields.Many2one('product.product')
     quantity = fields.Float(digits='Product Unit')

@@ -1,0 +1,239 @@
+from datetime import date, timedelta
+
+from odoo import Command, fields
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from .common import ServiceOrderCommon
+
+
+@tagged('post_install', '-at_install')
+class TestShipmentInvoicing(ServiceOrderCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Two orders of one customer, each shipped in two deliveries.
+        cls.order_1 = cls.create_order([(cls.filter_kit, 10.0)])
+        cls.order_2 = cls.create_order([(cls.filter_kit, 6.0)])
+        for order, quantities in ((cls.order_1, (4.0, 6.0)), (cls.order_2, (2.0, 4.0))):
+            for quantity in quantities:
+                order.order_line._service_post('ship', ship={order.order_line: quantity})
+        cls.moves_1 = cls.order_1.picking_ids.move_ids.sorted('id')
+        cls.moves_2 = cls.order_2.picking_ids.move_ids.sorted('id')
+
+    def new_invoice(self, partner=None):
+        return self.env['account.move'].create(
+            {'move_type': 'out_invoice', 'partner_id': (partner or self.customer).id})
+
+    def get_shipment_lines(self, invoice, quantities=None, **filters):
+        """Run Get Shipment Lines through its form; ``quantities`` maps a move to a quantity."""
+        action = invoice.action_get_shipment_lines()
+        form = Form(self.env[action['res_model']].with_context(action['context']))
+        for name, value in filters.items():
+            setattr(form, name, value)
+        listed = {}
+        for index in range(len(form.line_ids)):
+            with form.line_ids.edit(index) as line:
+                listed[line.move_id] = line.qty_available
+                if quantities is not None:
+                    line.selected = line.move_id in quantities
+                    line.qty_to_invoice = quantities.get(line.move_id, 0.0)
+        wizard = form.save()
+        if quantities is not None:
+            wizard.action_confirm()
+        return listed
+
+    def test_get_shipment_lines_across_orders_and_deliveries_partial_then_rest(self):
+        invoice = self.new_invoice()
+        listed = self.get_shipment_lines(invoice)
+        self.assertEqual(listed, {self.moves_1[0]: 4.0, self.moves_1[1]: 6.0,
+                                  self.moves_2[0]: 2.0, self.moves_2[1]: 4.0})
+        self.get_shipment_lines(invoice, {self.moves_1[0]: 4.0, self.moves_1[1]: 1.5,
+                                          self.moves_2[1]: 4.0})
+        self.assertRecordValues(invoice.invoice_line_ids, [
+            {'service_stock_move_id': self.moves_1[0].id, 'quantity': 4.0, 'price_unit': 50.0,
+             'tax_ids': self.tax_15.ids},
+            {'service_stock_move_id': self.moves_1[1].id, 'quantity': 1.5, 'price_unit': 50.0,
+             'tax_ids': self.tax_15.ids},
+            {'service_stock_move_id': self.moves_2[1].id, 'quantity': 4.0, 'price_unit': 50.0,
+             'tax_ids': self.tax_15.ids},
+        ])
+        self.assertEqual(invoice.line_ids.sale_line_ids.order_id, self.order_1 | self.order_2)
+        self.assertEqual(invoice.invoice_origin, ', '.join(sorted(
+            [self.order_1.name, self.order_2.name])))
+        # On a draft the quantities are taken: a second invoice sees only the rest.
+        second = self.new_invoice()
+        self.assertEqual(self.get_shipment_lines(second), {
+            self.moves_1[1]: 4.5, self.moves_2[0]: 2.0})
+        invoice.action_post()
+        self.assertEqual(self.moves_1[0].picking_id.service_invoice_state, 'invoiced')
+        self.assertEqual(self.moves_1[1].picking_id.service_invoice_state, 'partial')
+        self.assertRecordValues(self.order_1.order_line, [{'qty_invoiced': 5.5,
+                                                           'qty_shipped_not_invoiced': 4.5}])
+        self.get_shipment_lines(second, {self.moves_1[1]: 4.5, self.moves_2[0]: 2.0})
+        second.action_post()
+        moves = self.moves_1 | self.moves_2
+        self.assertEqual(set(moves.mapped('service_qty_shipped_not_invoiced')), {0.0})
+        self.assertEqual(set((self.order_1 | self.order_2).picking_ids.mapped(
+            'service_invoice_state')), {'invoiced'})
+        self.assertFalse(self.get_shipment_lines(self.new_invoice()))
+
+    def test_filters_and_quantity_limits(self):
+        invoice = self.new_invoice()
+        listed = self.get_shipment_lines(invoice, order_ids=self.order_2)
+        self.assertEqual(set(listed), set(self.moves_2))
+        listed = self.get_shipment_lines(invoice, picking_ids=self.moves_1[1].picking_id)
+        self.assertEqual(set(listed), {self.moves_1[1]})
+        tomorrow = fields.Date.today() + timedelta(days=1)
+        self.assertFalse(self.get_shipment_lines(invoice, date_from=tomorrow))
+        with self.assertRaisesRegex(UserError, "between 0 and 4.0, not 5.0"):
+            self.get_shipment_lines(invoice, {self.moves_1[0]: 5.0})
+        self.assertFalse(invoice.invoice_line_ids)
+
+    def test_deleting_a_line_or_cancelling_gives_the_quantity_back(self):
+        invoice = self.new_invoice()
+        self.get_shipment_lines(invoice, {self.moves_1[0]: 4.0, self.moves_2[0]: 2.0})
+        self.assertEqual(self.moves_1[0].service_qty_open, 0.0)
+        invoice.invoice_line_ids.filtered(
+            lambda line: line.service_stock_move_id == self.moves_1[0]).unlink()
+        self.assertEqual(self.moves_1[0].service_qty_open, 4.0)
+        invoice.button_cancel()
+        self.assertEqual(self.moves_2[0].service_qty_open, 2.0)
+        self.assertEqual(self.order_2.order_line.qty_shipped_not_invoiced, 6.0)
+
+    def test_credit_note_gives_quantities_back(self):
+        invoice = self.new_invoice()
+        self.get_shipment_lines(invoice, {self.moves_1[0]: 4.0})
+        invoice.action_post()
+        reversal = self.env['account.move.reversal'].with_context(
+            active_model='account.move', active_ids=invoice.ids).create(
+            {'journal_id': invoice.journal_id.id, 'reason': "Returned filters"})
+        credit_note = self.env['account.move'].browse(reversal.refund_moves()['res_id'])
+        credit_note.invoice_line_ids.quantity = 1.0
+        credit_note.action_post()
+        self.assertRecordValues(self.moves_1[0], [{
+            'service_qty_invoiced': 3.0, 'service_qty_shipped_not_invoiced': 1.0}])
+        self.assertEqual(self.order_1.order_line.qty_invoiced, 3.0)
+        self.assertEqual(self.moves_1[0].picking_id.service_invoice_state, 'partial')
+        self.assertEqual(self.get_shipment_lines(self.new_invoice())[self.moves_1[0]], 1.0)
+
+    def test_returns_reduce_what_can_be_invoiced(self):
+        picking = self.moves_1[0].picking_id
+        wizard = Form(self.env['stock.return.picking'].with_context(
+            active_id=picking.id, active_model='stock.picking')).save()
+        wizard.product_return_moves.quantity = 3.0
+        return_picking = wizard._create_return()
+        return_picking.move_ids.quantity = 3.0
+        return_picking.move_ids.picked = True
+        return_picking._action_done()
+        self.assertRecordValues(self.moves_1[0], [{
+            'service_qty_shipped': 1.0, 'service_qty_shipped_not_invoiced': 1.0}])
+        self.assertEqual(self.order_1.order_line.qty_delivered, 7.0)
+        self.assertEqual(self.get_shipment_lines(self.new_invoice())[self.moves_1[0]], 1.0)
+
+    def test_posting_more_than_shipped_is_refused(self):
+        first, second = self.new_invoice(), self.new_invoice()
+        line_vals = self.order_1.order_line._prepare_invoice_line(
+            quantity=4.0, service_stock_move_id=self.moves_1[0].id)
+        first.invoice_line_ids = [Command.create(line_vals)]
+        second.invoice_line_ids = [Command.create(line_vals)]
+        first.action_post()
+        with self.assertRaisesRegex(UserError, "cannot invoice what has not been shipped"), \
+                self.env.cr.savepoint():
+            second.action_post()
+        self.env.invalidate_all()
+        self.assertEqual(second.state, 'draft')
+        self.assertEqual(self.moves_1[0].service_qty_invoiced, 4.0)
+
+    def test_other_customers_and_companies_never_appear(self):
+        other_order = self.create_order([(self.filter_kit, 3.0)], partner=self.customer_2)
+        other_order.order_line._service_post('ship', ship={other_order.order_line: 3.0})
+        listed = self.get_shipment_lines(self.new_invoice())
+        self.assertNotIn(other_order.picking_ids.move_ids, set(listed))
+        self.assertEqual(set(self.get_shipment_lines(self.new_invoice(self.customer_2))),
+                         set(other_order.picking_ids.move_ids))
+        company_2 = self.setup_other_company(name="Branch Co")['company']
+        self.env.user.company_ids |= company_2
+        invoice_2 = self.env['account.move'].with_company(company_2).create(
+            {'move_type': 'out_invoice', 'partner_id': self.customer.id,
+             'company_id': company_2.id})
+        self.assertFalse(self.get_shipment_lines(invoice_2.with_company(company_2)))
+        with self.assertRaisesRegex(UserError, "does not belong to the customer"):
+            wizard = self.env['service.shipment.lines.wizard'].create({
+                'invoice_id': self.new_invoice(self.customer_2).id,
+                'line_ids': [Command.create({'move_id': self.moves_1[0].id,
+                                             'qty_available': 4.0, 'qty_to_invoice': 1.0})]})
+            wizard.action_confirm()
+
+    def test_get_shipment_lines_needs_a_draft_customer_invoice(self):
+        invoice = self.new_invoice()
+        self.get_shipment_lines(invoice, {self.moves_1[0]: 1.0})
+        invoice.action_post()
+        with self.assertRaisesRegex(UserError, "works on a draft customer invoice"):
+            invoice.action_get_shipment_lines()
+
+
+@tagged('post_install', '-at_install')
+class TestCombineShipments(ServiceOrderCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.order_1 = cls.create_order([(cls.filter_kit, 5.0), (cls.labour, 2.0)])
+        cls.order_2 = cls.create_order([(cls.filter_kit, 3.0)])
+        cls.order_3 = cls.create_order([(cls.labour, 4.0)], partner=cls.customer_2)
+        for order in cls.order_1 | cls.order_2 | cls.order_3:
+            order.order_line._service_post(
+                'ship', ship={line: line.product_uom_qty for line in order.order_line})
+
+    def run_wizard(self, **values):
+        form = Form(self.env['service.shipment.combine.wizard'])
+        for name, value in values.items():
+            setattr(form, name, value)
+        return form.save()
+
+    def test_one_invoice_per_customer_with_posting_and_document_dates(self):
+        wizard = self.run_wizard(posting_date=date(2026, 12, 1), document_date=date(2026, 11, 30),
+                                 post_invoices=True)
+        wizard.action_create()
+        invoices = wizard.invoice_ids
+        self.assertEqual(len(invoices), 2)
+        combined = invoices.filtered(lambda move: move.partner_id == self.customer)
+        self.assertRecordValues(combined, [{
+            'state': 'posted', 'date': date(2026, 12, 1), 'invoice_date': date(2026, 11, 30),
+            'amount_untaxed': 8 * 50.0 + 2 * 80.0,
+            'invoice_origin': f"{self.order_1.name}, {self.order_2.name}"}])
+        self.assertEqual((invoices - combined).amount_untaxed, 4 * 80.0)
+        self.assertEqual(set((self.order_1 | self.order_2 | self.order_3).order_line.mapped(
+            'qty_shipped_not_invoiced')), {0.0})
+        self.assertFalse(self.env['stock.picking']._service_shipment_items(date(2026, 12, 31)))
+
+    def test_daily_job_drafts_combined_invoices(self):
+        invoices = self.env['stock.picking']._cron_combine_shipments()
+        self.assertEqual(len(invoices), 2)
+        self.assertEqual(set(invoices.mapped('state')), {'draft'})
+        self.assertFalse(self.env.ref('service_invoicing.ir_cron_combine_shipments').active)
+
+    def test_preview_creates_nothing(self):
+        wizard = self.run_wizard()
+        wizard.action_preview()
+        self.assertEqual(wizard.state, 'preview')
+        self.assertEqual(sorted(set(wizard.preview_line_ids.mapped('invoice_number'))), [1, 2])
+        self.assertEqual(sum(wizard.preview_line_ids.mapped('amount')),
+                         8 * 50.0 + 2 * 80.0 + 4 * 80.0)
+        self.assertFalse((self.order_1 | self.order_2 | self.order_3).invoice_ids)
+
+    def test_filters_customers_dates_and_standard_payment_terms(self):
+        wizard = self.run_wizard(date_to=fields.Date.today() - timedelta(days=1))
+        with self.assertRaisesRegex(UserError, "left to invoice"):
+            wizard.action_create()
+        immediate = self.env.ref('account.account_payment_term_immediate')
+        self.customer.property_payment_term_id = immediate
+        self.order_2.payment_term_id = self.env.ref('account.account_payment_term_30days')
+        self.order_1.payment_term_id = immediate
+        wizard = self.run_wizard(standard_payment_terms_only=True)
+        wizard.partner_ids = self.customer
+        wizard.action_create()
+        self.assertEqual(wizard.invoice_ids.invoice_origin, self.order_1.name)
+        self.assertFalse(self.order_2.invoice_ids | self.order_3.invoice_ids)
