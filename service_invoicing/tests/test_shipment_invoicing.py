@@ -1,6 +1,10 @@
+import ast
+import html
+import re
 from datetime import date, timedelta
 
 from odoo import Command, fields
+from odoo.fields import Domain
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
@@ -237,3 +241,38 @@ class TestCombineShipments(ServiceOrderCommon):
         wizard.action_create()
         self.assertEqual(wizard.invoice_ids.invoice_origin, self.order_1.name)
         self.assertFalse(self.order_2.invoice_ids | self.order_3.invoice_ids)
+
+
+@tagged('post_install', '-at_install')
+class TestServiceInvoicesMenu(ServiceOrderCommon):
+
+    def test_service_invoices_list_every_source(self):
+        contract = self.create_contract()
+        from_contract = contract._create_contract_invoices(date(2026, 1, 31),
+                                                           date(2026, 1, 31)).invoices
+        order = self.create_order([(self.labour, 2.0)])
+        from_order = order.order_line._service_post(
+            'ship_invoice', ship={order.order_line: 2.0}, invoice={order.order_line: 2.0})
+        by_hand = self.env['account.move'].create({
+            'move_type': 'out_invoice', 'partner_id': self.customer.id,
+            'invoice_line_ids': [Command.create({'product_id': self.hotline.id})]})
+        goods_only = self.env['account.move'].create({
+            'move_type': 'out_invoice', 'partner_id': self.customer.id,
+            'invoice_line_ids': [Command.create({'product_id': self.filter_kit.id})]})
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'service_invoicing.action_service_invoices')
+        service_invoices = Domain(ast.literal_eval(action['domain']))
+        found = self.env['account.move'].search(
+            service_invoices & Domain('partner_id', '=', self.customer.id))
+        self.assertEqual(found, from_contract | from_order | by_hand)
+        self.assertNotIn(goods_only, found)
+        filters = {
+            'service_from_contracts': from_contract, 'service_from_orders': from_order,
+            'service_manual': by_hand | goods_only}
+        arch = self.env.ref('service_invoicing.account_move_view_search_service').arch
+        for name, expected in filters.items():
+            with self.subTest(filter=name):
+                domain = re.search(rf'name="{name}".*?domain="(.*?)"', arch, re.S).group(1)
+                domain = ast.literal_eval(html.unescape(domain))
+                self.assertEqual(self.env['account.move'].search(
+                    Domain(domain) & Domain('id', 'in', (found | goods_only).ids)), expected)
