@@ -25,5 +25,10 @@
         'views/stock_picking_views.xml',
         'views/service_invoicing_menus.xml',
     ],
+    'assets': {
+        'web.assets_tests': [
+            'service_invoicing/static/tests/tours/**/*',
+        ],
+    },
     'application': True,
 }
