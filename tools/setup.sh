@@ -77,14 +77,20 @@ if ! pg_isready -q -h "$PGHOST" -p "$PGPORT" 2>/dev/null; then
     [ -x "$bindir/pg_ctl" ] || { say "no PostgreSQL answers on $PGHOST:$PGPORT and none is installed"; exit 1; }
     export PGHOST=127.0.0.1 PGPORT=${SI_PRIVATE_PGPORT:-5433}
     pgdata="$BUILD/pgdata"
+    mkdir -p "$pgdata"
     runas=()
-    [ "$(id -u)" = 0 ] && { id postgres >/dev/null 2>&1 || useradd -r postgres; chown -R postgres "$BUILD"; runas=(runuser -u postgres --); }
+    if [ "$(id -u)" = 0 ]; then
+        # PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
+        id postgres >/dev/null 2>&1 || useradd -r postgres
+        chown postgres "$pgdata" && chmod 700 "$pgdata"
+        runas=(runuser -u postgres --)
+    fi
     if [ ! -f "$pgdata/PG_VERSION" ]; then
         say "starting a private PostgreSQL cluster in $pgdata"
-        "${runas[@]}" "$bindir/initdb" -q -A trust -U postgres -D "$pgdata" >/dev/null
+        "${runas[@]}" "$bindir/initdb" -A trust -U postgres -D "$pgdata" >/dev/null
     fi
     pg_isready -q -h "$PGHOST" -p "$PGPORT" || \
-        "${runas[@]}" "$bindir/pg_ctl" -s -w -D "$pgdata" -l "$BUILD/postgresql.log" \
+        "${runas[@]}" "$bindir/pg_ctl" -s -w -D "$pgdata" -l "$pgdata/postgresql.log" \
             -o "-p $PGPORT -k /tmp -c listen_addresses=127.0.0.1" start
 fi
 # Odoo refuses to run as the superuser role "postgres": use a role named after the user.
