@@ -1,5 +1,6 @@
+from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import ServiceOrderCommon
 
@@ -177,3 +178,19 @@ class TestServiceOrderPosting(ServiceOrderCommon):
                          .mapped('service_invoice_state'), ['invoiced', 'invoiced'])
         with self.assertRaisesRegex(UserError, "cannot invoice what has not been shipped"):
             self.post(order, 'invoice', invoice={self.filter_kit: 1.0})
+
+    def test_a_service_user_posts_and_invoices_shipments(self):
+        user = new_test_user(self.env, login='si_dispatcher',
+                             groups='service_invoicing.group_service_user')
+        order = self.env['sale.order'].with_user(user).create({
+            'partner_id': self.customer.id,
+            'order_line': [Command.create({'product_id': product.id, 'product_uom_qty': qty})
+                           for product, qty in ((self.filter_kit, 3.0), (self.labour, 1.0))],
+        })
+        order.action_confirm()
+        lines = order.order_line
+        invoice = lines._service_post(
+            'ship_invoice', ship={line: line.product_uom_qty for line in lines},
+            invoice={line: line.product_uom_qty for line in lines}, post_invoice=True)
+        self.assertRecordValues(invoice, [{'state': 'posted', 'amount_untaxed': 230.0}])
+        self.assertEqual(order.picking_ids.state, 'done')
