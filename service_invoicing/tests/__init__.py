@@ -6,3 +6,4 @@ from . import test_contract_concurrency
 from . import test_service_order_posting
 from . import test_shipment_invoicing
 from . import test_ui_tours
+from . import test_contract_invoicing_speed

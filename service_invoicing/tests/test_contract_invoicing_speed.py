@@ -1,0 +1,187 @@
+from datetime import date
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import ServiceInvoicingCommon
+
+
+@tagged('post_install', '-at_install')
+class TestContractInvoicingFastPath(ServiceInvoicingCommon):
+    """The batch hands ``create`` complete invoices (product, tax and payment term lines)
+    computed by Odoo's own tax engine and payment terms: every invoice must be exactly the
+    one Odoo's standard path gives for the same input, before and after posting."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tax_included = cls.env['account.tax'].create({
+            'name': "VAT 21% incl.", 'amount': 21.0, 'price_include_override': 'tax_included',
+        })
+        cls.tax_fixed = cls.env['account.tax'].create({
+            'name': "Eco fee", 'amount_type': 'fixed', 'amount': 1.5, 'include_base_amount': True,
+            'sequence': 1,
+        })
+        cls.two_terms = cls.env['account.payment.term'].create({
+            'name': "30% now, rest in 60 days",
+            'line_ids': [
+                Command.create({'value': 'percent', 'value_amount': 30.0, 'nb_days': 0}),
+                Command.create({'value': 'percent', 'value_amount': 70.0, 'nb_days': 60}),
+            ],
+        })
+
+    def standard_invoice(self, invoice):
+        """The same invoice made by Odoo's standard path from products, prices and taxes."""
+        return self.env['account.move'].create({
+            'move_type': 'out_invoice', 'partner_id': invoice.partner_id.id,
+            'journal_id': invoice.journal_id.id, 'invoice_date': invoice.invoice_date,
+            'currency_id': invoice.currency_id.id,
+            'invoice_payment_term_id': invoice.invoice_payment_term_id.id,
+            'fiscal_position_id': invoice.fiscal_position_id.id,
+            'invoice_line_ids': [Command.create({
+                'product_id': line.product_id.id, 'name': line.name, 'quantity': line.quantity,
+                'price_unit': line.price_unit, 'product_uom_id': line.product_uom_id.id,
+                'tax_ids': [Command.set(line.tax_ids.ids)],
+                'analytic_distribution': line.analytic_distribution,
+            }) for line in invoice.invoice_line_ids],
+        })
+
+    def snapshot(self, invoice):
+        def lines(kind):
+            return sorted(
+                (line.account_id.id, line.product_id.id, tuple(line.tax_ids.ids),
+                 line.tax_line_id.id, line.tax_repartition_line_id.id,
+                 tuple(line.tax_tag_ids.ids), line.partner_id.id,
+                 # A payment term line is named after its invoice's number.
+                 line.name if kind != 'payment_term' else '',
+                 line.sequence, line.balance, line.amount_currency, line.debit, line.credit,
+                 line.price_subtotal, line.price_total, line.tax_base_amount,
+                 line.date_maturity, line.analytic_distribution or {})
+                for line in invoice.line_ids if line.display_type == kind)
+        return {
+            'totals': (invoice.amount_untaxed, invoice.amount_tax, invoice.amount_total,
+                       invoice.amount_residual, invoice.amount_total_signed,
+                       invoice.invoice_date_due, invoice.payment_state,
+                       invoice.commercial_partner_id.id, invoice.tax_totals['total_amount']),
+            'product': lines('product'), 'tax': lines('tax'),
+            'payment_term': lines('payment_term'),
+        }
+
+    def assert_same_as_standard(self, invoices):
+        self.assertTrue(invoices)
+        for invoice in invoices:
+            standard = self.standard_invoice(invoice)
+            self.assertEqual(self.snapshot(invoice), self.snapshot(standard), invoice.name)
+            invoice.action_post()
+            standard.action_post()
+            self.assertEqual(self.snapshot(invoice), self.snapshot(standard), invoice.name)
+
+    def test_taxes_terms_fiscal_position_analytics_match_the_standard_path(self):
+        plan = self.env['account.analytic.plan'].create({'name': "Service lines"})
+        analytic = self.env['account.analytic.account'].create(
+            {'name': "Field service", 'plan_id': plan.id})
+        tax_0 = self.tax_15.copy({'name': "Export 0%", 'amount': 0.0})
+        export_account = self.revenue_account.copy({'code': '400998'})
+        fiscal_position = self.env['account.fiscal.position'].create({
+            'name': "Export",
+            'account_ids': [Command.create({'account_src_id': self.revenue_account.id,
+                                            'account_dest_id': export_account.id})],
+        })
+        tax_0.fiscal_position_ids = fiscal_position
+        tax_0.original_tax_ids = self.tax_15
+        plain = self.create_contract(
+            lines=[(self.maintenance, 2.0, 1234.56), (self.hotline, 1.0, 600.01)],
+            payment_term_id=self.two_terms.id)
+        mixed = self.create_contract(sign=False, lines=[
+            (self.maintenance, 1.0, 999.99), (self.hotline, 3.0, 100.0)])
+        mixed.line_ids[0].tax_ids = self.tax_included | self.tax_fixed
+        mixed.line_ids[1].analytic_distribution = {str(analytic.id): 100.0}
+        mixed.action_sign()
+        exported = self.create_contract(sign=False, fiscal_position_id=fiscal_position.id,
+                                        partner=self.customer_2, invoice_period='quarter')
+        exported.line_ids._compute_tax_ids()
+        exported.action_sign()
+        no_taxes = self.create_contract(sign=False)
+        no_taxes.line_ids.tax_ids = False
+        no_taxes.action_sign()
+        contracts = plain | mixed | exported | no_taxes
+        self.assert_fast_path(contracts, date(2026, 3, 31))
+        result = self.invoice(contracts, date(2026, 3, 31))
+        self.assertEqual(len(result.invoices), 4)
+        self.assertEqual(len(self.invoice_of(plain).line_ids.filtered(
+            lambda line: line.display_type == 'payment_term')), 2)
+        self.assert_same_as_standard(result.invoices)
+
+    def test_catch_up_and_combined_invoices_match_the_standard_path(self):
+        a = self.create_contract(
+            combine_invoices=True,
+            lines=[(self.maintenance, 1.0, 700.0), (self.hotline, 1.0, 300.01)])
+        b = self.create_contract(combine_invoices=True, invoice_period='two_months')
+        self.assert_fast_path(a | b, date(2026, 5, 31), combined=True)
+        result = self.invoice(a | b, date(2026, 5, 31))
+        self.assertEqual(len(result.invoices), 1)
+        self.assertEqual(len(result.invoices.invoice_line_ids), 5 * 2 + 2)
+        self.assert_same_as_standard(result.invoices)
+
+    def test_foreign_currency_and_early_discount_take_the_standard_path(self):
+        other_currency = self.setup_other_currency('EUR')
+        early = self.env['account.payment.term'].create({
+            'name': "2% 10 days", 'early_discount': True, 'discount_percentage': 2.0,
+            'discount_days': 10, 'line_ids': [Command.create({'value': 'percent',
+                                                              'value_amount': 100.0,
+                                                              'nb_days': 30})],
+        })
+        foreign = self.create_contract(currency_id=other_currency.id)
+        discounted = self.create_contract(payment_term_id=early.id, partner=self.customer_2)
+        self.assert_fast_path(foreign | discounted, date(2026, 1, 31), fast=False)
+        # One run each: Odoo's batch create dates an early-discount invoice due today when a
+        # foreign-currency invoice without payment terms is created in the same call.
+        invoices = self.invoice(foreign, date(2026, 1, 31)).invoices \
+            | self.invoice(discounted, date(2026, 1, 31)).invoices
+        self.assertEqual(len(invoices), 2)
+        self.assertEqual(self.invoice_of(foreign).currency_id, other_currency)
+        self.assertTrue(self.invoice_of(discounted).line_ids.filtered('discount_date'))
+        self.assert_same_as_standard(invoices)
+
+    def test_a_chunk_costs_a_fixed_number_of_queries(self):
+        warm_up, one = self.create_contract(), self.create_contract()
+        hundred = self.env['service.contract']
+        for _index in range(100):
+            hundred |= self.create_contract(
+                lines=[(self.maintenance, 1.0, 1200.0), (self.hotline, 1.0, 600.0),
+                       (self.hotline, 2.0, 240.0)])
+        self.invoice(warm_up, date(2026, 1, 31))
+        self.env.invalidate_all()
+        with self.assertQueryCount(QUERIES_ONE_CONTRACT):
+            self.invoice(one, date(2026, 1, 31))
+        self.env.invalidate_all()
+        with self.assertQueryCount(QUERIES_HUNDRED_CONTRACTS):
+            result = self.invoice(hundred, date(2026, 1, 31))
+        self.assertEqual(len(result.invoices), 100)
+        self.assertEqual(len(result.invoices.line_ids), 100 * (3 + 1 + 1))
+        self.env.invalidate_all()
+        with self.assertQueryCount(QUERIES_POST_HUNDRED):
+            result.invoices.action_post()
+
+    def assert_fast_path(self, contracts, invoice_to_date, fast=True, combined=False):
+        """Whether the batch will precompute these contracts' invoices (or leave them to
+        Odoo's standard create)."""
+        plans = contracts._plan_invoicing(invoice_to_date)
+        groups = [plans] if combined else [[plan] for plan in plans]
+        Contract = self.env['service.contract']
+        for group in groups:
+            vals = Contract._prepare_invoice_vals(group, invoice_to_date)
+            self.assertEqual(bool(Contract._complete_invoice_vals(vals)), fast,
+                             group[0].contract.name)
+
+    def invoice_of(self, contract):
+        return contract.period_ids.invoice_id
+
+
+# Measured on Odoo 19.0 with the fast path: 72 queries for one contract, 73 for a hundred
+# (three hundred product lines, five hundred journal items): creating a chunk costs a fixed
+# number of queries (before the fast path: 83 and 77 for fifty). Posting is Odoo's own
+# `action_post`: 468 queries for a hundred invoices (numbering takes a few per invoice).
+QUERIES_ONE_CONTRACT = 72
+QUERIES_HUNDRED_CONTRACTS = 73
+QUERIES_POST_HUNDRED = 470
