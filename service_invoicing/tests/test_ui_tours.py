@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 
@@ -18,3 +19,22 @@ class TestServiceInvoicingTours(HttpCase):
         invoice = contract.period_ids.invoice_id
         self.assertEqual(invoice.amount_untaxed, contract.period_ids.amount)
         self.assertEqual(invoice.partner_id, customer)
+
+    def test_get_shipment_lines_in_the_browser(self):
+        customer = self.env['res.partner'].create({'name': "Shipment Tour Customer"})
+        product = self.env['product.product'].create({
+            'name': "Tour Filter", 'is_storable': True, 'lst_price': 40.0,
+            'invoice_policy': 'delivery'})
+        order = self.env['sale.order'].create({
+            'partner_id': customer.id,
+            'order_line': [Command.create({'product_id': product.id, 'product_uom_qty': 5.0})],
+        })
+        order.action_confirm()
+        order.order_line._service_post('ship', ship={order.order_line: 5.0})
+        self.start_tour('/odoo/action-account.action_move_out_invoice_type',
+                        'service_invoicing_get_shipment_lines_tour', login='admin')
+        invoice = self.env['account.move'].search([('partner_id', '=', customer.id)])
+        self.assertRecordValues(invoice.invoice_line_ids, [{
+            'quantity': 2.0, 'price_unit': 40.0,
+            'service_stock_move_id': order.picking_ids.move_ids.id}])
+        self.assertEqual(order.picking_ids.move_ids.service_qty_open, 3.0)

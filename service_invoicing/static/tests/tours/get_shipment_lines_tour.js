@@ -1,0 +1,46 @@
+import { registry } from "@web/core/registry";
+
+// A billing clerk invoices part of a delivery with Get Shipment Lines, in the browser.
+registry.category("web_tour.tours").add("service_invoicing_get_shipment_lines_tour", {
+    steps: () => [
+        {
+            content: "New customer invoice",
+            trigger: ".o_list_button_add",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='partner_id'] input",
+            run: "edit Shipment Tour Customer",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains('Shipment Tour Customer')",
+            run: "click",
+        },
+        {
+            content: "Get Shipment Lines",
+            trigger: ".o_statusbar_buttons button[name='action_get_shipment_lines']",
+            run: "click",
+        },
+        {
+            content: "The delivered, not invoiced line is listed",
+            trigger: ".modal .o_field_widget[name='line_ids'] .o_data_row:contains('Tour Filter')",
+        },
+        {
+            content: "Invoice 2 of the 5 shipped",
+            trigger: ".modal .o_data_row td[name='qty_to_invoice']",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_data_row .o_field_widget[name='qty_to_invoice'] input",
+            run: "edit 2",
+        },
+        {
+            trigger: ".modal button[name='action_confirm']",
+            run: "click",
+        },
+        {
+            content: "The line is on the invoice",
+            trigger: ".o_field_widget[name='invoice_line_ids'] .o_data_row:contains('Tour Filter')",
+        },
+    ],
+});
