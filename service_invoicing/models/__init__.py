@@ -9,3 +9,4 @@ from . import sale_order_line
 from . import sale_order_posting
 from . import stock_move
 from . import stock_picking
+from . import account_move_send

@@ -1,0 +1,56 @@
+"""Queued invoice sending that several workers share, so that every core renders PDFs.
+
+Odoo queues the invoices to send (``sending_data``) and its scheduled action renders and
+emails them, ten at a time, in one worker. With Debian's wkhtmltopdf (unpatched Qt) each PDF
+is one renderer call of about a second, so one worker leaves the other cores idle. Here any
+number of workers (processes, cron workers) take a few queued invoices each, locked with
+``SKIP LOCKED`` so no invoice is taken twice, render and send them with Odoo's own sending,
+and commit: the invoicing transaction never waits on the renderer.
+"""
+
+import logging
+
+from odoo import api, models
+
+_logger = logging.getLogger(__name__)
+
+SENDING_BATCH = 2
+
+
+class AccountMove(models.Model):
+    _inherit = 'account.move'
+
+    @api.model
+    def _service_send_queued_invoices(self, batch_size=SENDING_BATCH, limit=None):
+        """Render and email queued invoices until none is left (or ``limit`` are sent).
+
+        Safe to run in several workers at once: each invoice is claimed by one of them only.
+        Each batch is committed, and its emails leave through Odoo's mail queue once
+        committed. Returns the number of invoices this worker processed.
+        """
+        processed = 0
+        while limit is None or processed < limit:
+            size = batch_size if limit is None else min(batch_size, limit - processed)
+            moves = self._service_claim_queued_invoices(size)
+            if not moves:
+                break
+            self.env['account.move.send']._generate_and_send_invoices(moves, from_cron=True)
+            processed += len(moves)
+            self.env['ir.cron']._commit_progress(len(moves))
+        return processed
+
+    @api.model
+    def _service_claim_queued_invoices(self, size):
+        """Lock up to ``size`` posted invoices waiting to be sent that no other worker holds."""
+        self.env['account.move'].flush_model(['sending_data', 'state'])
+        self.env.cr.execute("""
+            SELECT id FROM account_move
+             WHERE sending_data IS NOT NULL AND state = 'posted'
+             ORDER BY id
+             LIMIT %s
+               FOR NO KEY UPDATE SKIP LOCKED
+        """, [size])
+        moves = self.browse(row[0] for row in self.env.cr.fetchall())
+        # Another worker may have sent them just before: read their queue state afresh.
+        moves.invalidate_recordset(['sending_data'])
+        return moves.filtered('sending_data')
