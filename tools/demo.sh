@@ -34,12 +34,12 @@ dropdb --if-exists "$DEMO_DB" 2>/dev/null || true
     --stop-after-init --log-level=warn 2>&1 | grep -v "security risk\|odoo.tools.config" || true
 # Odoo serves while the invoices are sent: wkhtmltopdf loads the PDF's styles from it.
 "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" \
-    --http-port="$HTTP_PORT" --log-handler=odoo.addons.base.models.ir_actions_report:ERROR \
+    --http-port="$HTTP_PORT" --smtp-port="$SMTP_PORT" --log-handler=odoo.addons.base.models.ir_actions_report:ERROR \
     --logfile="$BUILD/demo-server.log" &
 server_pid=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT") 2>/dev/null && break; sleep 0.2; done
 "$VENV/bin/python" "$ROOT/tools/demo_run.py" -c "$ODOO_CONF" -d "$DEMO_DB" --mail-dir "$MAIL_DIR" \
-    --base-url "http://127.0.0.1:$HTTP_PORT"
+    --smtp-port "$SMTP_PORT" --base-url "http://127.0.0.1:$HTTP_PORT"
 
 if [ "$SERVE" = 1 ]; then
     echo "[demo] Odoo serves the demo on http://localhost:$HTTP_PORT (login admin / admin); Ctrl+C stops"

@@ -118,8 +118,10 @@ def main():
     parser.add_argument('-d', '--database', required=True)
     parser.add_argument('--mail-dir', required=True)
     parser.add_argument('--base-url', default='http://127.0.0.1:8069')
+    parser.add_argument('--smtp-port', default='2525')
     args = parser.parse_args()
-    odoo.tools.config.parse_config(['-c', args.config, '-d', args.database])
+    odoo.tools.config.parse_config(
+        ['-c', args.config, '-d', args.database, '--smtp-port', args.smtp_port])
     registry = Registry(args.database)
     before = len([name for name in os.listdir(args.mail_dir) if name.endswith('.eml')])
     with registry.cursor() as cr:

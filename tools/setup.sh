@@ -114,6 +114,6 @@ http_interface = 127.0.0.1
 log_level = ${ODOO_LOG_LEVEL:-warn}
 max_cron_threads = 0
 smtp_server = 127.0.0.1
-smtp_port = ${SI_SMTP_PORT:-2525}
+smtp_port = 2525
 CONF
 export ODOO_SRC VENV ODOO_CONF ROOT BUILD
