@@ -121,12 +121,16 @@ class ServiceContract(models.Model):
 
     @api.depends('company_id')
     def _compute_journal_id(self):
+        first_sale_journal = {}
         for contract in self:
-            if contract.journal_id.company_id != contract.company_id:
-                contract.journal_id = self.env['account.journal'].search([
-                    *self.env['account.journal']._check_company_domain(contract.company_id),
-                    ('type', '=', 'sale'),
-                ], limit=1)
+            company = contract.company_id
+            if contract.journal_id.company_id != company:
+                if company not in first_sale_journal:
+                    first_sale_journal[company] = self.env['account.journal'].search([
+                        *self.env['account.journal']._check_company_domain(company),
+                        ('type', '=', 'sale'),
+                    ], limit=1)
+                contract.journal_id = first_sale_journal[company]
 
     @api.depends('partner_id', 'company_id')
     def _compute_partner_terms(self):
