@@ -122,23 +122,11 @@ class ServiceContract(models.Model):
         them: a young database (or the first big run) must not be planned as if empty.
 
         Autovacuum does the same later (after 50 rows + 10 %); the batch cannot wait for it.
-        One cheap query per chunk finds the tables that changed by more than a fifth or that
-        more than doubled in size since their last ANALYZE.
+        One cheap query per chunk finds them (``_stale_statistics_tables``).
         It runs in its own short transaction, so other workers are never blocked by it, and
         it gives up (the run goes on) when it cannot take its lock within a second.
         """
-        self.env.cr.execute("""
-            SELECT stat.relname
-              FROM pg_stat_user_tables stat
-              JOIN pg_class rel ON rel.oid = stat.relid
-             WHERE stat.relname = ANY(%s) AND stat.schemaname = current_schema()
-               AND (stat.n_mod_since_analyze > 500 + 0.2 * GREATEST(rel.reltuples, 0)
-                    -- grown to more than twice its size when last analyzed (also true in a
-                    -- copy of the database, whose change counters start from zero)
-                    OR pg_relation_size(rel.oid)
-                       > current_setting('block_size')::int * (2 * GREATEST(rel.relpages, 0) + 16))
-        """, [list(ANALYZED_TABLES)])
-        stale = [row[0] for row in self.env.cr.fetchall()]
+        stale = self._stale_statistics_tables()
         if not stale:
             return []
         try:
@@ -150,6 +138,23 @@ class ServiceContract(models.Model):
             return []
         _logger.info("Analyzed %s: their statistics were stale", ', '.join(stale))
         return stale
+
+    @api.model
+    def _stale_statistics_tables(self):
+        """The tables of ANALYZED_TABLES that changed by more than a fifth, or more than
+        doubled in size, since PostgreSQL last analyzed them."""
+        self.env.cr.execute("""
+            SELECT stat.relname
+              FROM pg_stat_user_tables stat
+              JOIN pg_class rel ON rel.oid = stat.relid
+             WHERE stat.relname = ANY(%s) AND stat.schemaname = current_schema()
+               AND (stat.n_mod_since_analyze > 500 + 0.2 * GREATEST(rel.reltuples, 0)
+                    -- grown to more than twice its size when last analyzed (also true in a
+                    -- copy of the database, whose change counters start from zero)
+                    OR pg_relation_size(rel.oid)
+                       > current_setting('block_size')::int * (2 * GREATEST(rel.relpages, 0) + 16))
+        """, [list(ANALYZED_TABLES)])
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _cron_create_contract_invoices(self):
