@@ -135,11 +135,11 @@ class TestContractInvoicingFastPath(ServiceInvoicingCommon):
         foreign = self.create_contract(currency_id=other_currency.id)
         discounted = self.create_contract(payment_term_id=early.id, partner=self.customer_2)
         self.assert_fast_path(foreign | discounted, date(2026, 1, 31), fast=False)
-        # One run each: Odoo's batch create dates an early-discount invoice due today when a
-        # foreign-currency invoice without payment terms is created in the same call.
-        invoices = self.invoice(foreign, date(2026, 1, 31)).invoices \
-            | self.invoice(discounted, date(2026, 1, 31)).invoices
+        # In one run: Odoo's batch create would date the discounted invoice due today after
+        # the foreign one without payment terms; the batch creates these one by one.
+        invoices = self.invoice(foreign | discounted, date(2026, 1, 31)).invoices
         self.assertEqual(len(invoices), 2)
+        self.assertEqual(self.invoice_of(discounted).invoice_date_due, date(2026, 3, 2))
         self.assertEqual(self.invoice_of(foreign).currency_id, other_currency)
         self.assertTrue(self.invoice_of(discounted).line_ids.filtered('discount_date'))
         self.assert_same_as_standard(invoices)
