@@ -15,8 +15,13 @@ if [ ! -f "$PEER/odoo/addons/contract/__manifest__.py" ]; then
         | grep -v '^WARNING: Location' >&2 || true
 fi
 mkdir -p "$BUILD/bench"
-sed -e "s#^addons_path = .*#&,$PEER/odoo/addons#" \
-    -e "s#^data_dir = .*#data_dir = $BUILD/bench/filestore#" \
-    -e "s#^smtp_port = .*#smtp_port = 2727#" "$ODOO_CONF" > "$BUILD/bench.conf"
-echo "http_port = 8269" >> "$BUILD/bench.conf"
+# Its own ports (HTTP 8269 for the PDF styles, SMTP 2727 for the sink) and filestore.
+grep -vE '^(data_dir|smtp_server|smtp_port|http_port) *=' "$ODOO_CONF" \
+    | sed -e "s#^addons_path = .*#&,$PEER/odoo/addons#" > "$BUILD/bench.conf"
+cat >> "$BUILD/bench.conf" <<CONF
+data_dir = $BUILD/bench/filestore
+smtp_server = 127.0.0.1
+smtp_port = 2727
+http_port = 8269
+CONF
 exec "$VENV/bin/python" bench/run.py "$@"
