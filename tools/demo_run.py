@@ -90,15 +90,13 @@ def create_demo_data(env):
 
 
 def send_queued_invoices(env):
-    """Run Odoo's queued invoice sending (PDF + email) and its mail queue until empty."""
-    Move = env['account.move']
+    """Render and email the queued invoices (the sending workers' job), then the mail queue."""
     if '(with patched qt)' not in _wkhtml().version:
         # Debian's wkhtmltopdf (unpatched Qt) renders one document per call: Odoo's own
-        # setting makes its invoice sending render the PDFs one by one.
+        # setting makes invoice sending render the PDFs one by one.
         env['ir.config_parameter'].sudo().set_param('account.pdf_generation_batch', '0')
-    while Move.search_count([('sending_data', '!=', False), ('state', '=', 'posted')]):
-        Move._cron_account_move_send(job_count=20)
         env.cr.commit()
+    env['account.move']._service_send_queued_invoices()
     env['mail.mail'].sudo().process_email_queue()
     env.cr.commit()
 

@@ -82,14 +82,20 @@ class AccountMove(models.Model):
         return action
 
     def _service_queue_sending(self):
-        """Queue Odoo's own invoice sending (PDF and email) for the posted invoices."""
+        """Queue Odoo's own invoice sending (PDF and email) for the posted invoices.
+
+        The sending workers (``_service_send_queued_invoices``) are woken at once; Odoo's own
+        sending job would take them too, and the row locks keep each invoice sent once.
+        """
         posted = self.filtered(lambda move: move.state == 'posted')
         if posted:
             posted.sending_data = {
                 'author_user_id': self.env.user.id,
                 'author_partner_id': self.env.user.partner_id.id,
             }
-            self.env.ref('account.ir_cron_account_move_send')._trigger()
+            for xmlid in ('service_invoicing.ir_cron_send_queued_invoices',
+                          'service_invoicing.ir_cron_send_queued_invoices_2'):
+                self.env.ref(xmlid)._trigger()
 
     def _release_service_periods(self):
         periods = self.sudo().service_period_ids

@@ -189,11 +189,7 @@ class ServiceContract(models.Model):
         if post and invoices:
             result.failed += self._post_contract_invoices(invoices)
         if send and invoices:
-            invoices.filtered(lambda move: move.state == 'posted').sending_data = {
-                'author_user_id': self.env.user.id,
-                'author_partner_id': self.env.user.partner_id.id,
-            }
-            self.env.ref('account.ir_cron_account_move_send')._trigger()
+            invoices._service_queue_sending()
         result.invoices = invoices
         result.invoiced = invoices.invoice_line_ids.service_contract_id
         self._store_invoicing_errors(result)

@@ -84,7 +84,11 @@ class TestContractInvoiceWizard(ServiceInvoicingCommon):
         wizard.action_run()
         invoice = wizard.invoice_ids
         self.assertEqual(invoice.state, 'posted')
-        self.assertTrue(invoice.sending_data)
+        self.assertEqual(invoice.sending_data['author_user_id'], self.env.user.id)
+        workers = self.env.ref('service_invoicing.ir_cron_send_queued_invoices') \
+            | self.env.ref('service_invoicing.ir_cron_send_queued_invoices_2')
+        triggered = self.env['ir.cron.trigger'].search([('cron_id', 'in', workers.ids)])
+        self.assertEqual(triggered.cron_id, workers)
 
     def test_wizard_from_selected_contracts(self):
         wizard = Form(self.env['service.contract.invoice.wizard'].with_context(
