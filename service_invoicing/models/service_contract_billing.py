@@ -499,6 +499,8 @@ class ServiceContract(models.Model):
         """One invoice line per contract line and period, saying which period it bills."""
         self.ensure_one()
         deferral = 'deferred_start_date' in self.env['account.move.line']._fields
+        # Looked up once per contract line, not once per line and period (catch-up runs).
+        income_accounts = {line: self._income_account(line.product_id) for line in self.line_ids}
         vals_list = []
         for period, _amount, shares in plan.periods:
             label = self.env._(
@@ -513,7 +515,7 @@ class ServiceContract(models.Model):
                     'price_unit': share,
                     'discount': 0.0,
                     'tax_ids': [Command.set(line.tax_ids.ids)],
-                    'account_id': self._income_account(line.product_id).id,
+                    'account_id': income_accounts[line].id,
                     'analytic_distribution': line.analytic_distribution,
                     'service_contract_id': self.id,
                     'service_period_start': period.start,
