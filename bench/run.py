@@ -202,18 +202,26 @@ def scenario_contracts(n, results, check_sample):
         print(f'    {mismatch}')
 
 
-def scenario_shipments(m, results):
+def scenario_shipments(m, results, check_sample):
     make_data('populate_orders', m=m)
     odoo = measure('shipments_odoo')
     odoo['check'] = task(RUN_DB, 'check_shipments')
     ours = measure('shipments_ours')
     if 'skipped' not in ours:
-        ours['check'] = task(RUN_DB, 'check_shipments')
+        ours['check'] = task(RUN_DB, 'check_shipments', sample=check_sample)
     results['shipments'] = {'orders': m, 'odoo': odoo, 'ours': ours,
                             'ratio': ratio(ours, odoo)}
     show(f'shipments, M={m} delivered orders (every fourth partially)', [
         ("Odoo's invoicing of delivered qty", odoo), ('ours, Combine Shipments', ours)])
     print(f'  ratio ours/Odoo: {results["shipments"]["ratio"]}; Odoo check: {odoo["check"]}')
+    if 'skipped' not in ours:
+        check = ours['check']
+        totals = {key: value for key, value in check.items() if key != 'mismatches'}
+        print(f'  ours check: {totals}; '
+              f'{check["compared"]} invoices compared with the standard path, '
+              f'{len(check["mismatches"])} differ')
+        for mismatch in check['mismatches'][:3]:
+            print(f'    {mismatch}')
 
 
 class Servers:
@@ -331,7 +339,7 @@ def main():
                     json.dump(results, handle, indent=1)
             plot(results)
         if 'shipments' in scenarios:
-            scenario_shipments(orders, results)
+            scenario_shipments(orders, results, args.check_sample)
         if 'sending' in scenarios:
             scenario_sending(sending, results)
     finally:

@@ -268,14 +268,20 @@ def shipments_ours(env, **_kw):
     return meter.figures(invoices=len(invoices), lines=len(invoices.invoice_line_ids))
 
 
-def check_shipments(env, **_kw):
+def check_shipments(env, sample=0, **_kw):
+    """Nothing left to invoice; ``sample`` invoices compared with Odoo's standard path."""
     lines = env['sale.order.line'].search([('order_id.state', '=', 'sale')])
     pending = [line.id for line in lines
                if line.qty_delivered > line.qty_invoiced]
-    invoices = env['account.move'].search([('move_type', '=', 'out_invoice')])
-    return {'lines_left_to_invoice': len(pending), 'invoices': len(invoices),
-            'amount_untaxed': round(sum(invoices.mapped('amount_untaxed')), 2),
-            'qty_invoiced': sum(lines.mapped('qty_invoiced'))}
+    invoices = env['account.move'].search([('move_type', '=', 'out_invoice')], order='id')
+    result = {'lines_left_to_invoice': len(pending), 'invoices': len(invoices),
+              'amount_untaxed': round(sum(invoices.mapped('amount_untaxed')), 2),
+              'qty_invoiced': sum(lines.mapped('qty_invoiced'))}
+    if sample:
+        result['compared'] = min(sample, len(invoices))
+        result['mismatches'] = compare_with_standard_path(env, invoices[:sample])
+        env.cr.rollback()
+    return result
 
 
 # --- scenario 3: sending --------------------------------------------------------------------

@@ -175,14 +175,19 @@ class SaleOrderLine(models.Model):
                                             accounting_date=None):
         """Create the invoices of [(order line, delivery or empty, quantity)] in one call."""
         vals_list = self._service_prepare_invoices_vals(items, invoice_date, accounting_date)
-        return self.env['account.move'].with_context(
-            default_move_type='out_invoice').create(vals_list)
+        return self.env['account.move']._service_create_invoices(vals_list)
 
     @api.model
     def _service_prepare_invoices_vals(self, items, invoice_date=None, accounting_date=None):
         """Invoice values: one invoice per customer, currency, company, journal and terms."""
+        # Records that share one prefetch set: the orders, lines and taxes of the whole batch
+        # are read in a few queries instead of a few per line.
+        lines = {line.id: line for line in self.browse({line.id for line, _m, _q in items})}
+        moves = {move.id: move for move in self.env['stock.move'].browse(
+            {move.id for _l, move, _q in items if move})}
         groups = defaultdict(list)
         for line, move, quantity in items:
+            line, move = lines[line.id], moves.get(move.id, move)
             groups[line.order_id._service_invoice_grouping_key()].append((line, move, quantity))
         vals_list = []
         for group in groups.values():

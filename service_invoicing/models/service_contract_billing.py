@@ -331,109 +331,13 @@ class ServiceContract(models.Model):
         Move = self.env['account.move'].with_context(default_move_type='out_invoice')
         try:
             with self.env.cr.savepoint():
-                invoices = self._create_invoices_fast(Move, [vals for vals, _group in batches])
+                invoices = Move._service_create_invoices([vals for vals, _group in batches])
                 self._record_invoiced_periods(invoices, batches)
             return invoices, []
         except Exception:
             _logger.info("Creating %d contract invoices at once failed: retrying one by one",
                          len(batches))
             return self._create_invoices_one_by_one(Move, batches)
-
-    @api.model
-    def _create_invoices_fast(self, Move, vals_list):
-        """Create the invoices in one call, in the order of ``vals_list``.
-
-        Invoices whose journal items can be precomputed are created complete (product, tax and
-        payment term lines) without Odoo's line synchronisation, which would recompute the same
-        values line by line; the others (rare: foreign currency, early payment discount, cash
-        basis taxes) go through Odoo's standard ``create``. Odoo still checks that every
-        invoice balances.
-        """
-        complete = [self._complete_invoice_vals(vals) for vals in vals_list]
-        fast = [index for index, vals in enumerate(complete) if vals]
-        standard = [index for index, vals in enumerate(complete) if not vals]
-        ids = [0] * len(vals_list)
-        if fast:
-            created = Move.with_context(skip_invoice_sync=True).create(
-                [complete[index] for index in fast])
-            for index, move_id in zip(fast, created.ids, strict=True):
-                ids[index] = move_id
-        for index in standard:
-            # One call each: in one batched call, Odoo 19 dates an invoice with payment terms
-            # due today when an invoice without terms comes before it.
-            ids[index] = Move.create(vals_list[index]).id
-        return Move.browse(ids)
-
-    @api.model
-    def _complete_invoice_vals(self, vals):
-        """The invoice ``vals`` with every journal item computed as Odoo's synchronisation
-        would (Odoo's own tax engine and payment terms), or None where that shortcut does not
-        apply: foreign currency, early payment discount, cash basis taxes."""
-        env = self.env
-        AccountTax = env['account.tax']
-        company = env['res.company'].browse(vals['company_id'])
-        currency = env['res.currency'].browse(vals['currency_id'])
-        term = env['account.payment.term'].browse(vals['invoice_payment_term_id'])
-        if currency != company.currency_id or term.early_discount:
-            return None
-        partner = env['res.partner'].browse(vals['partner_id']).commercial_partner_id
-        product_vals = [command[2] for command in vals['invoice_line_ids']]
-        base_lines = []
-        for line_vals in product_vals:
-            taxes = AccountTax.browse(line_vals['tax_ids'][0][2])
-            if any(tax.tax_exigibility != 'on_invoice'
-                   for tax in taxes.flatten_taxes_hierarchy()):
-                return None
-            base_lines.append(AccountTax._prepare_base_line_for_taxes_computation(
-                None,
-                product_id=env['product.product'].browse(line_vals['product_id']),
-                product_uom_id=env['uom.uom'].browse(line_vals['product_uom_id']),
-                tax_ids=taxes, price_unit=line_vals['price_unit'],
-                quantity=line_vals['quantity'], discount=line_vals['discount'],
-                currency_id=currency, rate=1.0, sign=-1, is_refund=False, partner_id=partner,
-                account_id=env['account.account'].browse(line_vals['account_id']),
-                analytic_distribution=line_vals['analytic_distribution'],
-            ))
-        AccountTax._add_tax_details_in_base_lines(base_lines, company)
-        AccountTax._round_base_lines_tax_details(base_lines, company)
-        AccountTax._add_accounting_data_in_base_lines_tax_details(
-            base_lines, company, include_caba_tags=False)
-        taxes = AccountTax._prepare_tax_lines(base_lines, company)
-        line_commands = []
-        untaxed = 0.0
-        for line_vals, (_base_line, amounts) in zip(product_vals, taxes['base_lines_to_update'],
-                                                   strict=True):
-            line_commands.append(Command.create({**line_vals, **amounts,
-                                                 'display_type': 'product'}))
-            untaxed -= amounts['balance']
-        tax = 0.0
-        for tax_vals in taxes['tax_lines_to_add']:
-            line_commands.append(Command.create({**tax_vals, 'display_type': 'tax'}))
-            tax -= tax_vals['balance']
-        due = {}
-        if term:
-            terms = term._compute_terms(
-                date_ref=vals['invoice_date'], currency=currency, company=company,
-                tax_amount=tax, tax_amount_currency=tax, sign=1, untaxed_amount=untaxed,
-                untaxed_amount_currency=untaxed)
-            for term_line in terms['line_ids']:
-                date_maturity = fields.Date.to_date(term_line['date'])
-                amounts = due.setdefault(date_maturity, [0.0, 0.0])
-                amounts[0] += term_line['company_amount']
-                amounts[1] += term_line['foreign_amount']
-        else:
-            # Without payment terms Odoo makes the invoice due today, in one amount.
-            due[fields.Date.context_today(self)] = [untaxed + tax, untaxed + tax]
-        for date_maturity, (balance, amount_currency) in due.items():
-            line_commands.append(Command.create({
-                'display_type': 'payment_term', 'date_maturity': date_maturity,
-                'balance': balance, 'amount_currency': amount_currency,
-                'discount_date': False, 'discount_balance': 0.0,
-                'discount_amount_currency': 0.0,
-            }))
-        complete = {key: value for key, value in vals.items() if key != 'invoice_line_ids'}
-        complete.update(line_ids=line_commands, invoice_date_due=max(due))
-        return complete
 
     def _create_invoices_one_by_one(self, Move, batches):
         invoices = Move.browse()

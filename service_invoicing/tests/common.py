@@ -51,6 +51,57 @@ class ServiceInvoicingCommon(AccountTestInvoicingCommon):
         return contracts._create_contract_invoices(
             invoice_to_date, posting_date or invoice_to_date, **options)
 
+    # The batches create invoices complete, without Odoo's line synchronisation: each must be
+    # exactly the invoice Odoo's standard path gives for the same input.
+
+    def standard_invoice(self, invoice):
+        """The same invoice made by Odoo's standard path from products, prices and taxes."""
+        return self.env['account.move'].create({
+            'move_type': 'out_invoice', 'partner_id': invoice.partner_id.id,
+            'journal_id': invoice.journal_id.id, 'invoice_date': invoice.invoice_date,
+            'date': invoice.date, 'currency_id': invoice.currency_id.id,
+            'invoice_payment_term_id': invoice.invoice_payment_term_id.id,
+            'fiscal_position_id': invoice.fiscal_position_id.id,
+            'invoice_line_ids': [Command.create({
+                'product_id': line.product_id.id, 'name': line.name, 'sequence': line.sequence,
+                'quantity': line.quantity,
+                'price_unit': line.price_unit, 'discount': line.discount,
+                'product_uom_id': line.product_uom_id.id,
+                'tax_ids': [Command.set(line.tax_ids.ids)],
+                'analytic_distribution': line.analytic_distribution,
+            }) for line in invoice.invoice_line_ids],
+        })
+
+    def snapshot(self, invoice):
+        def lines(kind):
+            return sorted(
+                (line.account_id.id, line.product_id.id, tuple(line.tax_ids.ids),
+                 line.tax_line_id.id, line.tax_repartition_line_id.id,
+                 tuple(line.tax_tag_ids.ids), line.partner_id.id,
+                 # A payment term line is named after its invoice's number.
+                 line.name if kind != 'payment_term' else '',
+                 line.sequence, line.balance, line.amount_currency, line.debit, line.credit,
+                 line.price_subtotal, line.price_total, line.tax_base_amount,
+                 line.date_maturity, line.analytic_distribution or {})
+                for line in invoice.line_ids if line.display_type == kind)
+        return {
+            'totals': (invoice.amount_untaxed, invoice.amount_tax, invoice.amount_total,
+                       invoice.amount_residual, invoice.amount_total_signed,
+                       invoice.invoice_date_due, invoice.payment_state,
+                       invoice.commercial_partner_id.id, invoice.tax_totals['total_amount']),
+            'product': lines('product'), 'tax': lines('tax'),
+            'payment_term': lines('payment_term'),
+        }
+
+    def assert_same_as_standard(self, invoices):
+        self.assertTrue(invoices)
+        for invoice in invoices:
+            standard = self.standard_invoice(invoice)
+            self.assertEqual(self.snapshot(invoice), self.snapshot(standard), invoice.name)
+            invoice.action_post()
+            standard.action_post()
+            self.assertEqual(self.snapshot(invoice), self.snapshot(standard), invoice.name)
+
 
 class ServiceOrderCommon(ServiceInvoicingCommon):
     """Service orders with a storable spare part, a consumable and a service, in stock."""

@@ -31,52 +31,6 @@ class TestContractInvoicingFastPath(ServiceInvoicingCommon):
             ],
         })
 
-    def standard_invoice(self, invoice):
-        """The same invoice made by Odoo's standard path from products, prices and taxes."""
-        return self.env['account.move'].create({
-            'move_type': 'out_invoice', 'partner_id': invoice.partner_id.id,
-            'journal_id': invoice.journal_id.id, 'invoice_date': invoice.invoice_date,
-            'currency_id': invoice.currency_id.id,
-            'invoice_payment_term_id': invoice.invoice_payment_term_id.id,
-            'fiscal_position_id': invoice.fiscal_position_id.id,
-            'invoice_line_ids': [Command.create({
-                'product_id': line.product_id.id, 'name': line.name, 'quantity': line.quantity,
-                'price_unit': line.price_unit, 'product_uom_id': line.product_uom_id.id,
-                'tax_ids': [Command.set(line.tax_ids.ids)],
-                'analytic_distribution': line.analytic_distribution,
-            }) for line in invoice.invoice_line_ids],
-        })
-
-    def snapshot(self, invoice):
-        def lines(kind):
-            return sorted(
-                (line.account_id.id, line.product_id.id, tuple(line.tax_ids.ids),
-                 line.tax_line_id.id, line.tax_repartition_line_id.id,
-                 tuple(line.tax_tag_ids.ids), line.partner_id.id,
-                 # A payment term line is named after its invoice's number.
-                 line.name if kind != 'payment_term' else '',
-                 line.sequence, line.balance, line.amount_currency, line.debit, line.credit,
-                 line.price_subtotal, line.price_total, line.tax_base_amount,
-                 line.date_maturity, line.analytic_distribution or {})
-                for line in invoice.line_ids if line.display_type == kind)
-        return {
-            'totals': (invoice.amount_untaxed, invoice.amount_tax, invoice.amount_total,
-                       invoice.amount_residual, invoice.amount_total_signed,
-                       invoice.invoice_date_due, invoice.payment_state,
-                       invoice.commercial_partner_id.id, invoice.tax_totals['total_amount']),
-            'product': lines('product'), 'tax': lines('tax'),
-            'payment_term': lines('payment_term'),
-        }
-
-    def assert_same_as_standard(self, invoices):
-        self.assertTrue(invoices)
-        for invoice in invoices:
-            standard = self.standard_invoice(invoice)
-            self.assertEqual(self.snapshot(invoice), self.snapshot(standard), invoice.name)
-            invoice.action_post()
-            standard.action_post()
-            self.assertEqual(self.snapshot(invoice), self.snapshot(standard), invoice.name)
-
     def test_taxes_terms_fiscal_position_analytics_match_the_standard_path(self):
         plan = self.env['account.analytic.plan'].create({'name': "Service lines"})
         analytic = self.env['account.analytic.account'].create(
@@ -181,9 +135,10 @@ class TestContractInvoicingFastPath(ServiceInvoicingCommon):
         plans = contracts._plan_invoicing(invoice_to_date)
         groups = [plans] if combined else [[plan] for plan in plans]
         Contract = self.env['service.contract']
+        Move = self.env['account.move']
         for group in groups:
             vals = Contract._prepare_invoice_vals(group, invoice_to_date)
-            self.assertEqual(bool(Contract._complete_invoice_vals(vals)), fast,
+            self.assertEqual(bool(Move._service_complete_invoice_vals(vals)), fast,
                              group[0].contract.name)
 
     def invoice_of(self, contract):

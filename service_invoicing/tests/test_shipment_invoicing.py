@@ -213,6 +213,77 @@ class TestCombineShipments(ServiceOrderCommon):
             'qty_shipped_not_invoiced')), {0.0})
         self.assertFalse(self.env['stock.picking']._service_shipment_items(date(2026, 12, 31)))
 
+    def test_combined_invoices_match_the_standard_path(self):
+        """Combine Shipments creates its invoices complete: discounts, price-included and
+        fixed taxes, fiscal positions, split payment terms and no terms give exactly what
+        Odoo's standard path gives."""
+        tax_included = self.env['account.tax'].create({
+            'name': "VAT 21% incl.", 'amount': 21.0, 'price_include_override': 'tax_included'})
+        eco_fee = self.env['account.tax'].create({
+            'name': "Eco fee", 'amount_type': 'fixed', 'amount': 1.5,
+            'include_base_amount': True, 'sequence': 1})
+        two_terms = self.env['account.payment.term'].create({
+            'name': "30% now, rest in 60 days",
+            'line_ids': [
+                Command.create({'value': 'percent', 'value_amount': 30.0, 'nb_days': 0}),
+                Command.create({'value': 'percent', 'value_amount': 70.0, 'nb_days': 60}),
+            ],
+        })
+        export_account = self.revenue_account.copy({'code': '400997'})
+        export = self.env['account.fiscal.position'].create({
+            'name': "Export", 'account_ids': [Command.create({
+                'account_src_id': self.revenue_account.id,
+                'account_dest_id': export_account.id})]})
+        customer_3 = self.env['res.partner'].create({'name': "Freezer Inc"})
+        # Odoo's analytic distribution models still apply to invoices created complete.
+        analytic = self.env['account.analytic.account'].create({
+            'name': "Freezer projects",
+            'plan_id': self.env['account.analytic.plan'].create({'name': "Projects"}).id})
+        self.env['account.analytic.distribution.model'].create({
+            'partner_id': customer_3.id, 'analytic_distribution': {str(analytic.id): 100}})
+        mixed = self.create_order([(self.filter_kit, 7.0), (self.labour, 3.0)],
+                                  partner=customer_3, payment_term_id=two_terms.id)
+        mixed.order_line[0].write({'discount': 12.5, 'price_unit': 33.33,
+                                   'tax_ids': [Command.set((tax_included | eco_fee).ids)]})
+        exported = self.create_order([(self.labour, 1.0)], partner=self.customer_2,
+                                     fiscal_position_id=export.id)
+        plain = self.create_order([(self.labour, 2.0)], partner=customer_3)
+        for order in mixed | exported | plain:
+            order.order_line._service_post(
+                'ship', ship={line: line.product_uom_qty for line in order.order_line})
+        items = self.env['stock.picking']._service_shipment_items(date(2100, 1, 1))
+        vals_list = self.env['sale.order.line']._service_prepare_invoices_vals(items)
+        self.assertEqual(len(vals_list), 5)
+        Move = self.env['account.move']
+        # Only the invoice whose tax lines follow a distribution model's analytics is left to
+        # Odoo's standard create.
+        self.assertEqual(
+            [bool(Move._service_complete_invoice_vals(vals)) for vals in vals_list
+             if vals['partner_id'] == customer_3.id],
+            [vals['invoice_payment_term_id'] != two_terms.id for vals in vals_list
+             if vals['partner_id'] == customer_3.id])
+        self.assertTrue(all(Move._service_complete_invoice_vals(vals) for vals in vals_list
+                            if vals['partner_id'] != customer_3.id))
+        invoices = self.env['stock.picking']._service_combine_shipments(
+            date(2100, 1, 1), document_date=date(2026, 11, 30))
+        self.assertEqual(len(invoices), 5)
+        mixed_invoice = invoices.filtered(lambda move: move.invoice_payment_term_id == two_terms)
+        plain_invoice = invoices.filtered(lambda move: move.invoice_origin == plain.name)
+        self.assertEqual(plain_invoice.invoice_line_ids.analytic_distribution,
+                         {str(analytic.id): 100})
+        exported_invoice = invoices.filtered(lambda move: move.fiscal_position_id == export)
+        self.assertEqual(len(mixed_invoice.line_ids.filtered(
+            lambda line: line.display_type == 'payment_term')), 2)
+        self.assertEqual(exported_invoice.invoice_line_ids.account_id, export_account)
+        self.assertEqual(mixed_invoice.invoice_line_ids.mapped('analytic_distribution'),
+                         [{str(analytic.id): 100}] * 2)
+        self.assertFalse(exported_invoice.invoice_line_ids.analytic_distribution)
+        self.assertEqual(mixed_invoice.invoice_line_ids.mapped('price_subtotal'),
+                         mixed.order_line.mapped('price_subtotal'))
+        self.assert_same_as_standard(invoices)
+        self.assertEqual(set((self.order_1 | self.order_2 | mixed).order_line.mapped(
+            'qty_invoiced')) - {0.0}, {5.0, 2.0, 3.0, 7.0})
+
     def test_daily_job_drafts_combined_invoices(self):
         invoices = self.env['stock.picking']._cron_combine_shipments()
         self.assertEqual(len(invoices), 2)
