@@ -40,6 +40,20 @@ class AccountMove(models.Model):
                 ids[index] = Move.create(vals).id
         return self.browse(ids)
 
+    def _service_post_created(self):
+        """Post invoices a batch has just created (Odoo's ``action_post``).
+
+        Those in the company's currency with an invoice date are posted without Odoo's line
+        synchronisation, which would recompute every tax and payment term line only to find
+        them unchanged: posting numbers them and may move their accounting date out of a
+        locked period, which changes no amount in the company's currency and no due date.
+        Odoo still checks that each balances.
+        """
+        plain = self.filtered(lambda move: move.currency_id == move.company_currency_id
+                              and move.invoice_date and not move.invoice_cash_rounding_id)
+        (self - plain).action_post()
+        plain.with_context(skip_invoice_sync=True).action_post()
+
     @api.model
     def _service_complete_invoice_vals(self, vals, batch=None):
         """The invoice ``vals`` with every journal item computed as Odoo's synchronisation

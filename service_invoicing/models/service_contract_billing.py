@@ -434,14 +434,14 @@ class ServiceContract(models.Model):
         """Post the invoices; one that Odoo refuses stays a draft and its error is reported."""
         try:
             with self.env.cr.savepoint():
-                invoices.action_post()
+                invoices._service_post_created()
             return []
         except Exception:
             failed = []
             for invoice in invoices:
                 try:
                     with self.env.cr.savepoint():
-                        invoice.action_post()
+                        invoice._service_post_created()
                 except Exception as error:
                     for contract in invoice.invoice_line_ids.service_contract_id:
                         failed.append((contract, self.env._(
