@@ -28,14 +28,18 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        shipment_moves = posted.filtered(lambda move: move.move_type == 'out_invoice') \
+        invoiced = posted.filtered(lambda move: move.move_type == 'out_invoice') \
             .invoice_line_ids.service_stock_move_id
+        credited = posted.filtered(lambda move: move.move_type == 'out_refund') \
+            .invoice_line_ids.service_stock_move_id
+        shipment_moves = invoiced | credited
         if shipment_moves:
             # Two invoices of the same delivery posted at once wait for each other here.
             self.env.cr.execute("SELECT id FROM stock_move WHERE id = ANY(%s) FOR UPDATE",
                                 [shipment_moves.ids])
             shipment_moves.invalidate_recordset(['service_qty_invoiced', 'service_qty_consumed'])
-            shipment_moves._service_check_not_over_invoiced()
+            invoiced._service_check_not_over_invoiced()
+            credited._service_check_not_over_credited()
         return posted
 
     def button_cancel(self):

@@ -57,10 +57,16 @@ class SaleOrderLine(models.Model):
                  (('ship', ship), ('invoice', invoice), ('consume', consume))
                  if any(quantities.values())}
         if given - POSTED_QUANTITIES[option]:
+            options = {
+                'ship': self.env._("Ship"), 'invoice': self.env._("Invoice"),
+                'ship_invoice': self.env._("Ship and Invoice"), 'consume': self.env._("Consume"),
+            }
+            kinds = {'ship': self.env._("ship"), 'invoice': self.env._("invoice"),
+                     'consume': self.env._("consume")}
             raise UserError(self.env._(
                 "%(option)s does not post quantities to %(kinds)s: choose another option.",
-                option=dict(POSTING_OPTIONS)[option], kinds=', '.join(sorted(
-                    given - POSTED_QUANTITIES[option]))))
+                option=options[option], kinds=', '.join(
+                    kinds[kind] for kind in sorted(given - POSTED_QUANTITIES[option]))))
         quantities_given = False
         for line in self:
             name = self.env._("order %(order)s, line %(line)s", order=line.order_id.name,

@@ -70,6 +70,19 @@ class StockMove(models.Model):
                     order=move.sale_line_id.order_id.name, invoiced=move.service_qty_invoiced,
                     available=available))
 
+    def _service_check_not_over_credited(self):
+        """Refuse posted credit notes that give back more than was invoiced of a delivery."""
+        digits = self.env['decimal.precision'].precision_get('Product Unit')
+        for move in self:
+            if round(move.service_qty_invoiced, digits) < 0:
+                raise UserError(self.env._(
+                    "%(product)s of delivery %(picking)s (order %(order)s) would be credited "
+                    "%(credited)s more than was invoiced: a credit note cannot give back more "
+                    "than the posted invoices billed. Lower the quantity on the credit note.",
+                    product=move.product_id.display_name, picking=move.picking_id.name,
+                    order=move.sale_line_id.order_id.name,
+                    credited=-move.service_qty_invoiced))
+
     def _service_invoiceable_quantities(self):
         """What each of these deliveries can still be invoiced, in its order line's unit.
 

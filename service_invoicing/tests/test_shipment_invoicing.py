@@ -122,6 +122,26 @@ class TestShipmentInvoicing(ServiceOrderCommon):
         self.assertEqual(self.moves_1[0].picking_id.service_invoice_state, 'partial')
         self.assertEqual(self.get_shipment_lines(self.new_invoice())[self.moves_1[0]], 1.0)
 
+    def test_credit_note_beyond_what_was_invoiced_is_refused(self):
+        invoice = self.new_invoice()
+        self.get_shipment_lines(invoice, {self.moves_1[0]: 3.0})
+        invoice.action_post()
+        reversal = self.env['account.move.reversal'].with_context(
+            active_model='account.move', active_ids=invoice.ids).create(
+            {'journal_id': invoice.journal_id.id, 'reason': "Wrong quantity"})
+        credit_note = self.env['account.move'].browse(reversal.refund_moves()['res_id'])
+        credit_note.invoice_line_ids.quantity = 4.0
+        with self.assertRaisesRegex(UserError, r"Filter kit of delivery .* would be credited "
+                                               r"1.0 more than was invoiced"), \
+                self.env.cr.savepoint():
+            credit_note.action_post()
+        self.assertEqual(credit_note.state, 'draft')
+        self.assertEqual(self.moves_1[0].service_qty_invoiced, 3.0)
+        credit_note.invoice_line_ids.quantity = 3.0
+        credit_note.action_post()
+        self.assertRecordValues(self.moves_1[0], [{
+            'service_qty_invoiced': 0.0, 'service_qty_shipped_not_invoiced': 4.0}])
+
     def test_returns_reduce_what_can_be_invoiced(self):
         picking = self.moves_1[0].picking_id
         wizard = Form(self.env['stock.return.picking'].with_context(
