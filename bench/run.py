@@ -224,6 +224,25 @@ def scenario_shipments(m, results, check_sample):
             print(f'    {mismatch}')
 
 
+def scenario_memory(sizes, results):
+    """Ours only, create + post, at large N: time per invoice and peak memory must stay flat
+    (the run works in committed chunks of 200 contracts)."""
+    rows = []
+    for n in sizes:
+        make_data('populate_contracts', n=n)
+        run = measure('contracts_ours', post=True)
+        run['check'] = task(RUN_DB, 'check_contracts', sample=0)
+        results['memory'][str(n)] = run
+        rows.append((f'ours, create+post, N={n}', run))
+    show('memory: ours alone at large N, chunks of 200 contracts', rows)
+    for n in sizes:
+        run = results['memory'][str(n)]
+        print(f'  N={n}: peak {run["peak_mb"]} MB (before the run {run["rss_before_mb"]} MB), '
+              f'{round(1000 * run["seconds"] / max(run["invoices"], 1), 1)} ms per invoice, '
+              f'{run["check"]["periods"]} periods for {run["check"]["contracts"]} contracts '
+              f'(distinct {run["check"]["periods_distinct"]})')
+
+
 class Servers:
     """An Odoo HTTP server (wkhtmltopdf loads the PDF styles from it) and an SMTP sink."""
 
@@ -316,7 +335,11 @@ def main():
     parser.add_argument('--sizes', help='contract counts, e.g. 250,500,1000,2000')
     parser.add_argument('--orders', type=int, help='delivered sale orders (default 1000)')
     parser.add_argument('--sending', type=int, help='invoices to send (default 200)')
-    parser.add_argument('--scenarios', default='contracts,shipments,sending')
+    parser.add_argument('--scenarios', default='contracts,shipments,sending',
+                        help='any of contracts,shipments,sending,memory (memory: ours alone '
+                             'at --memory-sizes)')
+    parser.add_argument('--memory-sizes', default='5000,20000',
+                        help='contract counts of the memory scenario')
     parser.add_argument('--check-sample', type=int, default=200,
                         help='invoices compared with the standard path per size')
     parser.add_argument('--keep', action='store_true', help='keep the benchmark databases')
@@ -327,7 +350,7 @@ def main():
     sending = args.sending or (10 if args.quick else 200)
     scenarios = args.scenarios.split(',')
     os.makedirs(BUILD, exist_ok=True)
-    results = {'machine': {'cpus': os.cpu_count()}, 'contracts': {},
+    results = {'machine': {'cpus': os.cpu_count()}, 'contracts': {}, 'memory': {},
                'started': time.strftime('%Y-%m-%d %H:%M:%S')}
     out = os.path.join(BUILD, 'results.json')
     try:
@@ -342,6 +365,8 @@ def main():
             scenario_shipments(orders, results, args.check_sample)
         if 'sending' in scenarios:
             scenario_sending(sending, results)
+        if 'memory' in scenarios:
+            scenario_memory([int(n) for n in args.memory_sizes.split(',')], results)
     finally:
         with open(out, 'w', encoding='utf-8') as handle:
             json.dump(results, handle, indent=1)
