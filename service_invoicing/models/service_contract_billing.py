@@ -11,6 +11,8 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
@@ -107,7 +109,7 @@ class ServiceContract(models.Model):
         for start in range(0, len(contract_ids), chunk_size):
             chunk = self.browse(contract_ids[start:start + chunk_size])
             result.merge(chunk._create_contract_invoices(
-                invoice_to_date, posting_date, post=post, send=send))
+                invoice_to_date, posting_date, post=post, send=send, fresh_snapshot=commit))
             if commit:
                 self.env['ir.cron']._commit_progress(
                     len(chunk), remaining=len(contract_ids) - start - len(chunk))
@@ -167,13 +169,23 @@ class ServiceContract(models.Model):
             len(result.invoices), len(result.invoiced), len(result.skipped), len(result.failed))
         return result
 
-    def _create_contract_invoices(self, invoice_to_date, posting_date, post=False, send=False):
-        """Invoice the due periods of these contracts (one chunk) and report what happened."""
+    def _create_contract_invoices(self, invoice_to_date, posting_date, post=False, send=False,
+                                  fresh_snapshot=False):
+        """Invoice the due periods of these contracts (one chunk) and report what happened.
+
+        ``fresh_snapshot``: nothing of this transaction is pending (a run that commits per
+        chunk), so it may commit to see what other runs committed meanwhile.
+        """
         result = InvoicingResult(self.env['account.move'], self.browse())
-        mine = self._lock_for_invoicing()
-        for contract in self - mine:
+        mine, changed = self._lock_for_invoicing(fresh_snapshot=fresh_snapshot)
+        for contract in self - mine - changed:
             result.skipped.append((contract, self.env._(
                 "Contract %(contract)s is being invoiced by another run.",
+                contract=contract.display_name)))
+        for contract in changed:
+            result.skipped.append((contract, self.env._(
+                "Contract %(contract)s was changed by another run or user while this run was "
+                "going: run the invoicing again to bill it if it is still due.",
                 contract=contract.display_name)))
         plans = mine._plan_invoicing(invoice_to_date)
         to_bill = []
@@ -195,18 +207,46 @@ class ServiceContract(models.Model):
         self._store_invoicing_errors(result)
         return result
 
-    def _lock_for_invoicing(self):
-        """Lock these contracts for this transaction; those another run holds are left out."""
+    def _lock_for_invoicing(self, fresh_snapshot=False):
+        """Lock these contracts for this transaction: returns (locked, changed).
+
+        Those another run holds are left out. Odoo's transactions see the database as it was
+        when they began (repeatable read): a contract another run invoiced and committed since
+        then cannot be locked here. A run that commits per chunk (``fresh_snapshot``) commits
+        and tries again, and sees what the other run billed; otherwise such contracts are
+        returned as ``changed``, to be left for the next run.
+        """
         if not self:
-            return self
+            return self, self
         self.flush_recordset()
-        self.env.cr.execute(
-            "SELECT id FROM service_contract WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED",
-            [self.ids])
-        locked = self.browse(row[0] for row in self.env.cr.fetchall())
+        for _attempt in range(3 if fresh_snapshot else 1):
+            try:
+                locked = self._lock_rows(self.ids)
+                break
+            except psycopg2.errors.SerializationFailure:
+                if fresh_snapshot:
+                    # Nothing of this run is pending: commit to see the other runs' work.
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+        else:
+            # One by one: only the contracts that changed meanwhile are left out.
+            locked, changed = self.browse(), self.browse()
+            for contract in self:
+                try:
+                    locked |= contract._lock_rows(contract.ids)
+                except psycopg2.errors.SerializationFailure:
+                    changed |= contract
+            locked.invalidate_recordset()
+            return locked, changed
         # Another run may have billed them just before: read their state afresh.
         locked.invalidate_recordset()
-        return locked
+        return locked, self.browse()
+
+    def _lock_rows(self, ids):
+        with self.env.cr.savepoint(flush=False):
+            self.env.cr.execute(
+                "SELECT id FROM service_contract WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED",
+                [ids], log_exceptions=False)
+            return self.browse(row[0] for row in self.env.cr.fetchall())
 
     def _plan_invoicing(self, invoice_to_date):
         """What each contract bills up to ``invoice_to_date``, without writing anything."""

@@ -102,6 +102,37 @@ class TestContractConcurrency(CommittedContractsCase):
 
 
 @tagged('post_install', '-at_install')
+class TestContractRunsThatOverlap(CommittedContractsCase):
+    """A run whose transaction began before another run committed: Odoo's transactions see
+    the database as it was when they began, so it cannot lock what the other run billed."""
+
+    def test_a_run_that_began_before_another_committed_leaves_or_retakes_the_contracts(self):
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            cr_b.execute("SELECT 1")  # run B's transaction begins
+            self.assertEqual(len(self.run_invoicing(cr_a, date(2026, 1, 31)).invoiced), 20)
+            cr_a.commit()  # pylint: disable=invalid-commit
+            late = self.run_invoicing(cr_b, date(2026, 1, 31))
+            self.assertFalse(late.invoices)
+            self.assertEqual(len(late.skipped), 20)
+            self.assertIn("was changed by another run or user", late.skipped[0][1])
+            cr_b.rollback()
+        self.assertEqual(self.count_periods(), (20, 20))
+        # A run that commits per chunk (the daily job, workers) sees the other's work instead.
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            cr_b.execute("SELECT 1")
+            self.assertEqual(len(self.run_invoicing(cr_a, date(2026, 2, 28)).invoiced), 20)
+            cr_a.commit()  # pylint: disable=invalid-commit
+            env_b = api.Environment(cr_b, api.SUPERUSER_ID, {})
+            result = env_b['service.contract']._run_contract_invoicing(
+                [('id', 'in', self.contract_ids)], date(2026, 2, 28), date(2026, 2, 28),
+                chunk_size=7, commit=True)
+            self.assertFalse(result.invoices)
+            self.assertEqual(len(result.skipped), 20)
+            self.assertIn("has no period due", result.skipped[0][1])
+        self.assertEqual(self.count_periods(), (40, 40))
+
+
+@tagged('post_install', '-at_install')
 class TestContractCron(CommittedContractsCase):
 
     def test_daily_job_commits_per_chunk_and_reruns_create_nothing(self):
