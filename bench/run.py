@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -51,18 +52,27 @@ def start_task(db, task, **params):
         stdout=subprocess.PIPE, text=True, cwd=ROOT)
 
 
-def finish_task(process):
+def finish_task(process, timeout=None):
+    """The task's RESULT line; a task still running after ``timeout`` seconds is stopped."""
+    timer = threading.Timer(timeout, process.kill) if timeout else None
+    if timer:
+        timer.start()
     result = None
     for line in process.stdout:
         if line.startswith('RESULT '):
             result = json.loads(line[len('RESULT '):])
-    if process.wait() != 0 or result is None:
+    process.wait()
+    if timer:
+        timer.cancel()
+        if result is None and process.returncode < 0:
+            return {'skipped': f'stopped after {timeout} s', 'seconds': timeout}
+    if process.returncode != 0 or result is None:
         raise RuntimeError(f'benchmark task failed (exit {process.returncode})')
     return result
 
 
-def task(db, name, **params):
-    return finish_task(start_task(db, name, **params))
+def task(db, name, timeout=None, **params):
+    return finish_task(start_task(db, name, **params), timeout=timeout)
 
 
 def parallel(db, name, workers, **params):
@@ -224,6 +234,23 @@ def scenario_shipments(m, results, check_sample):
             print(f'    {mismatch}')
 
 
+def scenario_young(n, results, timeout):
+    """Ours on a young database (statistics taken while the tables were empty), with and
+    without the statistics guard, against the same data analyzed."""
+    make_data('populate_contracts', young=True, n=n)
+    runs = {
+        'analyzed': measure('contracts_ours', post=True),
+        'young_guarded': measure('contracts_ours', source=YOUNG_DB, post=True),
+        'young_unguarded': measure('contracts_ours', source=YOUNG_DB, post=True, guard=False,
+                                   timeout=timeout),
+    }
+    results['young'] = {'contracts': n, **runs}
+    show(f'young database, N={n}: create+post, ours', [
+        ('analyzed copy', runs['analyzed']),
+        ('young copy, statistics guard on', runs['young_guarded']),
+        ('young copy, guard off', runs['young_unguarded'])])
+
+
 def scenario_memory(sizes, results):
     """Ours only, create + post, at large N: time per invoice and peak memory must stay flat
     (the run works in committed chunks of 200 contracts)."""
@@ -336,8 +363,13 @@ def main():
     parser.add_argument('--orders', type=int, help='delivered sale orders (default 1000)')
     parser.add_argument('--sending', type=int, help='invoices to send (default 200)')
     parser.add_argument('--scenarios', default='contracts,shipments,sending',
-                        help='any of contracts,shipments,sending,memory (memory: ours alone '
-                             'at --memory-sizes)')
+                        help='any of contracts,shipments,sending,young,memory (young: guard '
+                             'on and off on a young database; memory: ours alone at '
+                             '--memory-sizes)')
+    parser.add_argument('--young-size', type=int, default=300,
+                        help='contracts of the young scenario (guard on and off)')
+    parser.add_argument('--young-timeout', type=int, default=600,
+                        help='seconds after which the unguarded young run is stopped')
     parser.add_argument('--memory-sizes', default='5000,20000',
                         help='contract counts of the memory scenario')
     parser.add_argument('--check-sample', type=int, default=200,
@@ -365,6 +397,8 @@ def main():
             scenario_shipments(orders, results, args.check_sample)
         if 'sending' in scenarios:
             scenario_sending(sending, results)
+        if 'young' in scenarios:
+            scenario_young(args.young_size, results, args.young_timeout)
         if 'memory' in scenarios:
             scenario_memory([int(n) for n in args.memory_sizes.split(',')], results)
     finally:

@@ -115,8 +115,11 @@ def populate_contracts(env, n):
     return {'contracts': n}
 
 
-def contracts_ours(env, post=False, chunk=200, go_file=None, **_kw):
+def contracts_ours(env, post=False, chunk=200, go_file=None, guard=True, **_kw):
     Contract = env['service.contract']
+    if not guard:
+        # What the statistics guard is worth: the same run without it (this process only).
+        type(Contract)._refresh_stale_statistics = lambda self: []
     domain = Contract._invoicing_domain(BILLING_DATE)
     wait_for_go(go_file)
     with Meter() as meter:
