@@ -10,6 +10,8 @@ and commit: the invoicing transaction never waits on the renderer.
 
 import logging
 
+import psycopg2.errors
+
 from odoo import api, models
 
 _logger = logging.getLogger(__name__)
@@ -41,16 +43,30 @@ class AccountMove(models.Model):
 
     @api.model
     def _service_claim_queued_invoices(self, size):
-        """Lock up to ``size`` posted invoices waiting to be sent that no other worker holds."""
+        """Lock up to ``size`` posted invoices waiting to be sent that no other worker holds.
+
+        Odoo's transactions see the database as it was when they began: an invoice another
+        worker sent and committed since then cannot be locked here. The sending commits per
+        batch anyway, so it commits and looks again (it stops after three tries: the invoices
+        stay queued for the next run).
+        """
         self.env['account.move'].flush_model(['sending_data', 'state'])
-        self.env.cr.execute("""
-            SELECT id FROM account_move
-             WHERE sending_data IS NOT NULL AND state = 'posted'
-             ORDER BY id
-             LIMIT %s
-               FOR NO KEY UPDATE SKIP LOCKED
-        """, [size])
-        moves = self.browse(row[0] for row in self.env.cr.fetchall())
+        for _attempt in range(3):
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute("""
+                        SELECT id FROM account_move
+                         WHERE sending_data IS NOT NULL AND state = 'posted'
+                         ORDER BY id
+                         LIMIT %s
+                           FOR NO KEY UPDATE SKIP LOCKED
+                    """, [size], log_exceptions=False)
+                    moves = self.browse([row[0] for row in self.env.cr.fetchall()])
+                    break
+            except psycopg2.errors.SerializationFailure:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        else:
+            return self.browse()
         # Another worker may have sent them just before: read their queue state afresh.
         moves.invalidate_recordset(['sending_data'])
         return moves.filtered('sending_data')

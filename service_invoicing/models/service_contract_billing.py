@@ -246,7 +246,7 @@ class ServiceContract(models.Model):
             self.env.cr.execute(
                 "SELECT id FROM service_contract WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED",
                 [ids], log_exceptions=False)
-            return self.browse(row[0] for row in self.env.cr.fetchall())
+            return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     def _plan_invoicing(self, invoice_to_date):
         """What each contract bills up to ``invoice_to_date``, without writing anything."""

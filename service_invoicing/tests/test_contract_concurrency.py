@@ -133,6 +133,40 @@ class TestContractRunsThatOverlap(CommittedContractsCase):
 
 
 @tagged('post_install', '-at_install')
+class TestQueuedSendingWorkers(CommittedContractsCase):
+
+    def test_a_worker_that_began_before_another_sent_claims_the_next_invoices(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            contracts = env['service.contract'].browse(self.contract_ids)
+            invoices = contracts._create_contract_invoices(
+                date(2026, 1, 31), date(2026, 1, 31), post=True).invoices
+            self.assertEqual(len(invoices), 20)
+            invoices.sending_data = {'author_user_id': env.user.id,
+                                     'author_partner_id': env.user.partner_id.id}
+            cr.commit()  # pylint: disable=invalid-commit
+        try:
+            with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+                cr_b.execute("SELECT 1")  # worker B's transaction begins
+                moves_a = api.Environment(cr_a, api.SUPERUSER_ID, {})[
+                    'account.move']._service_claim_queued_invoices(5)
+                moves_a.sending_data = False  # worker A sent them
+                cr_a.commit()  # pylint: disable=invalid-commit
+                moves_b = api.Environment(cr_b, api.SUPERUSER_ID, {})[
+                    'account.move']._service_claim_queued_invoices(5)
+                self.assertEqual(len(moves_b), 5)
+                self.assertFalse(set(moves_a.ids) & set(moves_b.ids))
+                self.assertTrue(all(moves_b.mapped('sending_data')))
+                cr_b.rollback()
+        finally:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, api.SUPERUSER_ID, {})
+                invoices = env['account.move'].browse(invoices.ids)
+                invoices.sending_data = False
+                invoices.button_draft()
+
+
+@tagged('post_install', '-at_install')
 class TestContractCron(CommittedContractsCase):
 
     def test_daily_job_commits_per_chunk_and_reruns_create_nothing(self):
