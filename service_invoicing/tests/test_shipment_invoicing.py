@@ -106,16 +106,21 @@ class TestShipmentInvoicing(ServiceOrderCommon):
         self.assertEqual(self.moves_2[0].service_qty_open, 2.0)
         self.assertEqual(self.order_2.order_line.qty_shipped_not_invoiced, 6.0)
 
-    def test_credit_note_gives_quantities_back(self):
+    def draft_credit_note(self, invoiced, credited):
+        """Invoice ``invoiced`` of the first delivery, then a draft credit note (Odoo's
+        reversal) of ``credited``."""
         invoice = self.new_invoice()
-        self.get_shipment_lines(invoice, {self.moves_1[0]: 4.0})
+        self.get_shipment_lines(invoice, {self.moves_1[0]: invoiced})
         invoice.action_post()
         reversal = self.env['account.move.reversal'].with_context(
             active_model='account.move', active_ids=invoice.ids).create(
             {'journal_id': invoice.journal_id.id, 'reason': "Returned filters"})
         credit_note = self.env['account.move'].browse(reversal.refund_moves()['res_id'])
-        credit_note.invoice_line_ids.quantity = 1.0
-        credit_note.action_post()
+        credit_note.invoice_line_ids.quantity = credited
+        return credit_note
+
+    def test_credit_note_gives_quantities_back(self):
+        self.draft_credit_note(4.0, 1.0).action_post()
         self.assertRecordValues(self.moves_1[0], [{
             'service_qty_invoiced': 3.0, 'service_qty_shipped_not_invoiced': 1.0}])
         self.assertEqual(self.order_1.order_line.qty_invoiced, 3.0)
@@ -123,14 +128,7 @@ class TestShipmentInvoicing(ServiceOrderCommon):
         self.assertEqual(self.get_shipment_lines(self.new_invoice())[self.moves_1[0]], 1.0)
 
     def test_credit_note_beyond_what_was_invoiced_is_refused(self):
-        invoice = self.new_invoice()
-        self.get_shipment_lines(invoice, {self.moves_1[0]: 3.0})
-        invoice.action_post()
-        reversal = self.env['account.move.reversal'].with_context(
-            active_model='account.move', active_ids=invoice.ids).create(
-            {'journal_id': invoice.journal_id.id, 'reason': "Wrong quantity"})
-        credit_note = self.env['account.move'].browse(reversal.refund_moves()['res_id'])
-        credit_note.invoice_line_ids.quantity = 4.0
+        credit_note = self.draft_credit_note(3.0, 4.0)
         with self.assertRaisesRegex(UserError, r"Filter kit of delivery .* would be credited "
                                                r"1.0 more than was invoiced"), \
                 self.env.cr.savepoint():
