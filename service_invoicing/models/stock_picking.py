@@ -1,7 +1,11 @@
+import logging
+from collections import defaultdict
 from datetime import datetime, time
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+
+_logger = logging.getLogger(__name__)
 
 
 class StockPicking(models.Model):
@@ -82,21 +86,84 @@ class StockPicking(models.Model):
                                    standard_payment_terms_only=False):
         """Combine Shipments: one invoice per customer from every shipped, not invoiced line.
 
-        Returns the invoices created (one per customer, invoice address, currency, company,
-        journal, fiscal position and payment terms).
+        Returns (invoices, failed): the invoices created (one per customer, invoice address,
+        currency, company, journal, fiscal position and payment terms) and, for each invoice
+        that Odoo refused to create or post, (orders, message). One refused invoice never
+        stops the others: it is not created (its lines stay to invoice) or stays a draft.
         """
         items = self._service_shipment_items(
             date_to, partners=partners, companies=companies,
             standard_payment_terms_only=standard_payment_terms_only)
-        invoices = self.env['sale.order.line']._service_create_invoices_from_items(
-            items, invoice_date=document_date or posting_date, accounting_date=posting_date)
+        SaleLine = self.env['sale.order.line']
+        dates = {'invoice_date': document_date or posting_date, 'accounting_date': posting_date}
+        failed = []
+        try:
+            with self.env.cr.savepoint():
+                invoices = SaleLine._service_create_invoices_from_items(items, **dates)
+        except Exception:  # retried invoice by invoice, each refusal reported
+            _logger.info("Combine Shipments: creating the invoices at once failed, retrying "
+                         "invoice by invoice")
+            groups = defaultdict(list)
+            for item in items:
+                groups[item[0].order_id._service_invoice_grouping_key()].append(item)
+            invoices = self.env['account.move']
+            for group in groups.values():
+                try:
+                    with self.env.cr.savepoint():
+                        invoices |= SaleLine._service_create_invoices_from_items(group, **dates)
+                except Exception as error:
+                    orders = SaleLine.union(*(line for line, _m, _q in group)).order_id
+                    failed.append(self._service_combine_failure(orders, error))
+        posted = invoices.browse()
         if post or send:
-            invoices.action_post()
+            posted = self._service_post_combined(invoices, failed)
         if send:
-            invoices._service_queue_sending()
-        return invoices
+            posted._service_queue_sending()
+        return invoices, failed
+
+    def _service_post_combined(self, invoices, failed):
+        """Post the invoices; one that Odoo refuses stays a draft and is added to ``failed``."""
+        try:
+            with self.env.cr.savepoint():
+                invoices.action_post()
+            return invoices
+        except Exception:  # retried invoice by invoice, each refusal reported
+            posted = self.env['account.move']
+            for invoice in invoices:
+                try:
+                    with self.env.cr.savepoint():
+                        invoice.action_post()
+                    posted |= invoice
+                except Exception as error:
+                    failed.append(self._service_combine_failure(
+                        invoice.invoice_line_ids.sale_line_ids.order_id, error, invoice))
+            return posted
+
+    @api.model
+    def _service_combine_failure(self, orders, error, invoice=None):
+        reason = error.args[0] if error.args else str(error)
+        if invoice:
+            message = self.env._(
+                "The invoice %(invoice)s of orders %(orders)s was created but not posted: "
+                "%(error)s", invoice=invoice.display_name, orders=', '.join(orders.mapped('name')),
+                error=reason)
+        else:
+            message = self.env._(
+                "Orders %(orders)s of %(customer)s could not be invoiced: %(error)s",
+                orders=', '.join(orders.mapped('name')),
+                customer=orders[:1].partner_invoice_id.display_name, error=reason)
+        return orders, message
 
     @api.model
     def _cron_combine_shipments(self):
-        """Optional daily job: draft combined invoices for everything shipped until today."""
-        return self._service_combine_shipments(fields.Date.context_today(self))
+        """Optional daily job: draft combined invoices for everything shipped until today.
+
+        A refused invoice gets an activity on its orders for their salesperson."""
+        invoices, failed = self._service_combine_shipments(fields.Date.context_today(self))
+        for orders, message in failed:
+            _logger.warning("Combine Shipments: %s", message)
+            for order in orders:
+                order.activity_schedule(
+                    'mail.mail_activity_data_todo', summary=self.env._("Combine Shipments failed"),
+                    note=message, user_id=(order.user_id or self.env.user).id)
+        return invoices, failed

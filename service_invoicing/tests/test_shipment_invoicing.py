@@ -282,8 +282,9 @@ class TestCombineShipments(ServiceOrderCommon):
              if vals['partner_id'] == customer_3.id])
         self.assertTrue(all(Move._service_complete_invoice_vals(vals) for vals in vals_list
                             if vals['partner_id'] != customer_3.id))
-        invoices = self.env['stock.picking']._service_combine_shipments(
+        invoices, failed = self.env['stock.picking']._service_combine_shipments(
             date(2100, 1, 1), document_date=date(2026, 11, 30))
+        self.assertFalse(failed)
         self.assertEqual(len(invoices), 5)
         mixed_invoice = invoices.filtered(lambda move: move.invoice_payment_term_id == two_terms)
         plain_invoice = invoices.filtered(lambda move: move.invoice_origin == plain.name)
@@ -303,10 +304,44 @@ class TestCombineShipments(ServiceOrderCommon):
             'qty_invoiced')) - {0.0}, {5.0, 2.0, 3.0, 7.0})
 
     def test_daily_job_drafts_combined_invoices(self):
-        invoices = self.env['stock.picking']._cron_combine_shipments()
+        invoices, failed = self.env['stock.picking']._cron_combine_shipments()
+        self.assertFalse(failed)
         self.assertEqual(len(invoices), 2)
         self.assertEqual(set(invoices.mapped('state')), {'draft'})
         self.assertFalse(self.env.ref('service_invoicing.ir_cron_combine_shipments').active)
+
+    def test_one_refused_invoice_does_not_stop_the_others(self):
+        """A misconfigured order (a purchase journal) cannot be invoiced, and an invoice with a
+        negative total cannot be posted: the other customers are invoiced and posted, the
+        refusals name the orders, and the refused order's lines stay to invoice."""
+        customer_3 = self.env['res.partner'].create({'name': "Freezer Inc"})
+        customer_4 = self.env['res.partner'].create({'name': "Chiller GmbH"})
+        misconfigured = self.create_order([(self.labour, 1.0)], partner=customer_3)
+        negative = self.create_order([(self.labour, 1.0)], partner=customer_4)
+        negative.order_line.price_unit = -80.0
+        for order in misconfigured | negative:
+            order.order_line._service_post('ship', ship={order.order_line: 1.0})
+        misconfigured.journal_id = self.company_data['default_journal_purchase']
+        wizard = self.run_wizard(post_invoices=True)
+        action = wizard.action_create()
+        self.assertEqual(action['res_model'], wizard._name)
+        self.assertEqual(wizard.state, 'done')
+        self.assertEqual(len(wizard.invoice_ids), 3)
+        refused_draft = wizard.invoice_ids.filtered(lambda move: move.partner_id == customer_4)
+        self.assertEqual(refused_draft.state, 'draft')
+        self.assertEqual(set((wizard.invoice_ids - refused_draft).mapped('state')), {'posted'})
+        self.assertIn(f"Orders {misconfigured.name} of Freezer Inc could not be invoiced",
+                      wizard.result_message)
+        self.assertIn(f"of orders {negative.name} was created but not posted",
+                      wizard.result_message)
+        self.assertIn("negative total amount", wizard.result_message)
+        self.assertFalse(misconfigured.invoice_ids)
+        self.assertEqual(misconfigured.order_line.qty_shipped_not_invoiced, 1.0)
+        # The daily job gives the salesperson an activity on the refused order.
+        invoices, failed = self.env['stock.picking']._cron_combine_shipments()
+        self.assertFalse(invoices)
+        self.assertEqual([orders for orders, _message in failed], [misconfigured])
+        self.assertEqual(misconfigured.activity_ids.summary, "Combine Shipments failed")
 
     def test_preview_creates_nothing(self):
         wizard = self.run_wizard()

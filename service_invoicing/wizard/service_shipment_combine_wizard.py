@@ -26,6 +26,7 @@ class ServiceShipmentCombineWizard(models.TransientModel):
     preview_line_ids = fields.One2many(
         'service.shipment.combine.preview', 'wizard_id', string="Preview")
     invoice_ids = fields.Many2many('account.move', string="Invoices Created")
+    result_message = fields.Text(string="Refused", readonly=True)
 
     def action_preview(self):
         """What would be invoiced, invoice by invoice; creates nothing."""
@@ -47,20 +48,30 @@ class ServiceShipmentCombineWizard(models.TransientModel):
         return self._reopen()
 
     def action_create(self):
-        """Create the combined invoices (posted and emailed if asked)."""
+        """Create the combined invoices (posted and emailed if asked).
+
+        An invoice Odoo refuses does not stop the others; the refusals are shown here."""
         self.ensure_one()
-        invoices = self.env['stock.picking']._service_combine_shipments(
+        invoices, failed = self.env['stock.picking']._service_combine_shipments(
             self.date_to, posting_date=self.posting_date, document_date=self.document_date,
             post=self.post_invoices, send=self.send_invoices, partners=self.partner_ids,
             companies=self.company_ids,
             standard_payment_terms_only=self.standard_payment_terms_only)
+        refusals = '\n'.join(message for _orders, message in failed)
         if not invoices:
-            raise UserError(self.env._("Nothing shipped up to %(date)s is left to invoice.",
-                                       date=self.date_to))
-        self.write({'invoice_ids': [fields.Command.set(invoices.ids)], 'state': 'done'})
+            raise UserError(refusals or self.env._(
+                "Nothing shipped up to %(date)s is left to invoice.", date=self.date_to))
+        self.write({'invoice_ids': [fields.Command.set(invoices.ids)], 'state': 'done',
+                    'result_message': refusals})
+        if failed:
+            return self._reopen()
+        return self.action_view_invoices()
+
+    def action_view_invoices(self):
+        self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id(
             'account.action_move_out_invoice_type')
-        action['domain'] = [('id', 'in', invoices.ids)]
+        action['domain'] = [('id', 'in', self.invoice_ids.ids)]
         return action
 
     def _items(self):
