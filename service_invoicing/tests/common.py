@@ -102,6 +102,14 @@ class ServiceInvoicingCommon(AccountTestInvoicingCommon):
                 invoice.action_post()
             standard.action_post()
             self.assertEqual(self.snapshot(invoice), self.snapshot(standard), invoice.name)
+            self.assertEqual(self.analytic_items(invoice), self.analytic_items(standard),
+                             invoice.name)
+
+    def analytic_items(self, invoice):
+        """The analytic items posting created, by analytic account and amount."""
+        return sorted((tuple(item[name].id for name in item._get_plan_fnames() if item[name]),
+                       item.amount)
+                      for item in invoice.line_ids.analytic_line_ids)
 
 
 class ServiceOrderCommon(ServiceInvoicingCommon):

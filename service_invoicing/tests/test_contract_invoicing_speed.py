@@ -66,6 +66,10 @@ class TestContractInvoicingFastPath(ServiceInvoicingCommon):
         self.assertEqual(len(self.invoice_of(plain).line_ids.filtered(
             lambda line: line.display_type == 'payment_term')), 2)
         self.assert_same_as_standard(result.invoices)
+        # Posting created the analytic items of the distributed line: 3 x 100 a year,
+        # January to March.
+        self.assertEqual(self.analytic_items(self.invoice_of(mixed)),
+                         [((analytic.id,), 25.0)] * 3)
 
     def test_catch_up_and_combined_invoices_match_the_standard_path(self):
         a = self.create_contract(
