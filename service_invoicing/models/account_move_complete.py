@@ -54,6 +54,29 @@ class AccountMove(models.Model):
         (self - plain).action_post()
         plain.with_context(skip_invoice_sync=True).action_post()
 
+    def _service_post_each(self, without_resync=False):
+        """Post these invoices at once, or one by one when Odoo refuses one: one refusal
+        never stops the others. Returns [(invoice, error)] of the refused, left as drafts.
+        ``without_resync``: invoices a batch has just created (``_service_post_created``)."""
+        def post(moves):
+            if without_resync:
+                moves._service_post_created()
+            else:
+                moves.action_post()
+        try:
+            with self.env.cr.savepoint():
+                post(self)
+            return []
+        except Exception:  # retried invoice by invoice, each refusal reported
+            refused = []
+            for invoice in self:
+                try:
+                    with self.env.cr.savepoint():
+                        post(invoice)
+                except Exception as error:
+                    refused.append((invoice, error))
+            return refused
+
     @api.model
     def _service_complete_invoice_vals(self, vals, batch=None):
         """The invoice ``vals`` with every journal item computed as Odoo's synchronisation

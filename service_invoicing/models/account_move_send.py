@@ -10,9 +10,9 @@ and commit: the invoicing transaction never waits on the renderer.
 
 import logging
 
-import psycopg2.errors
-
 from odoo import api, models
+
+from ..tools.locking import lock_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -51,22 +51,14 @@ class AccountMove(models.Model):
         stay queued for the next run).
         """
         self.env['account.move'].flush_model(['sending_data', 'state'])
-        for _attempt in range(3):
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute("""
-                        SELECT id FROM account_move
-                         WHERE sending_data IS NOT NULL AND state = 'posted'
-                         ORDER BY id
-                         LIMIT %s
-                           FOR NO KEY UPDATE SKIP LOCKED
-                    """, [size], log_exceptions=False)
-                    moves = self.browse([row[0] for row in self.env.cr.fetchall()])
-                    break
-            except psycopg2.errors.SerializationFailure:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        else:
-            return self.browse()
+        ids = lock_rows(self.env.cr, """
+            SELECT id FROM account_move
+             WHERE sending_data IS NOT NULL AND state = 'posted'
+             ORDER BY id
+             LIMIT %s
+               FOR NO KEY UPDATE SKIP LOCKED
+        """, [size], commit_retries=3)
+        moves = self.browse(ids or [])
         # Another worker may have sent them just before: read their queue state afresh.
         moves.invalidate_recordset(['sending_data'])
         return moves.filtered('sending_data')

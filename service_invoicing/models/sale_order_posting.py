@@ -57,10 +57,8 @@ class SaleOrderLine(models.Model):
                  (('ship', ship), ('invoice', invoice), ('consume', consume))
                  if any(quantities.values())}
         if given - POSTED_QUANTITIES[option]:
-            options = {
-                'ship': self.env._("Ship"), 'invoice': self.env._("Invoice"),
-                'ship_invoice': self.env._("Ship and Invoice"), 'consume': self.env._("Consume"),
-            }
+            options = dict(self.env['service.order.post.wizard']._fields['option']
+                           ._description_selection(self.env))
             kinds = {'ship': self.env._("ship"), 'invoice': self.env._("invoice"),
                      'consume': self.env._("consume")}
             raise UserError(self.env._(

@@ -11,18 +11,18 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import psycopg2.errors
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
 from ..tools import invoice_period as periods
+from ..tools.locking import lock_rows
 
 _logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 200
+LOCK_CONTRACTS = "SELECT id FROM service_contract WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED"
 
 # Tables whose statistics the batch's queries (and Odoo's own, e.g. the payment state) rely on.
 # On a young database they were analyzed while nearly empty, and a plan made for empty tables
@@ -219,34 +219,21 @@ class ServiceContract(models.Model):
         if not self:
             return self, self
         self.flush_recordset()
-        for _attempt in range(3 if fresh_snapshot else 1):
-            try:
-                locked = self._lock_rows(self.ids)
-                break
-            except psycopg2.errors.SerializationFailure:
-                if fresh_snapshot:
-                    # Nothing of this run is pending: commit to see the other runs' work.
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
+        ids = lock_rows(self.env.cr, LOCK_CONTRACTS, [self.ids],
+                        commit_retries=3 if fresh_snapshot else 0)
+        if ids is not None:
+            locked, changed = self.browse(ids), self.browse()
         else:
             # One by one: only the contracts that changed meanwhile are left out.
             locked, changed = self.browse(), self.browse()
             for contract in self:
-                try:
-                    locked |= contract._lock_rows(contract.ids)
-                except psycopg2.errors.SerializationFailure:
+                if lock_rows(self.env.cr, LOCK_CONTRACTS, [contract.ids]) is None:
                     changed |= contract
-            locked.invalidate_recordset()
-            return locked, changed
+                else:
+                    locked |= contract
         # Another run may have billed them just before: read their state afresh.
         locked.invalidate_recordset()
-        return locked, self.browse()
-
-    def _lock_rows(self, ids):
-        with self.env.cr.savepoint(flush=False):
-            self.env.cr.execute(
-                "SELECT id FROM service_contract WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED",
-                [ids], log_exceptions=False)
-            return self.browse([row[0] for row in self.env.cr.fetchall()])
+        return locked, changed
 
     def _plan_invoicing(self, invoice_to_date):
         """What each contract bills up to ``invoice_to_date``, without writing anything."""
@@ -472,23 +459,14 @@ class ServiceContract(models.Model):
 
     def _post_contract_invoices(self, invoices):
         """Post the invoices; one that Odoo refuses stays a draft and its error is reported."""
-        try:
-            with self.env.cr.savepoint():
-                invoices._service_post_created()
-            return []
-        except Exception:
-            failed = []
-            for invoice in invoices:
-                try:
-                    with self.env.cr.savepoint():
-                        invoice._service_post_created()
-                except Exception as error:
-                    for contract in invoice.invoice_line_ids.service_contract_id:
-                        failed.append((contract, self.env._(
-                            "Invoice %(invoice)s of contract %(contract)s was created but not "
-                            "posted: %(error)s", invoice=invoice.display_name,
-                            contract=contract.display_name, error=str(error))))
-            return failed
+        return [
+            (contract, self.env._(
+                "Invoice %(invoice)s of contract %(contract)s was created but not posted: "
+                "%(error)s", invoice=invoice.display_name, contract=contract.display_name,
+                error=str(error)))
+            for invoice, error in invoices._service_post_each(without_resync=True)
+            for contract in invoice.invoice_line_ids.service_contract_id
+        ]
 
     @api.model
     def _store_invoicing_errors(self, result):

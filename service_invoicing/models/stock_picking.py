@@ -123,21 +123,11 @@ class StockPicking(models.Model):
 
     def _service_post_combined(self, invoices, failed):
         """Post the invoices; one that Odoo refuses stays a draft and is added to ``failed``."""
-        try:
-            with self.env.cr.savepoint():
-                invoices.action_post()
-            return invoices
-        except Exception:  # retried invoice by invoice, each refusal reported
-            posted = self.env['account.move']
-            for invoice in invoices:
-                try:
-                    with self.env.cr.savepoint():
-                        invoice.action_post()
-                    posted |= invoice
-                except Exception as error:
-                    failed.append(self._service_combine_failure(
-                        invoice.invoice_line_ids.sale_line_ids.order_id, error, invoice))
-            return posted
+        refused = invoices._service_post_each()
+        for invoice, error in refused:
+            failed.append(self._service_combine_failure(
+                invoice.invoice_line_ids.sale_line_ids.order_id, error, invoice))
+        return invoices - invoices.browse([invoice.id for invoice, _error in refused])
 
     @api.model
     def _service_combine_failure(self, orders, error, invoice=None):

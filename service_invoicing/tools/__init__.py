@@ -1,1 +1,2 @@
 from . import invoice_period
+from . import locking
