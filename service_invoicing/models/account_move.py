@@ -13,6 +13,10 @@ class AccountMove(models.Model):
     service_picking_ids = fields.Many2many(
         'stock.picking', string="Shipments", compute='_compute_service_picking_ids')
     service_picking_count = fields.Integer(compute='_compute_service_picking_ids')
+    service_to_post = fields.Boolean(
+        string="Waiting to Be Posted", copy=False, readonly=True,
+        help="A run meant to post this invoice and Odoo refused: the next run that posts "
+             "invoices tries again.")
 
     @api.depends('invoice_line_ids.service_contract_id')
     def _compute_service_contract_ids(self):
@@ -28,27 +32,18 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        invoiced = posted.filtered(lambda move: move.move_type == 'out_invoice') \
-            .invoice_line_ids.service_stock_move_id
-        credited = posted.filtered(lambda move: move.move_type == 'out_refund') \
-            .invoice_line_ids.service_stock_move_id
-        shipment_moves = invoiced | credited
-        if shipment_moves:
-            # Two invoices of the same delivery posted at once wait for each other here.
-            self.env.cr.execute("SELECT id FROM stock_move WHERE id = ANY(%s) FOR UPDATE",
-                                [shipment_moves.ids])
-            shipment_moves.invalidate_recordset(['service_qty_invoiced', 'service_qty_consumed'])
-            invoiced._service_check_not_over_invoiced()
-            credited._service_check_not_over_credited()
+        posted.filtered('service_to_post').service_to_post = False
+        posted._service_check_billed_periods()
+        posted._service_check_billed_quantities()
         return posted
 
     def button_cancel(self):
         # A cancelled draft contract invoice gives its periods back to the contracts.
-        self.filtered(lambda move: move.state == 'draft')._release_service_periods()
+        self.filtered(lambda move: move.state == 'draft').sudo().service_period_ids._release()
         return super().button_cancel()
 
     def unlink(self):
-        self._release_service_periods()
+        self.sudo().service_period_ids._release()
         return super().unlink()
 
     def action_view_service_contracts(self):
@@ -101,21 +96,79 @@ class AccountMove(models.Model):
                           'service_invoicing.ir_cron_send_queued_invoices_2'):
                 self.env.ref(xmlid)._trigger()
 
-    def _release_service_periods(self):
-        periods = self.sudo().service_period_ids
-        if not periods:
-            return
-        others = self.env['service.contract.period'].sudo().search([
-            ('contract_id', 'in', periods.contract_id.ids),
-            ('invoice_id', 'not in', self.ids),
-        ])
-        for period in periods:
-            later = others.filtered_domain([('contract_id', '=', period.contract_id.id),
-                                            ('date_start', '>', period.date_start)])
-            if later:
+    def _service_check_billed_periods(self):
+        """Posting a contract invoice: each of its billed periods is billed by a line of it,
+        and each of its contract lines by a period of it. Posting a credit note: it credits no
+        contract period more than the posted invoices billed of it."""
+        invoices = self.filtered(lambda move: move.move_type == 'out_invoice')
+        for invoice in invoices.filtered(lambda move: move.service_period_ids
+                                         or move.invoice_line_ids.service_contract_id):
+            billed = {(line.service_contract_id, line.service_period_start)
+                      for line in invoice.invoice_line_ids if line.service_contract_id}
+            periods = {(period.contract_id, period.date_start): period
+                       for period in invoice.sudo().service_period_ids}
+            for contract, start in billed - periods.keys():
                 raise UserError(self.env._(
-                    "Invoice %(invoice)s bills %(period)s, but a later period of that contract "
-                    "is billed by %(later)s: cancel the later invoice first.",
-                    invoice=period.invoice_id.display_name, period=period.display_name,
-                    later=later[0].invoice_id.display_name))
-        periods.unlink()
+                    "%(invoice)s has a line of contract %(contract)s for the period starting "
+                    "%(start)s, but that period is not billed by this invoice: delete the line "
+                    "and bill the contract with Create Contract Invoices.",
+                    invoice=invoice.display_name, contract=contract.display_name, start=start))
+            for key in periods.keys() - billed:
+                raise UserError(self.env._(
+                    "%(invoice)s bills %(period)s but has no line for it: delete the invoice "
+                    "or cancel it so that the period can be billed again.",
+                    invoice=invoice.display_name, period=periods[key].display_name))
+        credited = self.filtered(lambda move: move.move_type == 'out_refund') \
+            .invoice_line_ids.filtered('service_contract_id')
+        if credited:
+            self._service_check_not_over_credited_periods(credited)
+
+    @api.model
+    def _service_check_not_over_credited_periods(self, credit_lines):
+        keys = {(line.service_contract_id.id, line.service_period_start)
+                for line in credit_lines}
+        billed = self.env['account.move.line'].sudo()._read_group(
+            [('service_contract_id', 'in', [contract for contract, _start in keys]),
+             ('parent_state', '=', 'posted'),
+             ('move_id.move_type', 'in', ('out_invoice', 'out_refund'))],
+            ['service_contract_id', 'service_period_start:day', 'move_id.move_type'],
+            ['price_total:sum'])
+        totals = {}
+        for contract, start, move_type, amount in billed:
+            sign = -1 if move_type == 'out_refund' else 1
+            key = (contract.id, start)
+            totals[key] = totals.get(key, 0.0) + sign * amount
+        for line in credit_lines:
+            key = (line.service_contract_id.id, line.service_period_start)
+            if line.currency_id.compare_amounts(totals.get(key, 0.0), 0.0) < 0:
+                raise UserError(self.env._(
+                    "%(credit_note)s would credit more of contract %(contract)s, period starting "
+                    "%(start)s, than its posted invoices billed: a credit note cannot give back "
+                    "more than was billed. Lower the amount on the credit note.",
+                    credit_note=line.move_id.display_name,
+                    contract=line.service_contract_id.display_name,
+                    start=line.service_period_start))
+
+    def _service_check_billed_quantities(self):
+        """Posting invoices and credit notes: no delivery and no order line is invoiced
+        beyond what was shipped, nor credited beyond what was invoiced."""
+        invoices = self.filtered(lambda move: move.move_type == 'out_invoice')
+        refunds = self.filtered(lambda move: move.move_type == 'out_refund')
+        lines = (invoices | refunds).invoice_line_ids
+        lines._service_check_shipment_links()
+        shipment_moves = lines.service_stock_move_id
+        if shipment_moves:
+            # Two invoices of the same delivery posted at once wait for each other here.
+            self.env.cr.execute("SELECT id FROM stock_move WHERE id = ANY(%s) FOR UPDATE",
+                                [shipment_moves.ids])
+            shipment_moves.invalidate_recordset(['service_qty_invoiced', 'service_qty_consumed'])
+            invoices.invoice_line_ids.service_stock_move_id._service_check_not_over_invoiced()
+            refunds.invoice_line_ids.service_stock_move_id._service_check_not_over_credited()
+        order_lines = lines.sale_line_ids
+        if order_lines:
+            self.env.cr.execute(
+                "SELECT id FROM sale_order_line WHERE id = ANY(%s) FOR NO KEY UPDATE",
+                [order_lines.ids])
+            order_lines.invalidate_recordset(['qty_invoiced_posted', 'qty_consumed'])
+            invoices.invoice_line_ids.sale_line_ids._service_check_not_over_invoiced()
+            refunds.invoice_line_ids.sale_line_ids._service_check_not_over_credited()

@@ -10,6 +10,7 @@ invoices line by line with Odoo's standard path.
 
 from odoo import api, fields, models
 from odoo.fields import Command
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as CONCURRENCY_ERRORS
 
 
 class AccountMove(models.Model):
@@ -57,7 +58,10 @@ class AccountMove(models.Model):
     def _service_post_each(self, without_resync=False):
         """Post these invoices at once, or one by one when Odoo refuses one: one refusal
         never stops the others. Returns [(invoice, error)] of the refused, left as drafts.
-        ``without_resync``: invoices a batch has just created (``_service_post_created``)."""
+        ``without_resync``: invoices a batch has just created (``_service_post_created``).
+        A serialization failure (another transaction changed the same customer) is no
+        refusal: it goes up, and the transaction is done again (by Odoo for a request, by
+        the run for a job that commits per chunk)."""
         def post(moves):
             if without_resync:
                 moves._service_post_created()
@@ -67,12 +71,16 @@ class AccountMove(models.Model):
             with self.env.cr.savepoint():
                 post(self)
             return []
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception:  # retried invoice by invoice, each refusal reported
             refused = []
             for invoice in self:
                 try:
                     with self.env.cr.savepoint():
                         post(invoice)
+                except CONCURRENCY_ERRORS:
+                    raise
                 except Exception as error:
                     refused.append((invoice, error))
             return refused

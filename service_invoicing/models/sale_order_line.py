@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class SaleOrderLine(models.Model):
@@ -78,6 +79,34 @@ class SaleOrderLine(models.Model):
             split.append({**vals, 'quantity': move_quantity,
                           'service_stock_move_id': move.id if move else False})
         return split
+
+    def _service_check_not_over_invoiced(self):
+        """Posted invoices bill no more of a service shipped by posting than was shipped and
+        not consumed: you cannot invoice what has not been shipped (delivered quantities)."""
+        for line in self.filtered(lambda line: line.qty_delivered_method == 'service_posting'
+                                  and line.product_id.invoice_policy == 'delivery'
+                                  and not line.is_downpayment):
+            available = line.qty_delivered - line.qty_consumed
+            if line.product_uom_id.compare(line.qty_invoiced_posted, available) > 0:
+                raise UserError(self.env._(
+                    "%(product)s of order %(order)s would be invoiced %(invoiced)s times but only "
+                    "%(available)s were shipped and not consumed: you cannot invoice what has "
+                    "not been shipped. Lower the quantity on the invoice.",
+                    product=line.product_id.display_name, order=line.order_id.name,
+                    invoiced=line.qty_invoiced_posted, available=available))
+
+    def _service_check_not_over_credited(self):
+        """Posted credit notes give back no more of an order line than its posted invoices
+        billed."""
+        for line in self.filtered(lambda line: not line.is_downpayment
+                                  and not line.display_type):
+            if line.product_uom_id.compare(line.qty_invoiced_posted, 0.0) < 0:
+                raise UserError(self.env._(
+                    "%(product)s of order %(order)s would be credited %(credited)s more than its "
+                    "posted invoices billed: a credit note cannot give back more than was "
+                    "invoiced. Lower the quantity on the credit note.",
+                    product=line.product_id.display_name, order=line.order_id.name,
+                    credited=-line.qty_invoiced_posted))
 
     def _service_is_postable(self):
         self.ensure_one()

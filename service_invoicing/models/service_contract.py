@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import invoice_period as periods
+from ..tools.trusted import is_trusted, trusted
 
 INVOICE_PERIODS = [
     ('month', "Month"),
@@ -12,11 +13,22 @@ INVOICE_PERIODS = [
     ('none', "None"),
 ]
 
-# Fields that change what a signed contract bills: editing them needs Change Status "Open".
+# Fields that decide what a signed contract bills (amounts, taxes, dates, periods, grouping):
+# editing them needs Change Status "Open".
 LOCKED_FIELDS = {
-    'partner_id', 'partner_invoice_id', 'company_id', 'currency_id', 'date_start', 'date_end',
-    'invoice_period', 'prepaid', 'annual_amount', 'allow_unbalanced_amounts', 'line_ids',
+    'partner_id', 'partner_invoice_id', 'company_id', 'currency_id', 'pricelist_id',
+    'journal_id', 'payment_term_id', 'fiscal_position_id', 'date_start', 'date_end',
+    'invoice_period', 'prepaid', 'invoice_after_service', 'combine_invoices', 'annual_amount',
+    'allow_unbalanced_amounts', 'line_ids',
 }
+# Derived from the lines and the billed periods, or written by the invoicing runs: never
+# written by hand, whatever the status.
+DERIVED_FIELDS = {
+    'calculated_annual_amount', 'invoiced_until', 'next_period_start', 'next_period_end',
+    'next_invoice_date', 'period_ids', 'invoice_error',
+}
+# Changed only by the contract's actions (Sign, Open for Changes, Lock, Cancel, Set to Quote).
+STATUS_FIELDS = {'state', 'change_status'}
 
 
 class ServiceContract(models.Model):
@@ -38,6 +50,12 @@ class ServiceContract(models.Model):
     partner_invoice_id = fields.Many2one(
         'res.partner', string="Invoice Address", check_company=True,
         compute='_compute_partner_invoice_id', store=True, readonly=False, precompute=True)
+    pricelist_id = fields.Many2one(
+        'product.pricelist', check_company=True, tracking=True,
+        compute='_compute_pricelist_id', store=True, readonly=False, precompute=True,
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        help="Prices the lines as a sale order of this customer would: currency, rules and "
+             "discounts.")
     currency_id = fields.Many2one(
         'res.currency', required=True, tracking=True,
         compute='_compute_currency_id', store=True, readonly=False, precompute=True)
@@ -114,10 +132,18 @@ class ServiceContract(models.Model):
             contract.partner_invoice_id = contract.partner_id.address_get(['invoice'])['invoice'] \
                 if contract.partner_id else False
 
-    @api.depends('company_id')
-    def _compute_currency_id(self):
+    @api.depends('partner_id', 'company_id')
+    def _compute_pricelist_id(self):
         for contract in self:
-            contract.currency_id = contract.currency_id or contract.company_id.currency_id
+            contract.pricelist_id = contract.partner_id.with_company(
+                contract.company_id).property_product_pricelist
+
+    @api.depends('pricelist_id', 'company_id')
+    def _compute_currency_id(self):
+        # As a sale order: the pricelist's currency; without pricelist the one chosen.
+        for contract in self:
+            contract.currency_id = contract.pricelist_id.currency_id or contract.currency_id \
+                or contract.company_id.currency_id
 
     @api.depends('company_id')
     def _compute_journal_id(self):
@@ -182,6 +208,28 @@ class ServiceContract(models.Model):
         for contract in self:
             contract.invoice_count = counts.get(contract, 0)
 
+    @api.constrains('pricelist_id', 'currency_id')
+    def _check_pricelist_currency(self):
+        for contract in self:
+            if contract.pricelist_id and contract.pricelist_id.currency_id != contract.currency_id:
+                raise ValidationError(self.env._(
+                    "Contract %(contract)s is in %(currency)s but its pricelist %(pricelist)s is "
+                    "in %(pricelist_currency)s: choose a pricelist in %(currency)s.",
+                    contract=contract.display_name, currency=contract.currency_id.name,
+                    pricelist=contract.pricelist_id.display_name,
+                    pricelist_currency=contract.pricelist_id.currency_id.name))
+
+    def _check_annual_amount_follows_lines(self):
+        # Not an @api.constrains: Odoo would check it halfway through recomputing the amounts.
+        for contract in self:
+            if not contract.allow_unbalanced_amounts and contract.currency_id.compare_amounts(
+                    contract.annual_amount, contract.calculated_annual_amount):
+                raise ValidationError(self.env._(
+                    "The annual amount of contract %(contract)s (%(amount)s) must equal the sum "
+                    "of its lines (%(calculated)s): allow unbalanced amounts to type another.",
+                    contract=contract.display_name, amount=contract.annual_amount,
+                    calculated=contract.calculated_annual_amount))
+
     @api.constrains('prepaid', 'invoice_after_service')
     def _check_prepaid_invoice_after_service(self):
         for contract in self:
@@ -193,16 +241,23 @@ class ServiceContract(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_writable_by_hand(vals, creating=True)
             if vals.get('name', self.env._("New")) == self.env._("New"):
                 company = self.env['res.company'].browse(vals.get('company_id')) or self.env.company
                 vals['name'] = self.env['ir.sequence'].with_company(company).next_by_code(
                     'service.contract') or self.env._("New")
-        return super().create(vals_list)
+        contracts = super().create(vals_list)
+        contracts._check_annual_amount_follows_lines()
+        return contracts
 
     def write(self, vals):
+        self._check_writable_by_hand(vals)
         if LOCKED_FIELDS.intersection(vals):
             self._check_open_for_changes()
-        return super().write(vals)
+        result = super().write(vals)
+        if {'annual_amount', 'allow_unbalanced_amounts'}.intersection(vals):
+            self._check_annual_amount_follows_lines()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
@@ -218,43 +273,26 @@ class ServiceContract(models.Model):
                 raise UserError(self.env._(
                     "Contract %(contract)s is not a quote and cannot be signed.",
                     contract=contract.display_name))
-            if contract.annual_amount < 0:
-                raise UserError(self.env._(
-                    "Contract %(contract)s cannot be signed with a negative annual amount "
-                    "(%(amount)s).", contract=contract.display_name,
-                    amount=contract.annual_amount))
-            if not contract.currency_id.is_zero(contract.annual_amount) \
-                    and contract.invoice_period == 'none':
-                raise UserError(self.env._(
-                    "Contract %(contract)s has an annual amount but no invoice period: choose "
-                    "how often it is invoiced.", contract=contract.display_name))
-            if contract.currency_id.is_zero(contract.annual_amount) \
-                    and contract.invoice_period != 'none':
-                raise UserError(self.env._(
-                    "Contract %(contract)s has an annual amount of 0: set its invoice period "
-                    "to None or add priced lines.", contract=contract.display_name))
-        self.write({'state': 'signed', 'change_status': 'locked'})
+        self._check_amounts_to_lock()
+        trusted(self).write({'state': 'signed', 'change_status': 'locked'})
 
     def action_open(self):
         """Open a signed contract for changes; it cannot be invoiced until locked again."""
-        self.filtered(lambda c: c.state == 'signed').change_status = 'open'
+        trusted(self.filtered(lambda c: c.state == 'signed')).change_status = 'open'
 
     def action_lock(self):
-        """Lock the contract again so that it can be invoiced."""
-        for contract in self:
-            if contract.state == 'signed' and contract.annual_amount < 0:
-                raise UserError(self.env._(
-                    "Contract %(contract)s cannot be locked with a negative annual amount.",
-                    contract=contract.display_name))
-        self.change_status = 'locked'
+        """Lock the contract again so that it can be invoiced: the checks of signing apply."""
+        signed = self.filtered(lambda c: c.state == 'signed')
+        signed._check_amounts_to_lock()
+        trusted(signed).change_status = 'locked'
 
     def action_cancel(self):
         """Cancel the contract: it is not invoiced any more."""
-        self.write({'state': 'cancelled', 'change_status': 'locked'})
+        trusted(self).write({'state': 'cancelled', 'change_status': 'locked'})
 
     def action_draft(self):
         """Turn a cancelled contract back into a quote."""
-        self.filtered(lambda c: c.state == 'cancelled').write(
+        trusted(self.filtered(lambda c: c.state == 'cancelled')).write(
             {'state': 'draft', 'change_status': 'open'})
 
     def action_view_invoices(self):
@@ -268,6 +306,47 @@ class ServiceContract(models.Model):
         if len(invoices) == 1:
             action.update(views=[(False, 'form')], res_id=invoices.id)
         return action
+
+    def _check_amounts_to_lock(self):
+        """What signing and locking refuse: a negative annual amount, an amount without
+        invoice period, a zero amount with one."""
+        for contract in self:
+            if contract.annual_amount < 0:
+                raise UserError(self.env._(
+                    "Contract %(contract)s cannot be signed or locked with a negative annual "
+                    "amount (%(amount)s).", contract=contract.display_name,
+                    amount=contract.annual_amount))
+            if not contract.currency_id.is_zero(contract.annual_amount) \
+                    and contract.invoice_period == 'none':
+                raise UserError(self.env._(
+                    "Contract %(contract)s has an annual amount but no invoice period: choose "
+                    "how often it is invoiced.", contract=contract.display_name))
+            if contract.currency_id.is_zero(contract.annual_amount) \
+                    and contract.invoice_period != 'none':
+                raise UserError(self.env._(
+                    "Contract %(contract)s has an annual amount of 0: set its invoice period "
+                    "to None or add priced lines.", contract=contract.display_name))
+
+    def _check_writable_by_hand(self, vals, creating=False):
+        """Statuses change only through the actions, derived fields never by hand: refused
+        for every client (form, import, RPC), whatever the contract's status."""
+        if is_trusted(self):
+            return
+        derived = sorted(DERIVED_FIELDS.intersection(vals))
+        if derived:
+            raise UserError(self.env._(
+                "%(fields)s of a service contract follow from its lines and invoiced periods "
+                "and cannot be written.", fields=', '.join(
+                    self._fields[name].get_description(self.env)['string'] for name in derived)))
+        status = {name: vals[name] for name in STATUS_FIELDS.intersection(vals)}
+        if creating and status.get('state', 'draft') == 'draft' \
+                and status.get('change_status', 'open') == 'open':
+            return
+        if status:
+            raise UserError(self.env._(
+                "The status of contract %(contract)s changes only with its buttons (Sign, Open "
+                "for Changes, Lock, Cancel, Set to Quote), which check it first.",
+                contract=self[:1].display_name if not creating else self.env._("New")))
 
     def _check_open_for_changes(self):
         locked = self.filtered(lambda c: c.state == 'signed' and c.change_status == 'locked')

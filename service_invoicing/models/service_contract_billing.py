@@ -8,16 +8,21 @@ the run. The unique (contract, period start) record makes a rerun create nothing
 """
 
 import logging
+import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
+from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE as MAX_TRIES
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as CONCURRENCY_ERRORS
 from odoo.tools import SQL
 
 from ..tools import invoice_period as periods
 from ..tools.locking import lock_rows
+from ..tools.trusted import trusted
 
 _logger = logging.getLogger(__name__)
 
@@ -69,6 +74,7 @@ class ServiceContract(models.Model):
     def action_create_invoice(self):
         """Create Service Invoice: bill the periods of these contracts that are due today."""
         today = fields.Date.context_today(self)
+        self._check_may_invoice()
         result = self._create_contract_invoices(today, today)
         if result.failed:
             raise UserError(result.failed[0][1])
@@ -83,10 +89,10 @@ class ServiceContract(models.Model):
         """Contracts that a run up to ``invoice_to_date`` considers."""
         domain = Domain('next_invoice_date', '<=', invoice_to_date)
         if contracts:
-            # Explicitly chosen contracts are all reported, quotes and open ones included.
-            domain &= Domain('id', 'in', contracts.ids)
-        else:
-            domain &= Domain('state', '=', 'signed')
+            # Explicitly chosen contracts are all reported: quotes, open ones and those of
+            # other salespersons included.
+            return domain & Domain('id', 'in', contracts.ids)
+        domain &= Domain('state', '=', 'signed')
         if partners:
             domain &= Domain('partner_id.commercial_partner_id', 'in',
                              partners.commercial_partner_id.ids)
@@ -94,10 +100,31 @@ class ServiceContract(models.Model):
             domain &= Domain('user_id', 'in', users.ids)
         if companies:
             domain &= Domain('company_id', 'in', companies.ids)
-        if not self.env.user.has_group('service_invoicing.group_service_manager') \
-                and not self.env.su:
+        if not self._may_invoice_all():
             domain &= Domain('user_id', '=', self.env.uid)
         return domain
+
+    @api.model
+    def _may_invoice_all(self):
+        return self.env.su or self.env.user.has_group('service_invoicing.group_service_manager')
+
+    def _filtered_may_invoice(self):
+        """The contracts this user may invoice: a manager all of them, a user those of which
+        they are the salesperson. Every way of invoicing (button, wizard, list, RPC) goes
+        through ``_create_contract_invoices``, which applies it."""
+        if self._may_invoice_all():
+            return self
+        return self.filtered(lambda contract: contract.user_id == self.env.user)
+
+    def _check_may_invoice(self):
+        refused = self - self._filtered_may_invoice()
+        if refused:
+            raise AccessError(self._may_not_invoice_message(refused[0]))
+
+    def _may_not_invoice_message(self, contract):
+        return self.env._(
+            "You are not the salesperson of contract %(contract)s: only its salesperson or a "
+            "Service Invoicing manager can invoice it.", contract=contract.display_name)
 
     @api.model
     def _run_contract_invoicing(self, domain, invoice_to_date, posting_date, post=False,
@@ -108,15 +135,41 @@ class ServiceContract(models.Model):
         self._refresh_stale_statistics()
         for start in range(0, len(contract_ids), chunk_size):
             chunk = self.browse(contract_ids[start:start + chunk_size])
-            result.merge(chunk._create_contract_invoices(
-                invoice_to_date, posting_date, post=post, send=send, fresh_snapshot=commit))
+            options = {'post': post, 'send': send, 'fresh_snapshot': commit}
             if commit:
-                self.env['ir.cron']._commit_progress(
+                result.merge(chunk._create_contract_invoices_retrying(
+                    invoice_to_date, posting_date, **options))
+                time_left = self.env['ir.cron']._commit_progress(
                     len(chunk), remaining=len(contract_ids) - start - len(chunk))
+                if not time_left:
+                    # Odoo says the job's time is up: it runs again for the rest.
+                    break
                 # Free the cache: memory stays flat however many contracts there are.
                 self.env.invalidate_all()
                 self._refresh_stale_statistics()
+            else:
+                # A serialization failure goes up to Odoo, which retries the whole request.
+                result.merge(chunk._create_contract_invoices(
+                    invoice_to_date, posting_date, **options))
         return result
+
+    def _create_contract_invoices_retrying(self, invoice_to_date, posting_date,
+                                           tries=MAX_TRIES, **options):
+        """``_create_contract_invoices`` in a run that commits per chunk: a concurrent
+        transaction that changed the same rows (a customer's rank, a contract) is no refusal;
+        the chunk is rolled back and done again in a fresh transaction, as Odoo retries a
+        request."""
+        for attempt in range(1, tries + 1):
+            try:
+                return self._create_contract_invoices(invoice_to_date, posting_date, **options)
+            except CONCURRENCY_ERRORS as error:
+                if attempt == tries:
+                    raise
+                _logger.info("Contract invoicing: %s, chunk done again (%d tries left)",
+                             error.pgcode, tries - attempt)
+                self.env.cr.rollback()
+                time.sleep(random.uniform(0.0, 0.5 * attempt))
+        return None
 
     @api.model
     def _refresh_stale_statistics(self):
@@ -177,8 +230,11 @@ class ServiceContract(models.Model):
         chunk), so it may commit to see what other runs committed meanwhile.
         """
         result = InvoicingResult(self.env['account.move'], self.browse())
-        mine, changed = self._lock_for_invoicing(fresh_snapshot=fresh_snapshot)
-        for contract in self - mine - changed:
+        allowed = self._filtered_may_invoice()
+        for contract in self - allowed:
+            result.skipped.append((contract, self._may_not_invoice_message(contract)))
+        mine, changed = allowed._lock_for_invoicing(fresh_snapshot=fresh_snapshot)
+        for contract in allowed - mine - changed:
             result.skipped.append((contract, self.env._(
                 "Contract %(contract)s is being invoiced by another run.",
                 contract=contract.display_name)))
@@ -198,8 +254,13 @@ class ServiceContract(models.Model):
                 to_bill.append(plan)
         invoices, failed = self._create_invoices_from_plans(to_bill, posting_date)
         result.failed += failed
-        if post and invoices:
-            result.failed += self._post_contract_invoices(invoices)
+        if post:
+            # Drafts an earlier run made to post but Odoo refused are posted now too, and
+            # count among this run's invoices.
+            pending = mine.period_ids.invoice_id.filtered(
+                lambda move: move.state == 'draft' and move.service_to_post) - invoices
+            result.failed += self._post_contract_invoices(invoices, pending)
+            invoices |= pending.filtered(lambda move: move.state == 'posted')
         if send and invoices:
             invoices._service_queue_sending()
         result.invoices = invoices
@@ -361,6 +422,8 @@ class ServiceContract(models.Model):
                 invoices = Move._service_create_invoices([vals for vals, _group in batches])
                 self._record_invoiced_periods(invoices, batches)
             return invoices, []
+        except CONCURRENCY_ERRORS:
+            raise  # not a refusal: the transaction is done again
         except Exception:
             _logger.info("Creating %d contract invoices at once failed: retrying one by one",
                          len(batches))
@@ -375,6 +438,8 @@ class ServiceContract(models.Model):
                     invoice = Move.create(vals)
                     self._record_invoiced_periods(invoice, [(vals, group)])
                 invoices |= invoice
+            except CONCURRENCY_ERRORS:
+                raise
             except Exception as error:
                 for plan in group:
                     failed.append((plan.contract, self.env._(
@@ -457,14 +522,19 @@ class ServiceContract(models.Model):
                 vals_list.append(vals)
         return vals_list
 
-    def _post_contract_invoices(self, invoices):
-        """Post the invoices; one that Odoo refuses stays a draft and its error is reported."""
+    def _post_contract_invoices(self, invoices, pending):
+        """Post the invoices just created and the ``pending`` drafts of earlier runs; one that
+        Odoo refuses stays a draft, waiting to be posted (by the next run that posts, or by
+        hand from the list of invoices waiting to be posted), and its error is reported."""
+        refused = invoices._service_post_each(without_resync=True) + pending._service_post_each()
+        for invoice, _error in refused:
+            invoice.service_to_post = True
         return [
             (contract, self.env._(
                 "Invoice %(invoice)s of contract %(contract)s was created but not posted: "
-                "%(error)s", invoice=invoice.display_name, contract=contract.display_name,
-                error=str(error)))
-            for invoice, error in invoices._service_post_each(without_resync=True)
+                "%(error)s. It waits to be posted: the next run that posts invoices tries again.",
+                invoice=invoice.display_name, contract=contract.display_name, error=str(error)))
+            for invoice, error in refused
             for contract in invoice.invoice_line_ids.service_contract_id
         ]
 
@@ -474,7 +544,7 @@ class ServiceContract(models.Model):
         failed_ids = set()
         for contract, error in result.failed:
             failed_ids.add(contract.id)
-            contract = contract.sudo()
+            contract = trusted(contract.sudo())
             if contract.invoice_error != error:
                 contract.invoice_error = error
                 contract.activity_schedule(
@@ -485,4 +555,4 @@ class ServiceContract(models.Model):
         cleared = result.invoiced.filtered(
             lambda c: c.invoice_error and c.id not in failed_ids)
         if cleared:
-            cleared.sudo().invoice_error = False
+            trusted(cleared.sudo()).invoice_error = False

@@ -1,4 +1,8 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+# Derived from the product, the pricelist or the contract: never written by hand.
+DERIVED_LINE_FIELDS = {'line_amount', 'company_id', 'currency_id', 'technical_price_unit'}
 
 
 class ServiceContractLine(models.Model):
@@ -25,8 +29,15 @@ class ServiceContractLine(models.Model):
         readonly=False, precompute=True)
     price_unit = fields.Float(
         string="Unit Price per Year", digits='Product Price',
+        compute='_compute_price_unit', store=True, readonly=False, precompute=True,
+        help="As a sale order line of the contract's customer, pricelist and fiscal position "
+             "prices the product, unless typed.")
+    technical_price_unit = fields.Float(
+        digits='Product Price', compute='_compute_price_unit', store=True, precompute=True,
+        help="The price the pricelist gave: a price that differs from it was typed and stays.")
+    discount = fields.Float(
+        string="Discount (%)", digits='Discount',
         compute='_compute_price_unit', store=True, readonly=False, precompute=True)
-    discount = fields.Float(string="Discount (%)", digits='Discount')
     tax_ids = fields.Many2many(
         'account.tax', string="Taxes", check_company=True,
         domain="[('type_tax_use', '=', 'sale')]",
@@ -45,12 +56,22 @@ class ServiceContractLine(models.Model):
         for line in self:
             line.product_uom_id = line.product_id.uom_id
 
-    @api.depends('product_id')
+    @api.depends('product_id', 'product_uom_id', 'quantity', 'contract_id.pricelist_id',
+                 'contract_id.currency_id', 'contract_id.fiscal_position_id')
     def _compute_price_unit(self):
-        for line in self:
-            line.price_unit = line.product_id.lst_price
+        """Odoo's own sale order line prices the product: pricelist rules and discounts, the
+        contract's currency, included taxes adjusted to the fiscal position's taxes."""
+        to_price = self.filtered(lambda line: line.product_id and not line._has_typed_price())
+        prices = to_price._sale_order_line_prices()
+        for line in self - to_price:
+            if not line.product_id:
+                line.update({'price_unit': 0.0, 'technical_price_unit': 0.0, 'discount': 0.0})
+        for line in to_price:
+            price_unit, discount = prices[line]
+            line.update({'price_unit': price_unit, 'technical_price_unit': price_unit,
+                         'discount': discount})
 
-    @api.depends('product_id', 'contract_id.fiscal_position_id')
+    @api.depends('product_id', 'contract_id.fiscal_position_id', 'contract_id.company_id')
     def _compute_tax_ids(self):
         for line in self:
             company = line.contract_id.company_id or self.env.company
@@ -65,14 +86,61 @@ class ServiceContractLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_writable_by_hand(vals)
         lines = super().create(vals_list)
         lines.contract_id._check_open_for_changes()
         return lines
 
     def write(self, vals):
+        self._check_writable_by_hand(vals)
         self.contract_id._check_open_for_changes()
-        return super().write(vals)
+        result = super().write(vals)
+        if 'contract_id' in vals:
+            # Moved to another contract: that one must be open for changes too.
+            self.contract_id._check_open_for_changes()
+        return result
 
     def unlink(self):
         self.contract_id._check_open_for_changes()
         return super().unlink()
+
+    def _has_typed_price(self):
+        """A price that differs from the last one the pricelist gave was typed by hand."""
+        self.ensure_one()
+        currency = self.currency_id or self.company_id.currency_id or self.env.company.currency_id
+        return bool(self.technical_price_unit) and currency.compare_amounts(
+            self.technical_price_unit, self.price_unit) != 0
+
+    def _sale_order_line_prices(self):
+        """{line: (unit price, discount)} as Odoo's sale order line gives them for the same
+        customer, pricelist, currency, fiscal position, product, unit and quantity."""
+        prices = {}
+        SaleOrderLine = self.env['sale.order.line']
+        for contract, lines in self.grouped('contract_id').items():
+            company = contract.company_id or self.env.company
+            order = self.env['sale.order'].with_company(company).new({
+                'partner_id': contract.partner_id.id,
+                'partner_invoice_id': contract.partner_invoice_id.id,
+                'company_id': company.id,
+                'pricelist_id': contract.pricelist_id.id,
+                'currency_id': (contract.currency_id or company.currency_id).id,
+                'fiscal_position_id': contract.fiscal_position_id.id,
+            })
+            for line in lines:
+                sale_line = SaleOrderLine.with_company(company).new({
+                    'order_id': order,
+                    'product_id': line.product_id.id,
+                    'product_uom_id': (line.product_uom_id or line.product_id.uom_id).id,
+                    'product_uom_qty': line.quantity or 1.0,
+                })
+                prices[line] = (sale_line.price_unit, sale_line.discount)
+        return prices
+
+    def _check_writable_by_hand(self, vals):
+        derived = sorted(DERIVED_LINE_FIELDS.intersection(vals))
+        if derived:
+            raise UserError(self.env._(
+                "%(fields)s of a service contract line follow from its product, quantity, price "
+                "and contract, and cannot be written.", fields=', '.join(
+                    self._fields[name].get_description(self.env)['string'] for name in derived)))

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class ServiceContractPeriod(models.Model):
@@ -18,11 +19,38 @@ class ServiceContractPeriod(models.Model):
     invoice_id = fields.Many2one('account.move', required=True, ondelete='cascade', index=True)
     invoice_state = fields.Selection(related='invoice_id.state', string="Invoice Status")
 
-    _contract_period_unique = models.Constraint(
-        'UNIQUE(contract_id, date_start)', "This contract period is invoiced already.")
+    # No day of a contract is billed twice: two periods of one contract never overlap. The
+    # contract id goes in as a one-value range so that GiST needs no extension (btree_gist).
+    _contract_period_no_overlap = models.Constraint(
+        "EXCLUDE USING gist (int4range(contract_id, contract_id, '[]'::text) WITH &&, "
+        "daterange(date_start, date_end, '[]'::text) WITH &&)",
+        "A day of this contract period is invoiced already.")
+    _period_dates_in_order = models.Constraint(
+        'CHECK(date_end >= date_start)', "A contract period cannot end before it starts.")
 
     def _compute_display_name(self):
         for period in self:
             period.display_name = self.env._(
                 "%(contract)s, %(start)s - %(end)s", contract=period.contract_id.name,
                 start=period.date_start, end=period.date_end)
+
+    def _release(self):
+        """Give these billed periods back to their contracts: their draft invoice no longer
+        bills them. Refused while a later period of the same contract stays billed, which
+        would leave a hole that no run bills again."""
+        periods = self.sudo()
+        if not periods:
+            return
+        others = periods.search([('contract_id', 'in', periods.contract_id.ids),
+                                 ('id', 'not in', periods.ids)])
+        for period in periods:
+            later = others.filtered_domain([('contract_id', '=', period.contract_id.id),
+                                            ('date_start', '>', period.date_start)])
+            if later:
+                raise UserError(self.env._(
+                    "%(invoice)s bills %(period)s, but the later period %(later)s of that "
+                    "contract stays billed by %(later_invoice)s: cancel the later invoice first "
+                    "(or delete its line of that period).",
+                    invoice=period.invoice_id.display_name, period=period.display_name,
+                    later=later[-1].display_name, later_invoice=later[-1].invoice_id.display_name))
+        periods.unlink()

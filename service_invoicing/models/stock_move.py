@@ -83,6 +83,12 @@ class StockMove(models.Model):
                     order=move.sale_line_id.order_id.name,
                     credited=-move.service_qty_invoiced))
 
+    def _service_filtered_billable(self):
+        """The shipment lines this user may bill: those of order lines they may read (Sales:
+        own documents for a salesperson, all for a manager)."""
+        readable = self.sale_line_id._filtered_access('read')
+        return self.filtered(lambda move: move.sale_line_id in readable)
+
     def _service_invoiceable_quantities(self):
         """What each of these deliveries can still be invoiced, in its order line's unit.
 

@@ -51,7 +51,10 @@ class StockPicking(models.Model):
     @api.model
     def _service_shipment_items(self, date_to, partners=None, companies=None,
                                 standard_payment_terms_only=False):
-        """Shipped, not invoiced items up to ``date_to``: [(order line, delivery, quantity)]."""
+        """Shipped, not invoiced items up to ``date_to``: ([(order line, delivery, quantity)],
+        number of shipment lines left to others). A user bills the orders they may read
+        (Sales: own documents); what they may not is left, counted, for its salesperson or
+        a manager."""
         domain = Domain([
             ('state', '=', 'done'), ('picking_code', '=', 'outgoing'),
             ('sale_line_id', '!=', False), ('service_qty_open', '>', 0),
@@ -70,15 +73,20 @@ class StockPicking(models.Model):
         if companies:
             domain &= Domain('company_id', 'in', companies.ids)
             line_domain &= Domain('company_id', 'in', companies.ids)
-        moves = self.env['stock.move'].search(domain, order='date, id')
+        all_moves = self.env['stock.move'].search(domain, order='date, id')
+        moves = all_moves._service_filtered_billable()
+        lines = self.env['sale.order.line'].search(line_domain, order='id')
+        left = len(all_moves - moves)
+        if not self.env.su:
+            left += self.env['sale.order.line'].sudo().search_count(line_domain) - len(lines)
         items = [(move.sale_line_id, move, quantity)
                  for move, quantity in moves._service_invoiceable_quantities().items()]
         items += [(line, self.env['stock.move'], line.qty_shipped_not_invoiced)
-                  for line in self.env['sale.order.line'].search(line_domain, order='id')]
+                  for line in lines]
         if standard_payment_terms_only:
             items = [item for item in items if item[0].order_id.payment_term_id
                      == item[0].order_id.partner_id.property_payment_term_id]
-        return items
+        return items, left
 
     @api.model
     def _service_combine_shipments(self, date_to, posting_date=None, document_date=None,
@@ -86,12 +94,13 @@ class StockPicking(models.Model):
                                    standard_payment_terms_only=False):
         """Combine Shipments: one invoice per customer from every shipped, not invoiced line.
 
-        Returns (invoices, failed): the invoices created (one per customer, invoice address,
-        currency, company, journal, fiscal position and payment terms) and, for each invoice
-        that Odoo refused to create or post, (orders, message). One refused invoice never
+        Returns (invoices, failed, left): the invoices created (one per customer, invoice
+        address, currency, company, journal, fiscal position and payment terms); for each
+        invoice that Odoo refused to create or post, (orders, message); the number of shipment
+        lines left to others (orders this user may not read). One refused invoice never
         stops the others: it is not created (its lines stay to invoice) or stays a draft.
         """
-        items = self._service_shipment_items(
+        items, left = self._service_shipment_items(
             date_to, partners=partners, companies=companies,
             standard_payment_terms_only=standard_payment_terms_only)
         SaleLine = self.env['sale.order.line']
@@ -119,7 +128,7 @@ class StockPicking(models.Model):
             posted = self._service_post_combined(invoices, failed)
         if send:
             posted._service_queue_sending()
-        return invoices, failed
+        return invoices, failed, left
 
     def _service_post_combined(self, invoices, failed):
         """Post the invoices; one that Odoo refuses stays a draft and is added to ``failed``."""
@@ -149,7 +158,8 @@ class StockPicking(models.Model):
         """Optional daily job: draft combined invoices for everything shipped until today.
 
         A refused invoice gets an activity on its orders for their salesperson."""
-        invoices, failed = self._service_combine_shipments(fields.Date.context_today(self))
+        invoices, failed, _left = self._service_combine_shipments(
+            fields.Date.context_today(self))
         for orders, message in failed:
             _logger.warning("Combine Shipments: %s", message)
             for order in orders:

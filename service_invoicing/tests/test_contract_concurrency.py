@@ -38,7 +38,7 @@ class CommittedContractsCase(BaseCase):
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             contracts = env['service.contract'].browse(cls.contract_ids)
             contracts.period_ids.invoice_id.unlink()
-            contracts.write({'change_status': 'open'})
+            contracts.action_open()
             contracts.unlink()
             env['product.product'].browse(cls.product_id).unlink()
             env['res.partner'].browse(cls.partner_id).unlink()

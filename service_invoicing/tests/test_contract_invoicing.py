@@ -163,7 +163,8 @@ class TestContractInvoicing(ServiceInvoicingCommon):
         other_currency = self.setup_other_currency('EUR')
         a = self.create_contract(combine_invoices=True)
         b = self.create_contract(combine_invoices=True, invoice_period='quarter')
-        c_eur = self.create_contract(combine_invoices=True, currency_id=other_currency.id)
+        c_eur = self.create_contract(combine_invoices=True, currency_id=other_currency.id,
+                                     pricelist_id=False)
         alone = self.create_contract()
         other_customer = self.create_contract(combine_invoices=True, partner=self.customer_2)
         result = self.invoice(a | b | c_eur | alone | other_customer, date(2026, 3, 31))

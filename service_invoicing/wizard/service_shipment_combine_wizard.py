@@ -26,14 +26,15 @@ class ServiceShipmentCombineWizard(models.TransientModel):
     preview_line_ids = fields.One2many(
         'service.shipment.combine.preview', 'wizard_id', string="Preview")
     invoice_ids = fields.Many2many('account.move', string="Invoices Created")
-    result_message = fields.Text(string="Refused", readonly=True)
+    result_message = fields.Text(string="Refused or Left Out", readonly=True)
 
     def action_preview(self):
         """What would be invoiced, invoice by invoice; creates nothing."""
         self.ensure_one()
         groups = {}
         commands = [fields.Command.clear()]
-        for line, move, quantity in self._items():
+        items, left = self._items()
+        for line, move, quantity in items:
             number = groups.setdefault(line.order_id._service_invoice_grouping_key(),
                                        len(groups) + 1)
             commands.append(fields.Command.create({
@@ -44,7 +45,8 @@ class ServiceShipmentCombineWizard(models.TransientModel):
                     quantity * line.price_unit * (1 - line.discount / 100.0)),
                 'currency_id': line.currency_id.id,
             }))
-        self.write({'preview_line_ids': commands, 'state': 'preview'})
+        self.write({'preview_line_ids': commands, 'state': 'preview',
+                    'result_message': self._left_message(left)})
         return self._reopen()
 
     def action_create(self):
@@ -52,18 +54,19 @@ class ServiceShipmentCombineWizard(models.TransientModel):
 
         An invoice Odoo refuses does not stop the others; the refusals are shown here."""
         self.ensure_one()
-        invoices, failed = self.env['stock.picking']._service_combine_shipments(
+        invoices, failed, left = self.env['stock.picking']._service_combine_shipments(
             self.date_to, posting_date=self.posting_date, document_date=self.document_date,
             post=self.post_invoices, send=self.send_invoices, partners=self.partner_ids,
             companies=self.company_ids,
             standard_payment_terms_only=self.standard_payment_terms_only)
-        refusals = '\n'.join(message for _orders, message in failed)
+        refusals = '\n'.join([message for _orders, message in failed]
+                              + ([self._left_message(left)] if left else []))
         if not invoices:
             raise UserError(refusals or self.env._(
                 "Nothing shipped up to %(date)s is left to invoice.", date=self.date_to))
         self.write({'invoice_ids': [fields.Command.set(invoices.ids)], 'state': 'done',
                     'result_message': refusals})
-        if failed:
+        if failed or left:
             return self._reopen()
         return self.action_view_invoices()
 
@@ -78,6 +81,13 @@ class ServiceShipmentCombineWizard(models.TransientModel):
         return self.env['stock.picking']._service_shipment_items(
             self.date_to, partners=self.partner_ids, companies=self.company_ids,
             standard_payment_terms_only=self.standard_payment_terms_only)
+
+    def _left_message(self, left):
+        if not left:
+            return False
+        return self.env._(
+            "%(count)s shipment lines of orders of other salespersons were left out: their "
+            "salesperson or a Service Invoicing manager invoices them.", count=left)
 
     def _reopen(self):
         return {

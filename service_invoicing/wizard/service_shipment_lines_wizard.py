@@ -23,7 +23,7 @@ class ServiceShipmentLinesWizard(models.TransientModel):
                   'date_to')
     def _onchange_filters(self):
         moves = self.env['stock.move'].search(self._shipment_domain(), order='date, id')
-        available = moves._service_invoiceable_quantities()
+        available = moves._service_filtered_billable()._service_invoiceable_quantities()
         self.line_ids = [Command.clear()] + [
             Command.create({'move_id': move.id, 'qty_available': quantity,
                             'qty_to_invoice': quantity})
@@ -41,7 +41,8 @@ class ServiceShipmentLinesWizard(models.TransientModel):
         if not chosen:
             raise UserError(self.env._("Select at least one shipment line with a quantity."))
         available = chosen.move_id._service_invoiceable_quantities()
-        allowed = self.env['stock.move'].search(self._shipment_domain(with_filters=False))
+        allowed = self.env['stock.move'].search(
+            self._shipment_domain(with_filters=False))._service_filtered_billable()
         commands = []
         for line in chosen:
             move = line.move_id
