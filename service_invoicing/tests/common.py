@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import date
 
 from odoo import Command
@@ -46,6 +47,14 @@ class ServiceInvoicingCommon(AccountTestInvoicingCommon):
         if sign:
             contract.action_sign()
         return contract
+
+    @contextmanager
+    def assert_refused(self, exception, pattern):
+        """Refused with ``exception`` whose message matches ``pattern``, and everything the
+        refused call wrote is rolled back (as a request is)."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertRegex(str(caught.exception), pattern)
 
     def invoice(self, contracts, invoice_to_date, posting_date=None, **options):
         return contracts._create_contract_invoices(

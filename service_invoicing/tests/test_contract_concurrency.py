@@ -5,7 +5,9 @@ from freezegun import freeze_time
 
 from odoo import Command, api
 from odoo.modules.registry import Registry
+from odoo.service.model import retrying
 from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tools import mute_logger
 
 
 class CommittedContractsCase(BaseCase):
@@ -196,3 +198,105 @@ class TestContractCron(CommittedContractsCase):
             cron.method_direct_trigger()
             cr.commit()  # pylint: disable=invalid-commit
         self.assertEqual(self.count_periods(), (20, 20))
+
+
+@tagged('post_install', '-at_install')
+class TestConcurrentRunsThatPost(BaseCase):
+    """Two managers create and post contract invoices at the same time, on different contracts
+    of the same new customers: Odoo raises the rank of a new customer in the posting
+    transaction, so the second run meets a serialization failure. It is no refusal: the run
+    is done again, and nothing is left as a draft."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            partners = env['res.partner'].create(
+                [{'name': f"New customer {index}"} for index in range(3)])
+            product = env['product.product'].create(
+                {'name': "Concurrency Service", 'type': 'service', 'lst_price': 1200.0})
+            contracts = env['service.contract'].create([{
+                'partner_id': partner.id, 'date_start': date(2026, 1, 1),
+                'invoice_period': 'month',
+                'line_ids': [Command.create({'product_id': product.id})],
+            } for _run in 'ab' for partner in partners])
+            contracts.action_sign()
+            cls.ids_a, cls.ids_b = contracts[:3].ids, contracts[3:].ids
+            cls.partner_ids, cls.product_id = partners.ids, product.id
+
+    @classmethod
+    def tearDownClass(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            contracts = env['service.contract'].browse(cls.ids_a + cls.ids_b)
+            invoices = contracts.period_ids.invoice_id
+            invoices.filtered(lambda move: move.state == 'posted').button_draft()
+            invoices.unlink()
+            contracts.action_open()
+            contracts.unlink()
+            env['product.product'].browse(cls.product_id).unlink()
+            env['res.partner'].browse(cls.partner_ids).unlink()
+        super().tearDownClass()
+
+    def reset(self):
+        """Back to new customers and unbilled contracts (another test of the class ran)."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            invoices = env['service.contract'].browse(self.ids_a + self.ids_b) \
+                .period_ids.invoice_id
+            invoices.filtered(lambda move: move.state == 'posted').button_draft()
+            invoices.unlink()
+            env['res.partner'].browse(self.partner_ids).write({'customer_rank': 0})
+
+    def states(self, ids):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            return sorted(env['service.contract'].browse(ids).period_ids.invoice_id
+                          .mapped('state'))
+
+    def test_a_request_is_done_again_as_odoo_retries_it(self):
+        self.reset()
+        attempts = []
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            cr_b.execute("SELECT 1")  # manager B's request begins
+            env_a = api.Environment(cr_a, api.SUPERUSER_ID, {})
+            first = env_a['service.contract'].browse(self.ids_a)._create_contract_invoices(
+                date(2026, 1, 31), date(2026, 1, 31), post=True)
+            self.assertEqual(set(first.invoices.mapped('state')), {'posted'})
+            cr_a.commit()  # pylint: disable=invalid-commit
+            env_b = api.Environment(cr_b, api.SUPERUSER_ID, {})
+
+            def run_b():
+                attempts.append(len(attempts) + 1)
+                wizard = env_b['service.contract.invoice.wizard'].create({
+                    'contract_ids': [Command.set(self.ids_b)], 'post_invoices': True,
+                    'invoice_to_date': date(2026, 1, 31), 'posting_date': date(2026, 1, 31)})
+                wizard.action_run()
+                return wizard.read(['created_count', 'failed_count'])[0]
+
+            # What Odoo does with every RPC and HTTP request (and commits at the end).
+            with mute_logger('odoo.service.model'):
+                figures = retrying(run_b, env_b)
+        self.assertEqual(attempts, [1, 2], "the first attempt met the customers' new rank")
+        self.assertEqual((figures['created_count'], figures['failed_count']), (3, 0))
+        self.assertEqual(self.states(self.ids_b), ['posted'] * 3)
+
+    def test_a_run_that_commits_per_chunk_does_its_chunk_again(self):
+        self.reset()
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            cr_b.execute("SELECT 1")  # the daily job's transaction begins
+            env_a = api.Environment(cr_a, api.SUPERUSER_ID, {})
+            env_a['service.contract'].browse(self.ids_a)._create_contract_invoices(
+                date(2026, 1, 31), date(2026, 1, 31), post=True)
+            cr_a.commit()  # pylint: disable=invalid-commit
+            env_b = api.Environment(cr_b, api.SUPERUSER_ID, {})
+            with mute_logger('odoo.addons.service_invoicing.models.service_contract_billing'):
+                result = env_b['service.contract']._run_contract_invoicing(
+                    [('id', 'in', self.ids_b)], date(2026, 1, 31), date(2026, 1, 31),
+                    post=True, commit=True)
+            self.assertFalse(result.failed)
+            self.assertEqual(len(result.invoices), 3)
+        self.assertEqual(self.states(self.ids_b), ['posted'] * 3)
+        self.assertEqual(self.states(self.ids_a), ['posted'] * 3)
