@@ -7,3 +7,4 @@ from . import test_service_order_posting
 from . import test_shipment_invoicing
 from . import test_ui_tours
 from . import test_contract_invoicing_speed
+from . import test_money_guards
