@@ -8,3 +8,5 @@ from . import test_shipment_invoicing
 from . import test_ui_tours
 from . import test_contract_invoicing_speed
 from . import test_money_guards
+from . import test_rpc_hostile_input
+from . import test_fast_path_check

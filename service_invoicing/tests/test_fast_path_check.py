@@ -1,0 +1,1 @@
+"""Placeholder: filled by the fast path check suite."""
