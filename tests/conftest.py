@@ -1,10 +1,21 @@
 """Tests that drive Odoo from outside: they run the project's commands as a user would."""
 
 import os
+import socket
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope='session', autouse=True)
+def load_registry():
+    """These tests run Odoo in its own processes: unlike the addon's tests (pytest-odoo's
+    fixture of the same name), they need no registry and no database in pytest's process, so
+    `pytest tests/...` runs them without --odoo-config/--odoo-database."""
+    yield
 
 
 def run_script(args, env=None, timeout=900):
@@ -12,3 +23,18 @@ def run_script(args, env=None, timeout=900):
     return subprocess.run(
         args, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
         timeout=timeout, check=False)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (chosen by the kernel)."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def listening(port):
+    """Whether something accepts connections on 127.0.0.1:port."""
+    with socket.socket() as client:
+        client.settimeout(2)
+        return client.connect_ex(('127.0.0.1', port)) == 0
+

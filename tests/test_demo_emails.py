@@ -1,25 +1,30 @@
 """The main job end to end: a demo company invoices its contracts and emails the invoices
-through a real SMTP server (aiosmtpd on 127.0.0.1), each with its PDF."""
+through a real SMTP server (aiosmtpd on 127.0.0.1), each with its PDF; its servers stop with
+it."""
 
 import email
 import os
 import re
 import subprocess
 
-from conftest import ROOT, run_script
+from conftest import ROOT, free_port, listening, run_script
 
 
 def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
     database = f'service_invoicing_e2e_{os.getpid()}'
     mail_dir = tmp_path / 'mail'
+    smtp_port, http_port = free_port(), free_port()  # beside any other run of the demo
     try:
         process = run_script(['bash', 'tools/demo.sh'], env={
             'SERVE': '0', 'DEMO_DB': database, 'MAIL_DIR': str(mail_dir),
-            'SI_SMTP_PORT': '2626', 'HTTP_PORT': '8179'})
+            'SI_SMTP_PORT': str(smtp_port), 'HTTP_PORT': str(http_port)})
+        # The demo stopped its SMTP server and its Odoo server, and waited for them.
+        servers_left = [port for port in (smtp_port, http_port) if listening(port)]
     finally:
         subprocess.run(['dropdb', '--if-exists', database], cwd=ROOT, check=False)
     output = process.stdout + process.stderr
     assert process.returncode == 0, output[-3000:]
+    assert not servers_left, f"still listening after the demo: {servers_left}"
     invoices = int(re.search(r'invoices created:\s+(\d+), posted: (\d+)', output).group(1))
     delivered = int(re.search(r'emails delivered:\s+(\d+)', output).group(1))
     assert invoices >= 8, output

@@ -12,21 +12,66 @@ SERVE=${SERVE:-1}
 MAIL_DIR=${MAIL_DIR:-$BUILD/mail}
 SMTP_PORT=${SI_SMTP_PORT:-2525}
 HTTP_PORT=${HTTP_PORT:-8069}
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The demo starts its own SMTP server and Odoo server. A port that something else holds (a
+# server left over from an earlier run, another Odoo) would take the demo's mail into another
+# folder or serve the PDFs' styles from another database: refuse it, naming the holder.
+refuse_busy_port() {  # PORT SETTING
+    listening "$1" || return 0
+    local holder
+    holder=$(ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:.*' | head -n1 || true)
+    echo "[demo] port $1 is already in use${holder:+ ($holder)}: stop that program or choose" \
+        "another port with $2=..." >&2
+    exit 1
+}
+refuse_busy_port "$SMTP_PORT" SI_SMTP_PORT
+refuse_busy_port "$HTTP_PORT" HTTP_PORT
 mkdir -p "$MAIL_DIR"
 
 smtp_pid=
 server_pid=
+# Stop a process this script started and wait until it is gone: SIGTERM, then SIGKILL after
+# 15 seconds. Never fails, whatever state the process is in (running, stopped, never started).
+stop_process() {
+    local pid=$1
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 150); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-    [ -n "$smtp_pid" ] && kill "$smtp_pid" 2>/dev/null
-    true
+    local status=$?
+    set +e
+    trap - EXIT INT TERM HUP
+    stop_process "$server_pid"
+    stop_process "$smtp_pid"
+    exit "$status"
 }
 trap cleanup EXIT
-if ! (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null; then
-    "$VENV/bin/python" "$ROOT/tools/smtp_sink.py" --port "$SMTP_PORT" --dir "$MAIL_DIR" &
-    smtp_pid=$!
-    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null && break; sleep 0.1; done
-fi
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# wait_listening PORT PID NAME: wait until PID listens on PORT; fail if it stops first.
+wait_listening() {
+    for _ in $(seq 300); do
+        listening "$1" && return 0
+        kill -0 "$2" 2>/dev/null || { echo "[demo] the $3 stopped before listening on port $1" >&2; return 1; }
+        sleep 0.1
+    done
+    echo "[demo] the $3 does not listen on port $1 after 30 seconds" >&2
+    return 1
+}
+
+"$VENV/bin/python" "$ROOT/tools/smtp_sink.py" --port "$SMTP_PORT" --dir "$MAIL_DIR" --exit-with-parent &
+smtp_pid=$!
+wait_listening "$SMTP_PORT" "$smtp_pid" "SMTP server"
 
 echo "[demo] creating the database $DEMO_DB with Service Invoicing (about a minute)"
 dropdb --if-exists "$DEMO_DB" 2>/dev/null || true
@@ -37,7 +82,7 @@ dropdb --if-exists "$DEMO_DB" 2>/dev/null || true
     --http-port="$HTTP_PORT" --smtp-port="$SMTP_PORT" --log-handler=odoo.addons.base.models.ir_actions_report:ERROR \
     --logfile="$BUILD/demo-server.log" &
 server_pid=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT") 2>/dev/null && break; sleep 0.2; done
+wait_listening "$HTTP_PORT" "$server_pid" "Odoo server (log: $BUILD/demo-server.log)"
 "$VENV/bin/python" "$ROOT/tools/demo_run.py" -c "$ODOO_CONF" -d "$DEMO_DB" --mail-dir "$MAIL_DIR" \
     --smtp-port "$SMTP_PORT" --base-url "http://127.0.0.1:$HTTP_PORT"
 
