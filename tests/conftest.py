@@ -38,3 +38,11 @@ def listening(port):
         client.settimeout(2)
         return client.connect_ex(('127.0.0.1', port)) == 0
 
+
+def psql(database, sql):
+    """The rows of a query on a database of the project's PostgreSQL (as tools/setup.sh finds
+    it), each a tuple of strings."""
+    process = run_script(['bash', '-c', '. tools/setup.sh && psql -d "$0" -XtA -F "|" -c "$1"',
+                          database, sql], timeout=120)
+    assert process.returncode == 0, process.stderr[-2000:]
+    return [tuple(row.split('|')) for row in process.stdout.splitlines() if row]

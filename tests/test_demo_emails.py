@@ -1,13 +1,40 @@
 """The main job end to end: a demo company invoices its contracts and emails the invoices
-through a real SMTP server (aiosmtpd on 127.0.0.1), each with its PDF; its servers stop with
-it."""
+through a real SMTP server (aiosmtpd on 127.0.0.1), each with its PDF; it posts service
+orders; its servers stop with it."""
 
 import email
 import os
 import re
 import subprocess
 
-from conftest import ROOT, free_port, listening, run_script
+from conftest import ROOT, free_port, listening, psql, run_script
+
+# What the demo's service orders leave in the database, read from Odoo's own sale and stock
+# columns: orders posted, shipped and not invoiced (goods on a delivery when Inventory is
+# installed), partly shipped.
+ORDER_FIGURES = {
+    'orders posted': "SELECT count(DISTINCT order_id) FROM sale_order_line WHERE qty_delivered > 0",
+    'posted order invoices': """
+        SELECT count(DISTINCT move.id) FROM sale_order_line_invoice_rel rel
+        JOIN account_move_line line ON line.id = rel.invoice_line_id
+        JOIN account_move move ON move.id = line.move_id WHERE move.state = 'posted'""",
+    'lines shipped, not invoiced':
+        "SELECT count(*) FROM sale_order_line WHERE qty_delivered > 0 AND qty_to_invoice > 0",
+    'lines partly shipped': """
+        SELECT count(*) FROM sale_order_line
+        WHERE qty_delivered > 0 AND qty_delivered < product_uom_qty""",
+}
+ON_DELIVERIES = """
+    SELECT count(DISTINCT line.id) FROM sale_order_line line
+    JOIN stock_move move ON move.sale_line_id = line.id
+    WHERE move.state = 'done' AND line.qty_to_invoice > 0"""
+
+
+def order_figures(database):
+    figures = {name: int(psql(database, sql)[0][0]) for name, sql in ORDER_FIGURES.items()}
+    if psql(database, "SELECT to_regclass('stock_move') IS NOT NULL")[0][0] == 't':
+        figures['of them on done deliveries'] = int(psql(database, ON_DELIVERIES)[0][0])
+    return figures
 
 
 def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
@@ -20,6 +47,7 @@ def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
             'SI_SMTP_PORT': str(smtp_port), 'HTTP_PORT': str(http_port)})
         # The demo stopped its SMTP server and its Odoo server, and waited for them.
         servers_left = [port for port in (smtp_port, http_port) if listening(port)]
+        figures = order_figures(database) if process.returncode == 0 else {}
     finally:
         subprocess.run(['dropdb', '--if-exists', database], cwd=ROOT, check=False)
     output = process.stdout + process.stderr
@@ -48,3 +76,12 @@ def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
         'accounts@northwind-cooling.example.com', 'ap@contoso-facilities.example.com',
         'billing@fabrikam.example.com', 'invoices@tailspin-clinics.example.com',
         'finance@adatum.example.com', 'office@litware.example.com'}
+
+    # Service orders: posted (some invoiced), some shipped and not invoiced, one partly shipped;
+    # the summary says so.
+    assert all(figures.values()), figures
+    assert re.search(r'service orders: +\d+ confirmed, [1-9]\d* posted, [1-9]\d* partly shipped',
+                     output), output[-3000:]
+    shipped = re.search(r'shipped, not invoiced: (\d+) order lines \((\d+) on deliveries\)', output)
+    assert shipped and int(shipped.group(1)) == figures['lines shipped, not invoiced']
+    assert int(shipped.group(2)) == figures.get('of them on done deliveries', 0)

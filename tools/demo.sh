@@ -2,8 +2,8 @@
 # The main job (make demo): a demo company invoices its contracts and emails the invoices.
 # Creates the database $DEMO_DB with the addon and demo data, runs Create Contract Invoices
 # for today (posted, sent with Odoo's invoice email to a local SMTP server that writes each
-# message to build/mail), prints a summary, then serves Odoo on http://localhost:8069.
-# SERVE=0 skips serving.
+# message to build/mail), posts a few service orders, prints a summary, then serves Odoo on
+# http://localhost:8069. SERVE=0 skips serving.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/tools/setup.sh"

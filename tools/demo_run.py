@@ -1,8 +1,10 @@
-"""Fill the demo database and run one invoicing day: contracts invoiced, posted and emailed.
+"""Fill the demo database and run one invoicing day: contracts invoiced, posted and emailed;
+service orders shipped, invoiced and consumed by posting.
 
 Run by tools/demo.sh (``make demo``) with the virtualenv's Python:
     python tools/demo_run.py -c build/odoo.conf -d service_invoicing_demo --mail-dir build/mail
-Prints a summary: contracts, invoices, amount, emails delivered to the SMTP server.
+Prints a summary: contracts, invoices, amount, emails delivered to the SMTP server; orders
+posted, their invoices, and the order lines shipped and not invoiced.
 """
 
 import argparse
@@ -89,6 +91,75 @@ def create_demo_data(env):
     return contracts | opened
 
 
+def create_service_orders(env):
+    """Service orders of the demo customers, confirmed: labour hours and hotline calls
+    (services, shipped by posting) and a spare part (goods, shipped by its delivery)."""
+    company = env.company
+    tax = company.account_sale_tax_id
+    stock = 'stock.quant' in env  # Inventory installed: the spare part is stocked and delivered
+    labour, hotline, spare_part = env['product.product'].create([
+        {'name': "Service labour", 'type': 'service', 'lst_price': 85.0,
+         'uom_id': env.ref('uom.product_uom_hour').id, 'invoice_policy': 'delivery',
+         'taxes_id': [Command.set(tax.ids)]},
+        {'name': "Hotline call", 'type': 'service', 'lst_price': 45.0,
+         'invoice_policy': 'delivery', 'taxes_id': [Command.set(tax.ids)]},
+        {'name': "Compressor spare part", 'type': 'consu', 'lst_price': 240.0,
+         'invoice_policy': 'delivery', 'taxes_id': [Command.set(tax.ids)],
+         **({'is_storable': True} if stock else {})},
+    ])
+    if stock:
+        warehouse = env['stock.warehouse'].search([('company_id', '=', company.id)], limit=1)
+        env['stock.quant']._update_available_quantity(spare_part, warehouse.lot_stock_id, 50.0)
+    customers = {partner.name: partner for partner in env['res.partner'].search(
+        [('name', 'in', [name for name, _email in CUSTOMERS])])}
+
+    def order(customer, *lines):
+        return {'partner_id': customers[customer].id, 'order_line': [
+            Command.create({'product_id': product.id, 'product_uom_qty': quantity})
+            for product, quantity in lines]}
+
+    orders = env['sale.order'].create([
+        order("Northwind Cooling", (labour, 6.0), (spare_part, 2.0)),
+        order("Northwind Cooling", (hotline, 3.0)),
+        order("Contoso Facilities", (labour, 4.0), (spare_part, 3.0)),
+        order("Fabrikam Offices", (labour, 8.0), (spare_part, 5.0)),
+        order("Tailspin Clinics", (labour, 3.0), (hotline, 2.0), (spare_part, 1.0)),
+        order("Adatum Retail", (hotline, 2.0)),
+        order("Litware Schools", (labour, 10.0)),
+    ])
+    orders.action_confirm()
+    return orders
+
+
+def post_service_orders(orders, today):
+    """Post the orders with the addon's posting (Ship, Invoice, Ship and Invoice, Consume) as
+    a billing clerk would; returns the invoices the postings made (posted, not emailed)."""
+    northwind, northwind_hotline, contoso, fabrikam, tailspin, adatum, _litware = orders
+
+    def everything(lines):
+        return {line: line.product_uom_qty for line in lines}
+
+    def post(lines, option, **quantities):
+        return lines._service_post(option, post_invoice=True, invoice_date=today, **quantities)
+
+    # Two orders of one customer shipped and invoiced together: one combined invoice.
+    lines = (northwind | northwind_hotline).order_line
+    invoices = post(lines, 'ship_invoice', ship=everything(lines), invoice=everything(lines))
+    # Shipped, not invoiced yet: for Get Shipment Lines and Combine Shipments.
+    post(contoso.order_line, 'ship', ship=everything(contoso.order_line))
+    post(adatum.order_line, 'ship', ship=everything(adatum.order_line))
+    # Partly shipped: 5 of 8 hours and 2 of 5 spare parts (a backorder delivers the rest).
+    labour, spare_part = fabrikam.order_line
+    post(fabrikam.order_line, 'ship', ship={labour: 5.0, spare_part: 2.0})
+    # Shipped, then invoiced, one hotline call consumed (under warranty, never charged).
+    labour, hotline, spare_part = tailspin.order_line
+    post(tailspin.order_line, 'ship', ship=everything(tailspin.order_line))
+    invoices |= post(tailspin.order_line, 'invoice',
+                     invoice={labour: 3.0, hotline: 1.0, spare_part: 1.0})
+    post(tailspin.order_line, 'consume', consume={hotline: 1.0})
+    return invoices
+
+
 def send_queued_invoices(env):
     """Render and email the queued invoices (the sending workers' job), then the mail queue."""
     if '(with patched qt)' not in _wkhtml().version:
@@ -163,11 +234,45 @@ def main():
             print("  refused: %s" % error)
         for _contract, reason in result.skipped:
             print("  skipped: %s" % reason)
-        for invoice in invoices.sorted('name'):
-            print("    %-18s %-22s %10.2f  %s" % (
-                invoice.name, invoice.partner_id.name[:22], invoice.amount_total,
-                invoice.invoice_origin))
-    return 0 if invoices and delivered >= len(invoices) else 1
+        print_invoices(invoices)
+
+        orders = create_service_orders(env)
+        order_invoices = post_service_orders(orders, today)
+        cr.commit()
+        print_orders(orders, order_invoices)
+    return 0 if invoices and delivered >= len(invoices) and order_invoices else 1
+
+
+def print_invoices(invoices):
+    for invoice in invoices.sorted('name'):
+        print("    %-18s %-22s %10.2f  %s" % (
+            invoice.name, invoice.partner_id.name[:22], invoice.amount_total,
+            invoice.invoice_origin))
+
+
+def print_orders(orders, invoices):
+    lines = orders.order_line
+    posted = orders.filtered(lambda order: any(order.order_line.mapped('qty_delivered')))
+    # Odoo's own quantity to invoice: shipped (delivered) less invoiced and consumed.
+    open_lines = lines.filtered(lambda line: line.qty_to_invoice > 0)
+    on_deliveries = open_lines.filtered(
+        lambda line: 'move_ids' in line._fields
+        and line.move_ids.filtered(lambda move: move.state == 'done'))
+    partly = orders.filtered(lambda order: any(
+        0 < line.qty_delivered < line.product_uom_qty for line in order.order_line))
+    print("  service orders:     %d confirmed, %d posted, "
+          "%d partly shipped" % (len(orders), len(posted), len(partly)))
+    print("  order invoices:     %d, posted: %d, amount %s %.2f (not emailed)" % (
+        len(invoices), len(invoices.filtered(lambda m: m.state == 'posted')),
+        orders.currency_id[:1].name, sum(invoices.mapped('amount_total'))))
+    print_invoices(invoices)
+    print("  shipped, not invoiced: %d order lines (%d on deliveries): Get Shipment Lines, "
+          "Combine Shipments" % (len(open_lines), len(on_deliveries)))
+    for line in open_lines.sorted(lambda line: (line.order_id.name, line.id)):
+        print("    %-8s %-22s %-22s %6.2f %-6s (shipped %.2f of %.2f)" % (
+            line.order_id.name, line.order_id.partner_id.name[:22], line.product_id.name[:22],
+            line.qty_to_invoice, line.product_uom_id.name[:6], line.qty_delivered,
+            line.product_uom_qty))
 
 
 if __name__ == '__main__':
