@@ -37,6 +37,12 @@ def order_figures(database):
     return figures
 
 
+def pdf_text(pdf, path):
+    path.write_bytes(pdf)
+    return subprocess.run(['pdftotext', '-layout', str(path), '-'], capture_output=True,
+                          text=True, check=True).stdout
+
+
 def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
     database = f'service_invoicing_e2e_{os.getpid()}'
     mail_dir = tmp_path / 'mail'
@@ -58,6 +64,7 @@ def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
     assert invoices >= 8, output
     assert delivered == invoices
     assert "refused: Contract" in output and "is Open: lock it" in output
+    totals = dict(re.findall(r'^ {4}(INV/\d{4}/\d{5}) .*? (-?\d+\.\d\d)  ', output, re.M))
 
     messages = [email.message_from_bytes(path.read_bytes())
                 for path in sorted(mail_dir.glob('*.eml'))]
@@ -66,9 +73,15 @@ def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
     for message in messages:
         pdfs = [part for part in message.walk() if part.get_content_type() == 'application/pdf']
         assert len(pdfs) == 1, message['Subject']
-        assert pdfs[0].get_payload(decode=True).startswith(b'%PDF')
+        pdf = pdfs[0].get_payload(decode=True)
+        assert pdf.startswith(b'%PDF')
         number = re.search(r'INV/\d{4}/\d{5}', message['Subject']).group(0)
         assert number in output
+        # The PDF has a text layer: the customer can search and copy its number and total.
+        text = pdf_text(pdf, tmp_path / 'invoice.pdf')
+        assert f'Invoice {number}' in text, text[:2000]
+        total = f'{float(totals[number]):,.2f}'
+        assert re.search(r'\bTotal\s+\$\s*' + re.escape(total) + r'\b', text), (total, text)
         assert 'billing@demo-services.example.com' in message['From']
         recipients.add(email.utils.parseaddr(message['To'])[1])
     # Two invoices go to each customer with two invoices; every customer is emailed.

@@ -160,13 +160,28 @@ def post_service_orders(orders, today):
     return invoices
 
 
+def use_debian_wkhtmltopdf(env):
+    """Odoo's settings for Debian's wkhtmltopdf (built on unpatched Qt); see README."""
+    if '(with patched qt)' in _wkhtml().version:
+        return
+    # It renders one document per call: invoice sending renders the PDFs one by one.
+    env['ir.config_parameter'].sudo().set_param('account.pdf_generation_batch', '0')
+    # Odoo's report styles declare their fonts (Lato, ...) as web fonts that wkhtmltopdf
+    # downloads from Odoo. Unpatched Qt cannot embed a font loaded from memory in a PDF: it
+    # draws every letter as a shape, and the PDF has no text to search or copy. Without these
+    # declarations wkhtmltopdf takes the same fonts from the system (fonts-lato, installed by
+    # tools/setup.sh) and embeds them with their text.
+    fonts = {'bundle': 'web.report_assets_common', 'directive': 'remove',
+             'path': 'web/static/fonts/fonts.scss'}
+    if not env['ir.asset'].search_count([(key, '=', value) for key, value in fonts.items()]):
+        env['ir.asset'].create({'name': "Report fonts from the system (unpatched Qt)", **fonts})
+    env.cr.commit()
+    # The demo's Odoo server serves the styles to wkhtmltopdf: it reloads its assets.
+    env.registry.signal_changes()
+
+
 def send_queued_invoices(env):
     """Render and email the queued invoices (the sending workers' job), then the mail queue."""
-    if '(with patched qt)' not in _wkhtml().version:
-        # Debian's wkhtmltopdf (unpatched Qt) renders one document per call: Odoo's own
-        # setting makes invoice sending render the PDFs one by one.
-        env['ir.config_parameter'].sudo().set_param('account.pdf_generation_batch', '0')
-        env.cr.commit()
     env['account.move']._service_send_queued_invoices()
     env['mail.mail'].sudo().process_email_queue()
     env.cr.commit()
@@ -202,6 +217,7 @@ def main():
         env['ir.config_parameter'].set_param('web.base.url.freeze', True)
         contracts = create_demo_data(env)
         cr.commit()
+        use_debian_wkhtmltopdf(env)
         today = fields.Date.context_today(contracts)
         started = time.monotonic()
         result = env['service.contract']._run_contract_invoicing(

@@ -32,9 +32,14 @@ if ! grep -q '^version_info = (19, 0' "$ODOO_SRC/odoo/release.py"; then
     exit 1
 fi
 
-# --- system packages: PDF renderer, browser for tours, PostgreSQL binaries ---------------
+# --- system packages: PDF renderer and its fonts, PDF text tools, browser for tours,
+# PostgreSQL binaries -------------------------------------------------------------------
 missing=()
 command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
+# Lato, the font of Odoo's reports, as a system font: Debian's wkhtmltopdf (unpatched Qt)
+# embeds only system fonts in a PDF with their text (see tools/demo_run.py).
+fc-list -q Lato 2>/dev/null || missing+=(fonts-lato)
+command -v pdftotext >/dev/null || missing+=(poppler-utils)  # the tests read the invoice PDFs
 command -v chromium >/dev/null || missing+=(chromium)
 command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -43,7 +48,7 @@ if [ ${#missing[@]} -gt 0 ]; then
         apt-get update -qq >/dev/null
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        say "please install: ${missing[*]} (PDFs, browser tests and a local PostgreSQL need them)"
+        say "please install: ${missing[*]} (the demo, the tests and a local PostgreSQL need them)"
     fi
 fi
 
