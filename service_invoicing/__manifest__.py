@@ -1,13 +1,13 @@
 {
     'name': "Service Invoicing",
-    'version': '19.0.1.2.0',
+    'version': '19.0.2.0.0',
     'category': 'Accounting/Accounting',
     'summary': "Service contracts billed per period, service orders and shipments invoiced "
                "the Business Central way",
     'author': "Service Invoicing team",
     'website': 'https://github.com/service-invoicing/service_invoicing',
     'license': 'LGPL-3',
-    'depends': ['sale_stock', 'account'],
+    'depends': ['sale', 'account'],
     'data': [
         'security/service_invoicing_security.xml',
         'security/ir.model.access.csv',
@@ -20,9 +20,9 @@
         'wizard/service_shipment_combine_wizard_views.xml',
         'views/service_contract_views.xml',
         'views/service_contract_period_views.xml',
+        'views/service_shipment_views.xml',
         'views/account_move_views.xml',
         'views/sale_order_views.xml',
-        'views/stock_picking_views.xml',
         'views/service_invoicing_menus.xml',
     ],
     'assets': {

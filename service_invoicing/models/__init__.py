@@ -2,12 +2,13 @@ from . import service_contract
 from . import service_contract_line
 from . import service_contract_period
 from . import service_contract_billing
+from . import service_shipment
+from . import service_shipment_line
+from . import service_shipment_invoicing
 from . import account_move
 from . import account_move_complete
 from . import account_move_line
 from . import sale_order
 from . import sale_order_line
 from . import sale_order_posting
-from . import stock_move
-from . import stock_picking
 from . import account_move_send

@@ -10,9 +10,9 @@ class AccountMove(models.Model):
     service_contract_count = fields.Integer(compute='_compute_service_contract_ids')
     service_period_ids = fields.One2many(
         'service.contract.period', 'invoice_id', string="Billed Contract Periods")
-    service_picking_ids = fields.Many2many(
-        'stock.picking', string="Shipments", compute='_compute_service_picking_ids')
-    service_picking_count = fields.Integer(compute='_compute_service_picking_ids')
+    service_shipment_ids = fields.Many2many(
+        'service.shipment', string="Shipments", compute='_compute_service_shipment_ids')
+    service_shipment_count = fields.Integer(compute='_compute_service_shipment_ids')
     service_to_post = fields.Boolean(
         string="Waiting to Be Posted", copy=False, readonly=True,
         help="A run meant to post this invoice and Odoo refused: the next run that posts "
@@ -24,11 +24,12 @@ class AccountMove(models.Model):
             move.service_contract_ids = move.invoice_line_ids.service_contract_id
             move.service_contract_count = len(move.service_contract_ids)
 
-    @api.depends('invoice_line_ids.service_stock_move_id')
-    def _compute_service_picking_ids(self):
+    @api.depends('invoice_line_ids.service_shipment_line_id')
+    def _compute_service_shipment_ids(self):
         for move in self:
-            move.service_picking_ids = move.invoice_line_ids.service_stock_move_id.picking_id
-            move.service_picking_count = len(move.service_picking_ids)
+            move.service_shipment_ids = move.invoice_line_ids.service_shipment_line_id \
+                .shipment_id
+            move.service_shipment_count = len(move.service_shipment_ids)
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
@@ -58,11 +59,7 @@ class AccountMove(models.Model):
 
     def action_get_shipment_lines(self):
         """Get Shipment Lines: choose the customer's shipped, not invoiced delivery lines."""
-        self.ensure_one()
-        if self.move_type != 'out_invoice' or self.state != 'draft':
-            raise UserError(self.env._(
-                "Get Shipment Lines works on a draft customer invoice; %(invoice)s is not one.",
-                invoice=self.display_name))
+        self._service_check_draft_customer_invoice()
         if not self.partner_id:
             raise UserError(self.env._("Choose the customer of the invoice first."))
         return {
@@ -74,10 +71,23 @@ class AccountMove(models.Model):
             'context': {'default_invoice_id': self.id},
         }
 
-    def action_view_service_pickings(self):
-        """Open the deliveries this invoice bills."""
-        action = self.env['ir.actions.act_window']._for_xml_id('stock.action_picking_tree_all')
-        action['domain'] = [('id', 'in', self.service_picking_ids.ids)]
+    def _service_check_draft_customer_invoice(self):
+        """Shipment lines go onto draft customer invoices only (credit notes give quantities
+        back by reversing an invoice)."""
+        self.ensure_one()
+        if self.move_type != 'out_invoice' or self.state != 'draft':
+            raise UserError(self.env._(
+                "Get Shipment Lines works on a draft customer invoice; %(invoice)s is not one.",
+                invoice=self.display_name))
+
+    def action_view_service_shipments(self):
+        """Open the posted shipments this invoice bills."""
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'service_invoicing.action_service_shipment')
+        shipments = self.service_shipment_ids
+        action['domain'] = [('id', 'in', shipments.ids)]
+        if len(shipments) == 1:
+            action.update(views=[(False, 'form')], res_id=shipments.id)
         return action
 
     def _service_queue_sending(self):
@@ -100,6 +110,7 @@ class AccountMove(models.Model):
         """Posting a contract invoice: each of its billed periods is billed by a line of it,
         and each of its contract lines by a period of it. Posting a credit note: it credits no
         contract period more than the posted invoices billed of it."""
+        self.invoice_line_ids._service_check_contract_links()
         invoices = self.filtered(lambda move: move.move_type == 'out_invoice')
         for invoice in invoices.filtered(lambda move: move.service_period_ids
                                          or move.invoice_line_ids.service_contract_id):
@@ -150,25 +161,20 @@ class AccountMove(models.Model):
                     start=line.service_period_start))
 
     def _service_check_billed_quantities(self):
-        """Posting invoices and credit notes: no delivery and no order line is invoiced
+        """Posting invoices and credit notes: no shipment line and no order line is invoiced
         beyond what was shipped, nor credited beyond what was invoiced."""
         invoices = self.filtered(lambda move: move.move_type == 'out_invoice')
         refunds = self.filtered(lambda move: move.move_type == 'out_refund')
         lines = (invoices | refunds).invoice_line_ids
         lines._service_check_shipment_links()
-        shipment_moves = lines.service_stock_move_id
-        if shipment_moves:
-            # Two invoices of the same delivery posted at once wait for each other here.
-            self.env.cr.execute("SELECT id FROM stock_move WHERE id = ANY(%s) FOR UPDATE",
-                                [shipment_moves.ids])
-            shipment_moves.invalidate_recordset(['service_qty_invoiced', 'service_qty_consumed'])
-            invoices.invoice_line_ids.service_stock_move_id._service_check_not_over_invoiced()
-            refunds.invoice_line_ids.service_stock_move_id._service_check_not_over_credited()
-        order_lines = lines.sale_line_ids
-        if order_lines:
-            self.env.cr.execute(
-                "SELECT id FROM sale_order_line WHERE id = ANY(%s) FOR NO KEY UPDATE",
-                [order_lines.ids])
-            order_lines.invalidate_recordset(['qty_invoiced_posted', 'qty_consumed'])
-            invoices.invoice_line_ids.sale_line_ids._service_check_not_over_invoiced()
-            refunds.invoice_line_ids.sale_line_ids._service_check_not_over_credited()
+        order_lines = lines.sale_line_ids | lines.service_shipment_line_id.order_line_id
+        if not order_lines:
+            return
+        # Two invoices of the same order line posted at once wait for each other here.
+        self.env.cr.execute(
+            "SELECT id FROM sale_order_line WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+            [order_lines.ids])
+        order_lines.invalidate_recordset()
+        order_lines.shipment_line_ids.invalidate_recordset()
+        invoices.invoice_line_ids.sale_line_ids._service_check_billed_quantities(invoiced=True)
+        refunds.invoice_line_ids.sale_line_ids._service_check_billed_quantities(credited=True)

@@ -1,12 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-# What an invoice line bills: set when the product's own flows create the line (contract
-# invoicing, order posting, Get Shipment Lines, Combine Shipments, Odoo's Create Invoice, a
-# reversal), never re-pointed afterwards.
-SERVICE_LINK_FIELDS = (
-    'service_contract_id', 'service_period_start', 'service_period_end', 'service_stock_move_id',
-)
+from ..const import INVOICE_LINE_LINK_FIELDS
 
 
 class AccountMoveLine(models.Model):
@@ -16,20 +11,20 @@ class AccountMoveLine(models.Model):
         'service.contract', index='btree_not_null', copy=False, readonly=True)
     service_period_start = fields.Date(copy=False, readonly=True)
     service_period_end = fields.Date(copy=False, readonly=True)
-    service_stock_move_id = fields.Many2one(
-        'stock.move', string="Shipment Line", index='btree_not_null', copy=False,
-        readonly=True, help="The delivery line this invoice line invoices.")
-    service_picking_id = fields.Many2one(
-        related='service_stock_move_id.picking_id', string="Shipment")
+    service_shipment_line_id = fields.Many2one(
+        'service.shipment.line', string="Shipment Line", index='btree_not_null', copy=False,
+        readonly=True, help="The posted shipment line this invoice line invoices.")
+    service_shipment_id = fields.Many2one(
+        related='service_shipment_line_id.shipment_id', string="Shipment")
 
-    @api.constrains('service_stock_move_id', 'product_id', 'sale_line_ids')
+    @api.constrains('service_shipment_line_id', 'product_id', 'sale_line_ids')
     def _check_service_shipment_link(self):
         self._service_check_shipment_links()
 
     def write(self, vals):
         if any(self._fields[name].convert_to_cache(line[name], line)
                != self._fields[name].convert_to_cache(vals[name], line)
-               for name in SERVICE_LINK_FIELDS if name in vals for line in self):
+               for name in INVOICE_LINE_LINK_FIELDS if name in vals for line in self):
             raise UserError(self.env._(
                 "What an invoice line bills (contract period, shipment line) is set when the "
                 "line is created and cannot be changed (%(lines)s): delete the line and bill "
@@ -43,11 +38,11 @@ class AccountMoveLine(models.Model):
         return super().unlink()
 
     def _copy_data_extend_business_fields(self, values):
-        # A credit note keeps what it corrects: the delivery (it gives the quantity back) and
-        # the contract period (it cannot credit more than was billed of it).
+        # A credit note keeps what it corrects: the shipment line (it gives the quantity back)
+        # and the contract period (it cannot credit more than was billed of it).
         super()._copy_data_extend_business_fields(values)
         values.update({
-            'service_stock_move_id': self.service_stock_move_id.id,
+            'service_shipment_line_id': self.service_shipment_line_id.id,
             'service_contract_id': self.service_contract_id.id,
             'service_period_start': self.service_period_start,
             'service_period_end': self.service_period_end,
@@ -68,25 +63,39 @@ class AccountMoveLine(models.Model):
         return periods
 
     def _service_check_shipment_links(self):
-        """A line billing a shipment line bills that delivery of its own customer: same order
+        """A line billing a shipment line bills a shipment of its own customer: same order
         line and product, company, currency and commercial partner as its invoice."""
-        for line in self.filtered('service_stock_move_id'):
-            shipment = line.service_stock_move_id.sudo()
-            order = shipment.sale_line_id.order_id
+        for line in self.filtered('service_shipment_line_id'):
+            shipment_line = line.service_shipment_line_id.sudo()
             invoice = line.move_id
             if (invoice.move_type not in ('out_invoice', 'out_refund')
-                    or shipment.state != 'done' or shipment.picking_code != 'outgoing'
-                    or shipment.sale_line_id not in line.sudo().sale_line_ids
-                    or shipment.product_id != line.product_id
-                    or shipment.company_id != invoice.company_id
-                    or order.currency_id != invoice.currency_id
-                    or order.partner_invoice_id.commercial_partner_id
-                    != invoice.commercial_partner_id):
+                    or shipment_line.order_line_id not in line.sudo().sale_line_ids
+                    or shipment_line.product_id != line.product_id
+                    or shipment_line.company_id != invoice.company_id
+                    or shipment_line.currency_id != invoice.currency_id
+                    or shipment_line.commercial_partner_id != invoice.commercial_partner_id):
                 raise ValidationError(self.env._(
                     "The line %(line)s of %(invoice)s cannot bill the shipment line of "
-                    "%(product)s on delivery %(picking)s: only a shipped line of the invoice's "
+                    "%(product)s on shipment %(shipment)s: only a shipped line of the invoice's "
                     "own customer, company, currency, order line and product can be billed. "
                     "Use Get Shipment Lines to add it.",
                     line=line.name or line.product_id.display_name,
-                    invoice=invoice.display_name, product=shipment.product_id.display_name,
-                    picking=shipment.picking_id.name or shipment.reference))
+                    invoice=invoice.display_name, product=shipment_line.product_id.display_name,
+                    shipment=shipment_line.shipment_id.name))
+
+    def _service_check_contract_links(self):
+        """A line billing or crediting a contract period does so on a document of the
+        contract's own customer, company and currency."""
+        for line in self.filtered('service_contract_id'):
+            contract = line.service_contract_id.sudo()
+            document = line.move_id
+            if (document.move_type not in ('out_invoice', 'out_refund')
+                    or contract.company_id != document.company_id
+                    or contract.currency_id != document.currency_id
+                    or contract.partner_invoice_id.commercial_partner_id
+                    != document.commercial_partner_id):
+                raise ValidationError(self.env._(
+                    "%(document)s cannot bill or credit contract %(contract)s: only a document "
+                    "of the contract's own customer, company and currency can. Create the "
+                    "credit note from the contract's invoice (Reverse).",
+                    document=document.display_name, contract=contract.display_name))

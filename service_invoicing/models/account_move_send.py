@@ -12,11 +12,11 @@ import logging
 
 from odoo import api, models
 
+from ..const import SENDING_BATCH
 from ..tools.locking import lock_rows
 
 _logger = logging.getLogger(__name__)
 
-SENDING_BATCH = 2
 
 
 class AccountMove(models.Model):

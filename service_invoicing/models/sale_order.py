@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class SaleOrder(models.Model):
@@ -8,4 +8,22 @@ class SaleOrder(models.Model):
         'service.contract', index='btree_not_null', copy=False,
         check_company=True, domain="[('state', '!=', 'cancelled')]",
         help="The service contract this order serves: a contract invoiced after service waits "
-             "for a delivered order.")
+             "for a shipped order.")
+    service_shipment_ids = fields.One2many(
+        'service.shipment', 'order_id', string="Posted Shipments", readonly=True)
+    service_shipment_count = fields.Integer(compute='_compute_service_shipment_count')
+
+    @api.depends('service_shipment_ids')
+    def _compute_service_shipment_count(self):
+        for order in self:
+            order.service_shipment_count = len(order.service_shipment_ids)
+
+    def action_view_service_shipments(self):
+        """Open the posted shipments of this order."""
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'service_invoicing.action_service_shipment')
+        shipments = self.service_shipment_ids
+        action['domain'] = [('id', 'in', shipments.ids)]
+        if len(shipments) == 1:
+            action.update(views=[(False, 'form')], res_id=shipments.id)
+        return action

@@ -1,143 +1,155 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..const import SERVICE_ORDER_LINE_POSTED_FIELDS
+
 
 class SaleOrderLine(models.Model):
-    """Order lines as Business Central's service lines: shipped, invoiced, consumed."""
+    """Order lines as Business Central's service lines: shipped, invoiced, consumed.
+
+    Shipped is Odoo's ``qty_delivered``; the figures this addon adds are named
+    ``service_qty_*`` after Business Central's fields, and they are the sums of the order line's
+    posted shipment lines (``service.shipment.line``), which own them."""
 
     _inherit = 'sale.order.line'
 
     qty_delivered_method = fields.Selection(
         selection_add=[('service_posting', "Service Posting")],
         ondelete={'service_posting': 'set manual'})
-    qty_service_shipped = fields.Float(
-        string="Service Quantity Shipped", digits='Product Unit', copy=False, readonly=True,
-        help="Services are shipped by posting the order: this is what the postings shipped.")
-    qty_consumed = fields.Float(
-        string="Quantity Consumed", digits='Product Unit', copy=False, readonly=True,
-        help="Shipped and used up by a Consume posting: never charged.")
-    qty_shipped_not_invoiced = fields.Float(
+    shipment_line_ids = fields.One2many(
+        'service.shipment.line', 'order_line_id', string="Shipment Lines", readonly=True)
+    service_qty_consumed = fields.Float(
+        string="Quantity Consumed", digits='Product Unit', compute='_compute_service_qty',
+        store=True, help="Shipped and used up by a Consume posting: never charged.")
+    service_qty_shipped_not_invoiced = fields.Float(
         string="Qty. Shipped Not Invoiced", digits='Product Unit',
-        compute='_compute_qty_shipped_not_invoiced', store=True)
+        compute='_compute_service_qty', store=True,
+        help="Shipped, not consumed and not on a posted invoice.")
     service_qty_to_ship = fields.Float(
         string="Qty. to Ship", digits='Product Unit', compute='_compute_service_qty_to_post')
     service_qty_to_invoice = fields.Float(
         string="Qty. to Invoice", digits='Product Unit', compute='_compute_service_qty_to_post',
-        help="What can be invoiced now: shipped, not invoiced and not consumed.")
+        help="What can be invoiced now: shipped, not invoiced, not consumed and not on a "
+             "draft invoice.")
     service_qty_to_consume = fields.Float(
         string="Qty. to Consume", digits='Product Unit', compute='_compute_service_qty_to_post')
 
-    @api.depends('qty_delivered', 'qty_invoiced', 'qty_consumed', 'state')
-    def _compute_qty_shipped_not_invoiced(self):
+    @api.depends('shipment_line_ids.qty_consumed',
+                 'shipment_line_ids.qty_shipped_not_invoiced')
+    def _compute_service_qty(self):
         for line in self:
-            line.qty_shipped_not_invoiced = (
-                line.qty_delivered - line.qty_invoiced - line.qty_consumed
-            ) if line.state == 'sale' and not line.display_type else 0.0
+            shipment_lines = line.shipment_line_ids
+            line.service_qty_consumed = sum(shipment_lines.mapped('qty_consumed'))
+            line.service_qty_shipped_not_invoiced = sum(
+                shipment_lines.mapped('qty_shipped_not_invoiced'))
 
-    @api.depends('product_uom_qty', 'qty_delivered', 'qty_shipped_not_invoiced', 'state')
+    @api.depends('product_uom_qty', 'qty_delivered', 'shipment_line_ids.qty_to_invoice',
+                 'state')
     def _compute_service_qty_to_post(self):
         for line in self:
             postable = line.state == 'sale' and line._service_is_postable()
+            to_invoice = sum(max(quantity, 0.0) for quantity
+                             in line.shipment_line_ids.mapped('qty_to_invoice'))
             line.service_qty_to_ship = max(line.product_uom_qty - line.qty_delivered, 0.0) \
                 if postable else 0.0
-            line.service_qty_to_invoice = line.service_qty_to_consume = max(
-                line.qty_shipped_not_invoiced, 0.0) if postable else 0.0
+            line.service_qty_to_invoice = line.service_qty_to_consume = \
+                to_invoice if postable else 0.0
 
     def _compute_qty_delivered_method(self):
         super()._compute_qty_delivered_method()
         for line in self:
-            if line.qty_delivered_method == 'manual' and line.product_id.type == 'service':
+            # Everything Odoo does not deliver itself (services; goods without Inventory) is
+            # shipped by posting the order.
+            if line.qty_delivered_method == 'manual' and not line.is_expense \
+                    and line.product_id.type in ('service', 'consu'):
                 line.qty_delivered_method = 'service_posting'
 
-    @api.depends('qty_service_shipped')
+    @api.depends('shipment_line_ids.qty_shipped')
     def _compute_qty_delivered(self):
         super()._compute_qty_delivered()
         for line in self:
             if line.qty_delivered_method == 'service_posting':
-                line.qty_delivered = line.qty_service_shipped
+                line.qty_delivered = sum(line.shipment_line_ids.mapped('qty_shipped'))
 
-    @api.depends('qty_consumed')
+    @api.depends('service_qty_consumed')
     def _compute_qty_to_invoice(self):
         super()._compute_qty_to_invoice()
         for line in self:
-            if line.qty_consumed and line.state == 'sale':
+            if line.service_qty_consumed and line.state == 'sale':
                 # Consumed quantities are used up on the customer's site and never charged.
-                line.qty_to_invoice -= line.qty_consumed
+                line.qty_to_invoice -= line.service_qty_consumed
+
+    def write(self, vals):
+        self._service_check_posted_quantities_untouched(vals)
+        return super().write(vals)
 
     def _prepare_invoice_lines_vals_list(self, **optional_values):
-        """Odoo's own invoicing also says which deliveries it invoices: one line per delivery."""
+        """Odoo's own invoicing also says which shipment lines it invoices: one invoice line
+        per shipment line, oldest first; what no shipment line covers (invoicing ordered
+        quantities ahead of shipping) stays one line without shipment."""
         vals_list = super()._prepare_invoice_lines_vals_list(**optional_values)
-        if len(vals_list) != 1 or self.qty_delivered_method != 'stock_move' \
-                or self.is_downpayment or 'service_stock_move_id' in optional_values:
+        if len(vals_list) != 1 or not self._service_is_postable() \
+                or 'service_shipment_line_id' in optional_values:
             return vals_list
         vals = vals_list[0]
         quantity = vals.get('quantity', 0.0)
         if quantity <= 0 or vals.get('display_type', 'product') != 'product':
             return vals_list
-        split = []
-        for move, move_quantity in self._service_allocate_to_moves(quantity):
-            split.append({**vals, 'quantity': move_quantity,
-                          'service_stock_move_id': move.id if move else False})
-        return split
+        return [{**vals, 'quantity': line_quantity, 'service_shipment_line_id': shipment_line.id}
+                for shipment_line, line_quantity in self.shipment_line_ids._allocate(quantity)]
 
-    def _service_check_not_over_invoiced(self):
-        """Posted invoices bill no more of a service shipped by posting than was shipped and
-        not consumed: you cannot invoice what has not been shipped (delivered quantities)."""
-        for line in self.filtered(lambda line: line.qty_delivered_method == 'service_posting'
-                                  and line.product_id.invoice_policy == 'delivery'
-                                  and not line.is_downpayment):
-            available = line.qty_delivered - line.qty_consumed
-            if line.product_uom_id.compare(line.qty_invoiced_posted, available) > 0:
-                raise UserError(self.env._(
-                    "%(product)s of order %(order)s would be invoiced %(invoiced)s times but only "
-                    "%(available)s were shipped and not consumed: you cannot invoice what has "
-                    "not been shipped. Lower the quantity on the invoice.",
-                    product=line.product_id.display_name, order=line.order_id.name,
-                    invoiced=line.qty_invoiced_posted, available=available))
+    def action_open_order(self):
+        """Open the order of this line."""
+        self.ensure_one()
+        return self.order_id.get_formview_action()
 
-    def _service_check_not_over_credited(self):
-        """Posted credit notes give back no more of an order line than its posted invoices
-        billed."""
+    def _service_check_posted_quantities_untouched(self, vals):
+        """What was shipped and consumed comes from the postings' shipment lines: never
+        written by hand, through any client."""
+        written = SERVICE_ORDER_LINE_POSTED_FIELDS.intersection(vals)
+        if 'qty_delivered' in vals and any(
+                line.qty_delivered_method == 'service_posting' for line in self):
+            written.add('qty_delivered')
+        if written:
+            raise UserError(self.env._(
+                "%(fields)s of order %(order)s come from its posted shipments: post the order "
+                "(Ship, Consume) instead of typing them.", fields=', '.join(sorted(
+                    self._fields[name].get_description(self.env)['string'] for name in written)),
+                order=self.order_id[:1].name))
+
+    def _service_is_postable(self):
+        self.ensure_one()
+        return not self.display_type and not self.is_downpayment \
+            and self.qty_delivered_method in self._service_postable_methods()
+
+    @api.model
+    def _service_postable_methods(self):
+        """The delivery methods of lines that a posting ships (the stock bridge adds Odoo's
+        deliveries)."""
+        return ('service_posting',)
+
+    def _service_check_billed_quantities(self, invoiced=False, credited=False):
+        """Invoice only what was shipped, credit only what was invoiced: checked when invoices
+        (``invoiced``) or credit notes (``credited``) of these lines are posted, for the order
+        lines and for each of their shipment lines."""
         for line in self.filtered(lambda line: not line.is_downpayment
                                   and not line.display_type):
-            if line.product_uom_id.compare(line.qty_invoiced_posted, 0.0) < 0:
+            uom = line.product_uom_id
+            if invoiced and line._service_is_postable() \
+                    and line.product_id.invoice_policy == 'delivery':
+                available = line.qty_delivered - line.service_qty_consumed
+                if uom.compare(line.qty_invoiced_posted, available) > 0:
+                    raise UserError(self.env._(
+                        "%(product)s of order %(order)s would be invoiced %(invoiced)s times but "
+                        "only %(available)s were shipped and not consumed: you cannot invoice "
+                        "what has not been shipped. Lower the quantity on the invoice.",
+                        product=line.product_id.display_name, order=line.order_id.name,
+                        invoiced=line.qty_invoiced_posted, available=available))
+            if credited and uom.compare(line.qty_invoiced_posted, 0.0) < 0:
                 raise UserError(self.env._(
                     "%(product)s of order %(order)s would be credited %(credited)s more than its "
                     "posted invoices billed: a credit note cannot give back more than was "
                     "invoiced. Lower the quantity on the credit note.",
                     product=line.product_id.display_name, order=line.order_id.name,
                     credited=-line.qty_invoiced_posted))
-
-    def _service_is_postable(self):
-        self.ensure_one()
-        return not self.display_type and not self.is_downpayment \
-            and self.qty_delivered_method in ('stock_move', 'service_posting')
-
-    def _service_open_moves(self):
-        """Done deliveries of the line that still have something to invoice, oldest first."""
-        self.ensure_one()
-        return self.move_ids.filtered(
-            lambda move: move.state == 'done' and move.picking_code == 'outgoing'
-            and move.product_uom.compare(move.service_qty_open, 0.0) > 0
-        ).sorted(lambda move: (move.date, move.id))
-
-    def _service_allocate_to_moves(self, quantity):
-        """Share ``quantity`` (in the line's unit) over the open deliveries, oldest first.
-
-        Returns [(stock.move or False, quantity in the line's unit)]; what no delivery covers
-        comes last with no move (invoicing ordered quantities, Odoo's "order" policy).
-        """
-        self.ensure_one()
-        allocation = []
-        rest = quantity
-        for move in self._service_open_moves():
-            if self.product_uom_id.compare(rest, 0.0) <= 0:
-                break
-            available = move.product_uom._compute_quantity(
-                move.service_qty_open, self.product_uom_id)
-            taken = min(available, rest)
-            allocation.append((move, taken))
-            rest -= taken
-        if self.product_uom_id.compare(rest, 0.0) > 0:
-            allocation.append((self.env['stock.move'], rest))
-        return allocation
+        self.shipment_line_ids._check_not_over_invoiced()

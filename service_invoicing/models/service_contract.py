@@ -1,35 +1,14 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..const import (
+    CONTRACT_DERIVED_FIELDS,
+    CONTRACT_LOCKED_FIELDS,
+    CONTRACT_STATUS_FIELDS,
+    INVOICE_PERIODS,
+)
 from ..tools import invoice_period as periods
 from ..tools.trusted import is_trusted, trusted
-
-INVOICE_PERIODS = [
-    ('month', "Month"),
-    ('two_months', "Two Months"),
-    ('quarter', "Quarter"),
-    ('half_year', "Half Year"),
-    ('year', "Year"),
-    ('none', "None"),
-]
-
-# Fields that decide what a signed contract bills (amounts, taxes, dates, periods, grouping):
-# editing them needs Change Status "Open".
-LOCKED_FIELDS = {
-    'partner_id', 'partner_invoice_id', 'company_id', 'currency_id', 'pricelist_id',
-    'journal_id', 'payment_term_id', 'fiscal_position_id', 'date_start', 'date_end',
-    'invoice_period', 'prepaid', 'invoice_after_service', 'combine_invoices', 'annual_amount',
-    'allow_unbalanced_amounts', 'line_ids',
-}
-# Derived from the lines and the billed periods, or written by the invoicing runs: never
-# written by hand, whatever the status.
-DERIVED_FIELDS = {
-    'calculated_annual_amount', 'invoiced_until', 'next_period_start', 'next_period_end',
-    'next_invoice_date', 'period_ids', 'invoice_error',
-}
-# Changed only by the contract's actions (Sign, Open for Changes, Lock, Cancel, Set to Quote).
-STATUS_FIELDS = {'state', 'change_status'}
-
 
 class ServiceContract(models.Model):
     _name = 'service.contract'
@@ -240,6 +219,8 @@ class ServiceContract(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Rights first: a refused user draws no contract number.
+        self.check_access('create')
         for vals in vals_list:
             self._check_writable_by_hand(vals, creating=True)
             if vals.get('name', self.env._("New")) == self.env._("New"):
@@ -247,15 +228,22 @@ class ServiceContract(models.Model):
                 vals['name'] = self.env['ir.sequence'].with_company(company).next_by_code(
                     'service.contract') or self.env._("New")
         contracts = super().create(vals_list)
-        contracts._check_annual_amount_follows_lines()
+        # An amount that follows the lines is right by construction; one typed is checked.
+        contracts.browse([contract.id for contract, vals in zip(contracts, vals_list, strict=True)
+                          if 'annual_amount' in vals])._check_annual_amount_follows_lines()
         return contracts
 
     def write(self, vals):
         self._check_writable_by_hand(vals)
-        if LOCKED_FIELDS.intersection(vals):
+        if CONTRACT_LOCKED_FIELDS.intersection(vals):
             self._check_open_for_changes()
+        if vals.get('company_id') and not self.env.su \
+                and vals['company_id'] not in self.env.companies.ids:
+            raise AccessError(self.env._(
+                "Contract %(contract)s cannot move to a company you do not work in.",
+                contract=self[:1].display_name))
         result = super().write(vals)
-        if {'annual_amount', 'allow_unbalanced_amounts'}.intersection(vals):
+        if 'annual_amount' in vals:
             self._check_annual_amount_follows_lines()
         return result
 
@@ -332,13 +320,14 @@ class ServiceContract(models.Model):
         for every client (form, import, RPC), whatever the contract's status."""
         if is_trusted(self):
             return
-        derived = sorted(DERIVED_FIELDS.intersection(vals))
+        derived = sorted(CONTRACT_DERIVED_FIELDS.intersection(vals))
         if derived:
             raise UserError(self.env._(
-                "%(fields)s of a service contract follow from its lines and invoiced periods "
-                "and cannot be written.", fields=', '.join(
-                    self._fields[name].get_description(self.env)['string'] for name in derived)))
-        status = {name: vals[name] for name in STATUS_FIELDS.intersection(vals)}
+                "%(fields)s of contract %(contract)s follow from its lines and invoiced "
+                "periods and cannot be written.", fields=', '.join(
+                    self._fields[name].get_description(self.env)['string'] for name in derived),
+                contract=self[:1].display_name if not creating else self.env._("New")))
+        status = {name: vals[name] for name in CONTRACT_STATUS_FIELDS.intersection(vals)}
         if creating and status.get('state', 'draft') == 'draft' \
                 and status.get('change_status', 'open') == 'open':
             return

@@ -20,13 +20,13 @@ from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE as MAX_TRIES
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as CONCURRENCY_ERRORS
 from odoo.tools import SQL
 
+from ..const import CONTRACT_CHUNK_SIZE
 from ..tools import invoice_period as periods
 from ..tools.locking import lock_rows
 from ..tools.trusted import trusted
 
 _logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 200
 LOCK_CONTRACTS = "SELECT id FROM service_contract WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED"
 
 # Tables whose statistics the batch's queries (and Odoo's own, e.g. the payment state) rely on.
@@ -128,7 +128,7 @@ class ServiceContract(models.Model):
 
     @api.model
     def _run_contract_invoicing(self, domain, invoice_to_date, posting_date, post=False,
-                                send=False, chunk_size=CHUNK_SIZE, commit=False):
+                                send=False, chunk_size=CONTRACT_CHUNK_SIZE, commit=False):
         """Invoice every contract of ``domain`` by chunks; commit per chunk when asked."""
         contract_ids = self.search(domain, order='id').ids
         result = InvoicingResult(self.env['account.move'], self.browse())
@@ -394,18 +394,17 @@ class ServiceContract(models.Model):
         return shares
 
     def _served_since_last_invoice(self):
-        """Contracts invoiced after service with an order delivered after their last period."""
+        """Contracts invoiced after service with an order shipped after their last period."""
         contracts = self.filtered('invoice_after_service')
         if not contracts:
             return self.browse()
-        deliveries = self.env['stock.picking']._read_group(
-            [('sale_id.service_contract_id', 'in', contracts.ids), ('state', '=', 'done'),
-             ('picking_type_code', '=', 'outgoing')],
-            ['sale_id'], ['date_done:max'])
+        shipments = self.env['service.shipment'].sudo()._read_group(
+            [('order_id.service_contract_id', 'in', contracts.ids)],
+            ['order_id'], ['date:max'])
         served = self.browse()
-        for order, date_done in deliveries:
+        for order, shipped_on in shipments:
             contract = order.service_contract_id
-            if not contract.invoiced_until or date_done.date() > contract.invoiced_until:
+            if not contract.invoiced_until or shipped_on > contract.invoiced_until:
                 served |= contract
         return served
 

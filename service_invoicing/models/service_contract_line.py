@@ -1,8 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
-# Derived from the product, the pricelist or the contract: never written by hand.
-DERIVED_LINE_FIELDS = {'line_amount', 'company_id', 'currency_id', 'technical_price_unit'}
+from ..const import CONTRACT_LINE_DERIVED_FIELDS, CONTRACT_MAX_LINE_AMOUNT
 
 
 class ServiceContractLine(models.Model):
@@ -84,13 +83,25 @@ class ServiceContractLine(models.Model):
             line.line_amount = line.contract_id.currency_id.round(
                 line.quantity * line.price_unit * (1 - line.discount / 100.0))
 
+    @api.constrains('quantity', 'price_unit')
+    def _check_amount_billable_to_the_cent(self):
+        for line in self:
+            if abs(line.quantity * line.price_unit) >= CONTRACT_MAX_LINE_AMOUNT:
+                raise ValidationError(self.env._(
+                    "The line %(product)s of contract %(contract)s comes to %(amount)s a year: "
+                    "amounts of %(maximum)s or more cannot be billed exact to the cent. Split "
+                    "the contract.", product=line.product_id.display_name,
+                    contract=line.contract_id.display_name,
+                    amount=line.quantity * line.price_unit, maximum=CONTRACT_MAX_LINE_AMOUNT))
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             self._check_writable_by_hand(vals)
-        lines = super().create(vals_list)
-        lines.contract_id._check_open_for_changes()
-        return lines
+        self.env['service.contract'].browse(
+            {vals['contract_id'] for vals in vals_list if vals.get('contract_id')}
+        )._check_open_for_changes()
+        return super().create(vals_list)
 
     def write(self, vals):
         self._check_writable_by_hand(vals)
@@ -138,9 +149,10 @@ class ServiceContractLine(models.Model):
         return prices
 
     def _check_writable_by_hand(self, vals):
-        derived = sorted(DERIVED_LINE_FIELDS.intersection(vals))
+        derived = sorted(CONTRACT_LINE_DERIVED_FIELDS.intersection(vals))
         if derived:
             raise UserError(self.env._(
-                "%(fields)s of a service contract line follow from its product, quantity, price "
-                "and contract, and cannot be written.", fields=', '.join(
-                    self._fields[name].get_description(self.env)['string'] for name in derived)))
+                "%(fields)s of the lines of contract %(contract)s follow from their product, "
+                "quantity, price and contract, and cannot be written.", fields=', '.join(
+                    self._fields[name].get_description(self.env)['string'] for name in derived),
+                contract=self.contract_id[:1].display_name or self.env._("New")))

@@ -122,19 +122,19 @@ class ServiceInvoicingCommon(AccountTestInvoicingCommon):
 
 
 class ServiceOrderCommon(ServiceInvoicingCommon):
-    """Service orders with a storable spare part, a consumable and a service, in stock."""
+    """Service orders with a goods line (a consumable spare part) and a service line.
+
+    The same tests run with Service Invoicing alone (everything is shipped by posting) and
+    with its Inventory bridge (goods shipped through Odoo deliveries): they assert what both
+    give, the posted shipment lines and the order lines' figures."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.warehouse = cls.env['stock.warehouse'].search(
-            [('company_id', '=', cls.env.company.id)], limit=1)
         cls.filter_kit = cls._create_product(
-            name="Filter kit", is_storable=True, lst_price=50.0, invoice_policy='delivery')
+            name="Filter kit", type='consu', lst_price=50.0, invoice_policy='delivery')
         cls.labour = cls._create_product(
             name="Repair labour", type='service', lst_price=80.0, invoice_policy='delivery')
-        cls.env['stock.quant']._update_available_quantity(
-            cls.filter_kit, cls.warehouse.lot_stock_id, 100.0)
 
     @classmethod
     def create_order(cls, lines, partner=None, confirm=True, **values):
@@ -163,3 +163,10 @@ class ServiceOrderCommon(ServiceInvoicingCommon):
 
     def line_of(self, order, product):
         return order.order_line.filtered(lambda line: line.product_id == product)
+
+    def shipment_lines(self, order, product=None):
+        """The posted shipment lines of ``order`` (of ``product``), oldest first."""
+        lines = order.service_shipment_ids.line_ids
+        if product:
+            lines = lines.filtered(lambda line: line.product_id == product)
+        return lines.sorted(lambda line: (line.date, line.id))

@@ -82,19 +82,28 @@ class TestContractConcurrency(CommittedContractsCase):
     def test_parallel_workers_split_the_work_and_bill_each_period_once(self):
         results = {}
         barrier = threading.Barrier(2)
+        # Each worker's cursor and environment are made here: the first environment of a
+        # cursor looks its registry up, which waits on a lock that Odoo's test runner
+        # (odoo-bin --test-enable) holds while it runs the tests.
+        cursors = {name: self.registry.cursor() for name in 'ab'}
+        envs = {name: api.Environment(cr, api.SUPERUSER_ID, {}) for name, cr in cursors.items()}
 
         def worker(name):
-            with self.registry.cursor() as cr:
-                barrier.wait()
-                results[name] = self.run_invoicing(cr, date(2026, 2, 28))
-                results[name] = (len(results[name].invoiced), len(results[name].skipped))
-                cr.commit()  # pylint: disable=invalid-commit
+            barrier.wait()
+            contracts = envs[name]['service.contract'].browse(self.contract_ids)
+            result = contracts._create_contract_invoices(date(2026, 2, 28), date(2026, 2, 28))
+            results[name] = (len(result.invoiced), len(result.skipped))
+            cursors[name].commit()  # pylint: disable=invalid-commit
 
         threads = [threading.Thread(target=worker, args=(name,)) for name in 'ab']
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=300)
+        finally:
+            for cr in cursors.values():
+                cr.close()
         invoiced = sum(count for count, _skipped in results.values())
         self.assertEqual(invoiced, 20, results)
         # Each contract billed once for January and once for February, whoever billed it.
@@ -277,7 +286,7 @@ class TestConcurrentRunsThatPost(BaseCase):
                 return wizard.read(['created_count', 'failed_count'])[0]
 
             # What Odoo does with every RPC and HTTP request (and commits at the end).
-            with mute_logger('odoo.service.model'):
+            with mute_logger('odoo.service.model', 'odoo.sql_db'):
                 figures = retrying(run_b, env_b)
         self.assertEqual(attempts, [1, 2], "the first attempt met the customers' new rank")
         self.assertEqual((figures['created_count'], figures['failed_count']), (3, 0))
@@ -292,7 +301,8 @@ class TestConcurrentRunsThatPost(BaseCase):
                 date(2026, 1, 31), date(2026, 1, 31), post=True)
             cr_a.commit()  # pylint: disable=invalid-commit
             env_b = api.Environment(cr_b, api.SUPERUSER_ID, {})
-            with mute_logger('odoo.addons.service_invoicing.models.service_contract_billing'):
+            with mute_logger('odoo.addons.service_invoicing.models.service_contract_billing',
+                             'odoo.sql_db'):
                 result = env_b['service.contract']._run_contract_invoicing(
                     [('id', 'in', self.ids_b)], date(2026, 1, 31), date(2026, 1, 31),
                     post=True, commit=True)

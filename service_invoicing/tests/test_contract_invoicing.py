@@ -1,4 +1,6 @@
-from datetime import date, datetime
+from datetime import date
+
+from freezegun import freeze_time
 
 from odoo import Command
 from odoo.tests import tagged
@@ -178,28 +180,22 @@ class TestContractInvoicing(ServiceInvoicingCommon):
         self.assertNotEqual(alone.period_ids.invoice_id, combined)
         self.assertNotEqual(other_customer.period_ids.invoice_id, combined)
 
-    def test_invoice_after_service_waits_for_a_delivered_order(self):
-        stock_product = self._create_product(name="Filter", is_storable=True, lst_price=20.0)
+    def test_invoice_after_service_waits_for_a_shipped_order(self):
         contract = self.create_contract(invoice_after_service=True)
         result = self.invoice(contract, date(2026, 1, 31))
         self.assertFalse(result.invoices)
         self.assertIn("no service order", result.skipped[0][1])
         order = self.env['sale.order'].create({
             'partner_id': self.customer.id, 'service_contract_id': contract.id,
-            'order_line': [Command.create({'product_id': stock_product.id,
+            'order_line': [Command.create({'product_id': self.hotline.id,
                                            'product_uom_qty': 1.0})],
         })
         order.action_confirm()
-        self.env['stock.quant']._update_available_quantity(
-            stock_product, order.warehouse_id.lot_stock_id, 5.0)
-        picking = order.picking_ids
-        picking.action_assign()
-        picking.move_ids.quantity = 1.0
-        picking.button_validate()
-        self.assertEqual(picking.state, 'done')
-        picking.date_done = datetime(2026, 1, 20, 10, 0)
+        with freeze_time('2026-01-20'):
+            order.order_line._service_post('ship', ship={order.order_line: 1.0})
+        self.assertEqual(order.service_shipment_ids.date, date(2026, 1, 20))
         self.assertEqual(len(self.invoice(contract, date(2026, 1, 31)).invoices), 1)
-        # The same delivery does not open the next period.
+        # The same shipment does not open the next period.
         self.assertFalse(self.invoice(contract, date(2026, 2, 28)).invoices)
 
     def test_cancelled_draft_reopens_its_period_credit_note_does_not(self):

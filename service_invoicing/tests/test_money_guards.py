@@ -346,13 +346,14 @@ class TestQuantityGuards(ServiceOrderCommon):
         credit.invoice_line_ids.quantity = 10.0
         with self.assert_refused(UserError, "would be credited 6.0 more"):
             rpc(credit, 'action_post')
+        self.assertEqual(credit.state, 'draft')
         line = order.order_line
         self.assertEqual(line.qty_invoiced_posted, 4.0)
         credit.invoice_line_ids.quantity = 3.0
         credit.action_post()
         with self.assert_refused(UserError, "(?i)you cannot invoice what has not been shipped"):
             self.post(order, 'invoice', invoice={self.labour: 10.0})
-        self.assertEqual(line.qty_shipped_not_invoiced, 3.0)
+        self.assertEqual(line.service_qty_shipped_not_invoiced, 3.0)
 
     def test_invoicing_a_service_beyond_what_was_shipped_is_refused_at_posting(self):
         order = self.create_order([(self.labour, 4.0)])
@@ -367,30 +368,31 @@ class TestQuantityGuards(ServiceOrderCommon):
     def test_a_shipment_line_of_another_customer_cannot_be_linked(self):
         theirs = self.create_order([(self.filter_kit, 5.0)], partner=self.customer_2)
         self.post(theirs, 'ship', ship={self.filter_kit: 5.0})
-        shipment = theirs.order_line.move_ids
-        self.assertEqual(shipment.service_qty_open, 5.0)
+        shipment_line = theirs.service_shipment_ids.line_ids
+        self.assertEqual(shipment_line.qty_to_invoice, 5.0)
         Move = self.env['account.move']
         with self.assert_refused(ValidationError, "cannot bill the shipment line"):
             rpc(Move, 'create', {
                 'move_type': 'out_invoice', 'partner_id': self.customer.id,
                 'invoice_line_ids': [Command.create({
                     'product_id': self.filter_kit.id, 'quantity': 5.0, 'price_unit': 0.0,
-                    'service_stock_move_id': shipment.id,
+                    'service_shipment_line_id': shipment_line.id,
                     'sale_line_ids': [Command.set(theirs.order_line.ids)]})]})
         mine = self.create_order([(self.filter_kit, 1.0)])
         self.post(mine, 'ship', ship={self.filter_kit: 1.0})
         invoice = Move.create({
             'move_type': 'out_invoice', 'partner_id': self.customer.id,
             'invoice_line_ids': [Command.create(mine.order_line._prepare_invoice_line(
-                quantity=1.0, service_stock_move_id=mine.order_line.move_ids.id))]})
+                quantity=1.0,
+                service_shipment_line_id=mine.service_shipment_ids.line_ids.id))]})
         with self.assert_refused(UserError, "cannot be changed"):
-            rpc(invoice.invoice_line_ids, 'write', {'service_stock_move_id': shipment.id})
+            rpc(invoice.invoice_line_ids, 'write', {'service_shipment_line_id': shipment_line.id})
         # The invoice changes customer after the link: posting refuses it.
         invoice.partner_id = self.customer_2
         with self.assert_refused(ValidationError, "cannot bill the shipment line"):
             invoice.action_post()
-        self.assertEqual(shipment.service_qty_open, 5.0)
-        self.assertEqual(theirs.picking_ids.service_invoice_state, 'to_invoice')
+        self.assertEqual(shipment_line.qty_to_invoice, 5.0)
+        self.assertEqual(theirs.service_shipment_ids.invoice_status, 'to_invoice')
 
 
 @tagged('post_install', '-at_install')

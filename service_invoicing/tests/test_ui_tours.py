@@ -23,7 +23,7 @@ class TestServiceInvoicingTours(HttpCase):
     def test_get_shipment_lines_in_the_browser(self):
         customer = self.env['res.partner'].create({'name': "Shipment Tour Customer"})
         product = self.env['product.product'].create({
-            'name': "Tour Filter", 'is_storable': True, 'lst_price': 40.0,
+            'name': "Tour Filter", 'type': 'consu', 'lst_price': 40.0,
             'invoice_policy': 'delivery'})
         order = self.env['sale.order'].create({
             'partner_id': customer.id,
@@ -34,7 +34,7 @@ class TestServiceInvoicingTours(HttpCase):
         self.start_tour('/odoo/action-account.action_move_out_invoice_type',
                         'service_invoicing_get_shipment_lines_tour', login='admin')
         invoice = self.env['account.move'].search([('partner_id', '=', customer.id)])
+        shipment_line = order.service_shipment_ids.line_ids
         self.assertRecordValues(invoice.invoice_line_ids, [{
-            'quantity': 2.0, 'price_unit': 40.0,
-            'service_stock_move_id': order.picking_ids.move_ids.id}])
-        self.assertEqual(order.picking_ids.move_ids.service_qty_open, 3.0)
+            'quantity': 2.0, 'price_unit': 40.0, 'service_shipment_line_id': shipment_line.id}])
+        self.assertEqual(shipment_line.qty_to_invoice, 3.0)

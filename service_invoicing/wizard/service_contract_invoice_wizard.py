@@ -110,9 +110,15 @@ class ServiceContractInvoiceWizard(models.TransientModel):
             users=self.user_ids, companies=self.company_ids)
 
     def _preview_line_vals(self, contracts):
-        plans = contracts._plan_invoicing(self.invoice_to_date)
+        allowed = contracts._filtered_may_invoice()
+        plans = allowed._plan_invoicing(self.invoice_to_date)
         invoice_numbers = {}
-        vals_list = []
+        vals_list = [{
+            'contract_id': contract.id, 'partner_id': contract.partner_id.id,
+            'currency_id': contract.currency_id.id, 'status': 'error',
+            'message': contracts._may_not_invoice_message(contract),
+            'next_invoice_date': contract.next_invoice_date,
+        } for contract in contracts - allowed]
         for plan in plans:
             contract = plan.contract
             common = {'contract_id': contract.id, 'partner_id': contract.partner_id.id,

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.sale_order_posting import POSTED_QUANTITIES, POSTING_OPTIONS
+from ..const import POSTED_QUANTITIES, POSTING_OPTIONS
 
 
 class ServiceOrderPostWizard(models.TransientModel):
@@ -27,18 +27,21 @@ class ServiceOrderPostWizard(models.TransientModel):
 
     @api.onchange('order_ids', 'option')
     def _onchange_fill_lines(self):
-        """Quantities default to everything that can be posted with the option."""
+        """Quantities default to everything the option can post: always a valid posting."""
         posted = POSTED_QUANTITIES[self.option or 'ship']
         lines = self.order_ids.order_line.filtered(lambda line: line._service_is_postable())
         commands = [fields.Command.clear()]
         for line in lines:
             to_ship = line.service_qty_to_ship if 'ship' in posted else 0.0
-            open_qty = line.service_qty_to_invoice + to_ship
+            if self.option == 'ship_invoice':
+                # Ship and Invoice invoices what it ships; earlier shipments: Invoice.
+                to_invoice = to_ship
+            else:
+                to_invoice = line.service_qty_to_invoice if 'invoice' in posted else 0.0
+            to_consume = line.service_qty_to_invoice + to_ship if 'consume' in posted else 0.0
             commands.append(fields.Command.create({
-                'sale_line_id': line.id,
-                'qty_to_ship': to_ship,
-                'qty_to_invoice': open_qty if 'invoice' in posted else 0.0,
-                'qty_to_consume': open_qty if 'consume' in posted else 0.0,
+                'sale_line_id': line.id, 'qty_to_ship': to_ship,
+                'qty_to_invoice': to_invoice, 'qty_to_consume': to_consume,
             }))
         self.line_ids = commands
 
@@ -82,7 +85,13 @@ class ServiceOrderPostWizardLine(models.TransientModel):
     quantity = fields.Float(related='sale_line_id.product_uom_qty', string="Quantity")
     qty_delivered = fields.Float(related='sale_line_id.qty_delivered', string="Quantity Shipped")
     qty_invoiced = fields.Float(related='sale_line_id.qty_invoiced', string="Quantity Invoiced")
-    qty_consumed = fields.Float(related='sale_line_id.qty_consumed')
+    qty_consumed = fields.Float(related='sale_line_id.service_qty_consumed')
     qty_to_ship = fields.Float(string="Qty. to Ship", digits='Product Unit')
     qty_to_invoice = fields.Float(string="Qty. to Invoice", digits='Product Unit')
     qty_to_consume = fields.Float(string="Qty. to Consume", digits='Product Unit')
+
+    @api.onchange('qty_to_ship')
+    def _onchange_qty_to_ship(self):
+        # Ship and Invoice invoices exactly what it ships.
+        if self.wizard_id.option == 'ship_invoice':
+            self.qty_to_invoice = self.qty_to_ship

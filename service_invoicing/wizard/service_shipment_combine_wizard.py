@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -31,30 +31,43 @@ class ServiceShipmentCombineWizard(models.TransientModel):
     def action_preview(self):
         """What would be invoiced, invoice by invoice; creates nothing."""
         self.ensure_one()
+        items, left = self._items()
+        amounts = self._untaxed_amounts(items)
         groups = {}
         commands = [fields.Command.clear()]
-        items, left = self._items()
-        for line, move, quantity in items:
+        for (line, quantity), amount in zip(items, amounts, strict=True):
             number = groups.setdefault(line.order_id._service_invoice_grouping_key(),
                                        len(groups) + 1)
             commands.append(fields.Command.create({
                 'invoice_number': number, 'partner_id': line.order_id.partner_invoice_id.id,
-                'order_id': line.order_id.id, 'picking_id': move.picking_id.id,
-                'product_id': line.product_id.id, 'quantity': quantity,
-                'amount': line.currency_id.round(
-                    quantity * line.price_unit * (1 - line.discount / 100.0)),
+                'order_id': line.order_id.id, 'shipment_id': line.shipment_id.id,
+                'product_id': line.product_id.id, 'quantity': quantity, 'amount': amount,
                 'currency_id': line.currency_id.id,
             }))
         self.write({'preview_line_ids': commands, 'state': 'preview',
                     'result_message': self._left_message(left)})
         return self._reopen()
 
+    @api.model
+    def _untaxed_amounts(self, items):
+        """The untaxed amount of each (shipment line, quantity), by Odoo's tax engine."""
+        AccountTax = self.env['account.tax']
+        base_lines = [line.order_line_id._prepare_base_line_for_taxes_computation(
+            quantity=quantity) for line, quantity in items]
+        for company in {line.company_id for line, _quantity in items}:
+            company_lines = [base_line for base_line, (line, _q) in zip(base_lines, items,
+                                                                        strict=True)
+                             if line.company_id == company]
+            AccountTax._add_tax_details_in_base_lines(company_lines, company)
+            AccountTax._round_base_lines_tax_details(company_lines, company)
+        return [base_line['tax_details']['total_excluded_currency'] for base_line in base_lines]
+
     def action_create(self):
         """Create the combined invoices (posted and emailed if asked).
 
         An invoice Odoo refuses does not stop the others; the refusals are shown here."""
         self.ensure_one()
-        invoices, failed, left = self.env['stock.picking']._service_combine_shipments(
+        invoices, failed, left = self.env['service.shipment.line']._combine_shipments(
             self.date_to, posting_date=self.posting_date, document_date=self.document_date,
             post=self.post_invoices, send=self.send_invoices, partners=self.partner_ids,
             companies=self.company_ids,
@@ -78,7 +91,7 @@ class ServiceShipmentCombineWizard(models.TransientModel):
         return action
 
     def _items(self):
-        return self.env['stock.picking']._service_shipment_items(
+        return self.env['service.shipment.line']._items_to_invoice(
             self.date_to, partners=self.partner_ids, companies=self.company_ids,
             standard_payment_terms_only=self.standard_payment_terms_only)
 
@@ -107,7 +120,7 @@ class ServiceShipmentCombinePreview(models.TransientModel):
     invoice_number = fields.Integer(string="Invoice")
     partner_id = fields.Many2one('res.partner', string="Invoice Address")
     order_id = fields.Many2one('sale.order')
-    picking_id = fields.Many2one('stock.picking', string="Delivery")
+    shipment_id = fields.Many2one('service.shipment')
     product_id = fields.Many2one('product.product')
     quantity = fields.Float(digits='Product Unit')
     amount = fields.Monetary(string="Untaxed Amount")

@@ -1,0 +1,72 @@
+"""Constants shared by models and wizards (as Odoo's ``sale/const.py``)."""
+
+# --- Service contracts -------------------------------------------------------------------
+
+INVOICE_PERIODS = [
+    ('month', "Month"),
+    ('two_months', "Two Months"),
+    ('quarter', "Quarter"),
+    ('half_year', "Half Year"),
+    ('year', "Year"),
+    ('none', "None"),
+]
+
+# Fields that decide what a signed contract bills (amounts, taxes, dates, periods, grouping):
+# editing them needs Change Status "Open".
+CONTRACT_LOCKED_FIELDS = {
+    'partner_id', 'partner_invoice_id', 'company_id', 'currency_id', 'pricelist_id',
+    'journal_id', 'payment_term_id', 'fiscal_position_id', 'date_start', 'date_end',
+    'invoice_period', 'prepaid', 'invoice_after_service', 'combine_invoices', 'annual_amount',
+    'allow_unbalanced_amounts', 'line_ids',
+}
+# Derived from the lines and the billed periods, or written by the invoicing runs: never
+# written by hand, whatever the status.
+CONTRACT_DERIVED_FIELDS = {
+    'calculated_annual_amount', 'invoiced_until', 'next_period_start', 'next_period_end',
+    'next_invoice_date', 'period_ids', 'invoice_error',
+}
+# Changed only by the contract's actions (Sign, Open for Changes, Lock, Cancel, Set to Quote).
+CONTRACT_STATUS_FIELDS = {'state', 'change_status'}
+# Derived from the product, the pricelist or the contract: never written by hand.
+CONTRACT_LINE_DERIVED_FIELDS = {'line_amount', 'company_id', 'currency_id', 'technical_price_unit'}
+
+# Above this a year, amounts are no longer exact to the cent in floating point (2**53 cents is
+# about 9e13): such lines are refused rather than billed approximately.
+CONTRACT_MAX_LINE_AMOUNT = 1e13
+
+# Contracts per chunk of a run: locked, planned, created (and committed by the daily job)
+# together.
+CONTRACT_CHUNK_SIZE = 200
+
+# --- Service orders and shipments -------------------------------------------------------------
+
+POSTING_OPTIONS = [
+    ('ship', "Ship"),
+    ('invoice', "Invoice"),
+    ('ship_invoice', "Ship and Invoice"),
+    ('consume', "Consume"),
+]
+# The quantities each option posts.
+POSTED_QUANTITIES = {
+    'ship': {'ship'},
+    'invoice': {'invoice'},
+    'ship_invoice': {'ship', 'invoice'},
+    'consume': {'ship', 'consume'},
+}
+
+# Figures of an order line that its posted shipments give: never written by hand.
+SERVICE_ORDER_LINE_POSTED_FIELDS = {
+    'shipment_line_ids', 'service_qty_consumed', 'service_qty_shipped_not_invoiced',
+}
+
+# What an invoice line bills: set when the product's own flows create the line, never
+# re-pointed afterwards.
+INVOICE_LINE_LINK_FIELDS = (
+    'service_contract_id', 'service_period_start', 'service_period_end',
+    'service_shipment_line_id',
+)
+
+# --- Sending ------------------------------------------------------------------------------
+
+# Queued invoices a sending worker claims at a time (each one PDF render of about a second).
+SENDING_BATCH = 2

@@ -1,0 +1,155 @@
+"""Invoicing posted shipment lines: order posting (Invoice), Get Shipment Lines and Combine
+Shipments all build their invoices here, one per customer (invoice address, currency, company,
+journal, fiscal position, payment terms), created complete in one call."""
+
+import logging
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.fields import Command, Domain
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as CONCURRENCY_ERRORS
+
+_logger = logging.getLogger(__name__)
+
+
+class ServiceShipmentLine(models.Model):
+    _inherit = 'service.shipment.line'
+
+    @api.model
+    def _create_invoices_from_items(self, items, invoice_date=None, accounting_date=None):
+        """Create the invoices of [(shipment line, quantity)] in one call."""
+        vals_list = self._prepare_invoices_vals(items, invoice_date, accounting_date)
+        return self.env['account.move']._service_create_invoices(vals_list)
+
+    @api.model
+    def _prepare_invoices_vals(self, items, invoice_date=None, accounting_date=None):
+        """Invoice values: one invoice per customer key (``sale.order``'s), each line billing
+        a quantity of one shipment line at its order line's price, taxes and discount."""
+        # Records that share one prefetch set: the orders, lines and taxes of the whole batch
+        # are read in a few queries instead of a few per line.
+        shipment_lines = self.browse([line.id for line, _quantity in items])
+        quantities = [quantity for _line, quantity in items]
+        groups = defaultdict(list)
+        for line, quantity in zip(shipment_lines, quantities, strict=True):
+            groups[line.order_id._service_invoice_grouping_key()].append((line, quantity))
+        vals_list = []
+        for group in groups.values():
+            orders = self.env['sale.order'].union(*(line.order_id for line, _q in group))
+            invoice_vals = orders[0]._prepare_invoice()
+            invoice_vals['invoice_origin'] = ', '.join(orders.mapped('name'))
+            if invoice_date:
+                invoice_vals['invoice_date'] = invoice_date
+            if accounting_date:
+                invoice_vals['date'] = accounting_date
+            invoice_vals['invoice_line_ids'] += [
+                Command.create(line.order_line_id._prepare_invoice_line(
+                    quantity=quantity, service_shipment_line_id=line.id))
+                for line, quantity in group
+            ]
+            vals_list.append(invoice_vals)
+        return vals_list
+
+    def _filtered_billable(self):
+        """The shipment lines this user may bill: those of order lines they may read (Sales:
+        own documents for a salesperson, all for a manager)."""
+        readable = self.order_line_id._filtered_access('read')
+        return self.filtered(lambda line: line.order_line_id in readable)
+
+    @api.model
+    def _items_to_invoice(self, date_to, partners=None, companies=None,
+                          standard_payment_terms_only=False):
+        """Shipped, not invoiced items up to ``date_to``: ([(shipment line, quantity)],
+        number of shipment lines left to others). A user bills the orders they may read;
+        what they may not is left, counted, for its salesperson or a manager."""
+        domain = Domain([('qty_to_invoice', '>', 0), ('date', '<=', date_to)])
+        if partners:
+            domain &= Domain('commercial_partner_id', 'in', partners.commercial_partner_id.ids)
+        if companies:
+            domain &= Domain('company_id', 'in', companies.ids)
+        # Every line of the user's companies, whoever sells it (the orders' own rules would
+        # hide the others from the count); cancelled orders bill nothing.
+        found = self.search(domain, order='date, id').filtered(
+            lambda line: line.sudo().order_id.state == 'sale')
+        lines = found._filtered_billable()
+        items = [(line, line.qty_to_invoice) for line in lines]
+        if standard_payment_terms_only:
+            items = [item for item in items if item[0].order_id.payment_term_id
+                     == item[0].order_id.partner_id.property_payment_term_id]
+        return items, len(found - lines)
+
+    @api.model
+    def _combine_shipments(self, date_to, posting_date=None, document_date=None, post=False,
+                           send=False, partners=None, companies=None,
+                           standard_payment_terms_only=False):
+        """Combine Shipments: one invoice per customer from every shipped, not invoiced line.
+
+        Returns (invoices, failed, left): the invoices created; for each invoice that Odoo
+        refused to create or post, (orders, message); the number of shipment lines left to
+        others (orders this user may not read). One refused invoice never stops the others:
+        it is not created (its lines stay to invoice) or stays a draft.
+        """
+        items, left = self._items_to_invoice(
+            date_to, partners=partners, companies=companies,
+            standard_payment_terms_only=standard_payment_terms_only)
+        dates = {'invoice_date': document_date or posting_date, 'accounting_date': posting_date}
+        failed = []
+        try:
+            with self.env.cr.savepoint():
+                invoices = self._create_invoices_from_items(items, **dates)
+        except CONCURRENCY_ERRORS:
+            raise  # not a refusal: the transaction is done again
+        except Exception:  # retried invoice by invoice, each refusal reported
+            _logger.info("Combine Shipments: creating the invoices at once failed, retrying "
+                         "invoice by invoice")
+            groups = defaultdict(list)
+            for item in items:
+                groups[item[0].order_id._service_invoice_grouping_key()].append(item)
+            invoices = self.env['account.move']
+            for group in groups.values():
+                try:
+                    with self.env.cr.savepoint():
+                        invoices |= self._create_invoices_from_items(group, **dates)
+                except CONCURRENCY_ERRORS:
+                    raise
+                except Exception as error:
+                    orders = self.union(*(line for line, _q in group)).order_id
+                    failed.append(self._combine_failure(orders, error))
+        posted = invoices.browse()
+        if post or send:
+            refused = invoices._service_post_each()
+            for invoice, error in refused:
+                failed.append(self._combine_failure(
+                    invoice.invoice_line_ids.sale_line_ids.order_id, error, invoice))
+            posted = invoices - invoices.browse([invoice.id for invoice, _error in refused])
+        if send:
+            posted._service_queue_sending()
+        return invoices, failed, left
+
+    @api.model
+    def _combine_failure(self, orders, error, invoice=None):
+        reason = error.args[0] if error.args else str(error)
+        if invoice:
+            message = self.env._(
+                "The invoice %(invoice)s of orders %(orders)s was created but not posted: "
+                "%(error)s", invoice=invoice.display_name, orders=', '.join(orders.mapped('name')),
+                error=reason)
+        else:
+            message = self.env._(
+                "Orders %(orders)s of %(customer)s could not be invoiced: %(error)s",
+                orders=', '.join(orders.mapped('name')),
+                customer=orders[:1].partner_invoice_id.display_name, error=reason)
+        return orders, message
+
+    @api.model
+    def _cron_combine_shipments(self):
+        """Optional daily job: draft combined invoices for everything shipped until today.
+
+        A refused invoice gets an activity on its orders for their salesperson."""
+        invoices, failed, _left = self._combine_shipments(fields.Date.context_today(self))
+        for orders, message in failed:
+            _logger.warning("Combine Shipments: %s", message)
+            for order in orders:
+                order.activity_schedule(
+                    'mail.mail_activity_data_todo', summary=self.env._("Combine Shipments failed"),
+                    note=message, user_id=(order.user_id or self.env.user).id)
+        return invoices, failed

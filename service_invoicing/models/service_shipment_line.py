@@ -1,0 +1,229 @@
+"""Posted shipment lines and what was invoiced of them: the one owner of the quantities.
+
+A shipment line knows, in its order line's unit: what it shipped (less returns), what was
+consumed (shipped and used up, never charged), what posted invoices billed (less posted credit
+notes), what draft invoices hold, what is shipped and not invoiced, and what can still be
+invoiced. Order lines sum these figures, so the two always agree.
+
+The rule for drafts, the same everywhere: *shipped not invoiced* counts posted documents only
+(Business Central's Qty. Shipped Not Invoiced); *to invoice* also leaves out what draft invoices
+hold, so that Get Shipment Lines, Combine Shipments, order posting and Odoo's own Create
+Invoice never put one quantity on two drafts. A draft credit note gives nothing back until it
+is posted.
+
+Invoice lines that bill an order line without naming a shipment line (Odoo's invoicing of
+ordered quantities ahead of shipping, an invoice typed by hand) are shared over the order
+line's shipment lines, oldest first, so that what was billed ahead is never billed again.
+"""
+
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools.trusted import is_trusted
+
+
+class ServiceShipmentLine(models.Model):
+    _name = 'service.shipment.line'
+    _description = "Posted Service Shipment Line"
+    _order = 'date, id'
+    _check_company_auto = True
+    _rec_names_search = ['shipment_id', 'product_id', 'order_id']
+
+    shipment_id = fields.Many2one(
+        'service.shipment', required=True, readonly=True, index=True,
+        ondelete='cascade')
+    order_line_id = fields.Many2one(
+        'sale.order.line', required=True, readonly=True, index=True,
+        ondelete='restrict')
+    order_id = fields.Many2one(related='order_line_id.order_id', string="Order", store=True,
+                               index=True)
+    partner_id = fields.Many2one(related='shipment_id.partner_id', string="Customer",
+                                 store=True)
+    commercial_partner_id = fields.Many2one(
+        related='shipment_id.partner_invoice_id.commercial_partner_id', store=True, index=True,
+        string="Bill-to Customer")
+    company_id = fields.Many2one(related='shipment_id.company_id', store=True, index=True)
+    currency_id = fields.Many2one(related='order_line_id.currency_id', store=True)
+    date = fields.Date(related='shipment_id.date', string="Posting Date", store=True,
+                       index=True)
+    product_id = fields.Many2one(related='order_line_id.product_id', store=True, index=True)
+    product_uom_id = fields.Many2one(related='order_line_id.product_uom_id', string="Unit")
+    name = fields.Text(related='order_line_id.name', string="Description")
+
+    quantity = fields.Float(
+        string="Quantity Posted", digits='Product Unit', readonly=True,
+        help="What the posting shipped.")
+    qty_returned = fields.Float(
+        string="Quantity Returned", digits='Product Unit', compute='_compute_qty_returned',
+        store=True)
+    qty_shipped = fields.Float(
+        string="Quantity Shipped", digits='Product Unit', compute='_compute_qty_shipped',
+        store=True, help="Posted less returned.")
+    qty_consumed = fields.Float(
+        string="Quantity Consumed", digits='Product Unit', readonly=True,
+        help="Shipped and used up by a Consume posting: never invoiced.")
+    qty_invoiced = fields.Float(
+        string="Quantity Invoiced", digits='Product Unit', compute='_compute_invoiced',
+        store=True, help="On posted invoices, less posted credit notes.")
+    qty_in_draft = fields.Float(
+        string="Quantity on Draft Invoices", digits='Product Unit',
+        compute='_compute_invoiced', store=True)
+    qty_shipped_not_invoiced = fields.Float(
+        string="Qty. Shipped Not Invoiced", digits='Product Unit', compute='_compute_invoiced',
+        store=True, help="Shipped, not consumed, not on a posted invoice.")
+    qty_to_invoice = fields.Float(
+        string="Qty. to Invoice", digits='Product Unit', compute='_compute_invoiced',
+        store=True, index='btree_not_null',
+        help="Shipped not invoiced, and not on a draft invoice either: what can be invoiced.")
+    invoice_line_ids = fields.One2many(
+        'account.move.line', 'service_shipment_line_id', string="Invoice Lines", readonly=True)
+
+    def _compute_display_name(self):
+        for line in self:
+            line.display_name = f'{line.shipment_id.name} - {line.product_id.display_name}'
+
+    @api.depends('quantity')
+    def _compute_qty_returned(self):
+        # Services are not returned; the stock bridge counts returned goods.
+        self.qty_returned = 0.0
+
+    @api.depends('quantity', 'qty_returned')
+    def _compute_qty_shipped(self):
+        for line in self:
+            line.qty_shipped = line.quantity - line.qty_returned
+
+    @api.depends(
+        'qty_shipped', 'qty_consumed', 'order_line_id.product_uom_id',
+        'order_line_id.invoice_lines.parent_state', 'order_line_id.invoice_lines.quantity',
+        'order_line_id.invoice_lines.product_uom_id',
+        'order_line_id.invoice_lines.service_shipment_line_id',
+        'order_line_id.shipment_line_ids.qty_shipped',
+        'order_line_id.shipment_line_ids.qty_consumed')
+    def _compute_invoiced(self):
+        figures = {}
+        # In a form's onchange these are new records: the figures are those of the records
+        # they stand for.
+        for order_line in self.order_line_id:
+            figures.update(self._invoiced_per_shipment_line(order_line._origin or order_line))
+        for line in self:
+            invoiced, in_draft = figures.get(line._origin or line, (0.0, 0.0))
+            not_invoiced = line.qty_shipped - line.qty_consumed - invoiced
+            line.update({
+                'qty_invoiced': invoiced,
+                'qty_in_draft': in_draft,
+                'qty_shipped_not_invoiced': not_invoiced,
+                'qty_to_invoice': not_invoiced - in_draft,
+            })
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_posted_by_the_product()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_posted_by_the_product()
+        return super().write(vals)
+
+    @api.model
+    def _invoiced_per_shipment_line(self, order_line):
+        """{shipment line: (invoiced, on drafts)} of ``order_line``'s shipment lines.
+
+        Invoice lines naming a shipment line count for it; those of the order line that name
+        none are shared over its shipment lines oldest first, never beyond what each has left.
+        Net credit notes without a shipment line take back from the newest first. Draft credit
+        notes give nothing back until they are posted.
+        """
+        uom = order_line.product_uom_id
+        lines = order_line.shipment_line_ids.sorted(lambda line: (line.date, line.id))
+        linked = defaultdict(lambda: [0.0, 0.0])
+        unlinked = [0.0, 0.0]
+        for invoice_line in order_line.invoice_lines:
+            move_type, state = invoice_line.move_id.move_type, invoice_line.parent_state
+            if move_type not in ('out_invoice', 'out_refund') or state not in ('posted', 'draft'):
+                continue
+            if state == 'draft' and move_type == 'out_refund':
+                continue
+            quantity = invoice_line.product_uom_id._compute_quantity(
+                invoice_line.quantity, uom or invoice_line.product_uom_id)
+            sign = -1 if move_type == 'out_refund' else 1
+            figures = linked[invoice_line.service_shipment_line_id] \
+                if invoice_line.service_shipment_line_id else unlinked
+            figures[0 if state == 'posted' else 1] += sign * quantity
+        result = {line: list(linked[line]) for line in lines}
+        for index in (0, 1):
+            rest = unlinked[index]
+            for line in lines if rest > 0 else reversed(lines):
+                if uom.compare(rest, 0.0) == 0:
+                    break
+                figures = result[line]
+                if rest > 0:
+                    # What was billed counts before what drafts hold.
+                    room = line.qty_shipped - line.qty_consumed - sum(figures[:index + 1])
+                    taken = max(min(room, rest), 0.0)
+                elif index == 0:
+                    taken = -max(min(figures[0], -rest), 0.0)
+                else:
+                    break
+                figures[index] += taken
+                rest -= taken
+        return {line: (uom.round(invoiced), uom.round(in_draft))
+                for line, (invoiced, in_draft) in result.items()}
+
+    def _check_posted_by_the_product(self):
+        if not is_trusted(self):
+            raise UserError(self.env._(
+                "Posted shipment lines (%(shipments)s, order %(orders)s) are made by posting a "
+                "service order and change only through postings and invoices.",
+                shipments=', '.join(self.shipment_id.mapped('name')) or self.env._("new"),
+                orders=', '.join(self.order_id.mapped('name')) or self.env._("new")))
+
+    def _check_not_over_invoiced(self):
+        """No shipment line is invoiced beyond what it shipped and did not consume, nor
+        credited beyond what was invoiced: refused at posting, naming the line."""
+        for line in self:
+            available = line.qty_shipped - line.qty_consumed
+            if line.product_uom_id.compare(line.qty_invoiced, available) > 0:
+                raise UserError(self.env._(
+                    "%(product)s of shipment %(shipment)s (order %(order)s) would be invoiced "
+                    "%(invoiced)s times but only %(available)s were shipped and not consumed: "
+                    "you cannot invoice what has not been shipped. Lower the quantity on the "
+                    "invoice.", product=line.product_id.display_name,
+                    shipment=line.shipment_id.name, order=line.order_id.name,
+                    invoiced=line.qty_invoiced, available=available))
+            if line.product_uom_id.compare(line.qty_invoiced, 0.0) < 0:
+                raise UserError(self.env._(
+                    "%(product)s of shipment %(shipment)s (order %(order)s) would be credited "
+                    "%(credited)s more than was invoiced: a credit note cannot give back more "
+                    "than the posted invoices billed. Lower the quantity on the credit note.",
+                    product=line.product_id.display_name, shipment=line.shipment_id.name,
+                    order=line.order_id.name, credited=-line.qty_invoiced))
+
+    def _invoice_status(self):
+        """Invoicing status of these lines together (a shipment, a delivery)."""
+        billable = sum(self.mapped('qty_shipped')) - sum(self.mapped('qty_consumed'))
+        invoiced = sum(self.mapped('qty_invoiced'))
+        if billable <= 0:
+            return 'nothing'
+        if invoiced <= 0:
+            return 'to_invoice'
+        return 'partial' if invoiced < billable else 'invoiced'
+
+    def _allocate(self, quantity, field_name='qty_to_invoice'):
+        """Share ``quantity`` (the order line's unit) over these lines' ``field_name``,
+        oldest first: [(shipment line, quantity)], the part no line covers last with an
+        empty shipment line."""
+        allocation = []
+        rest = quantity
+        for line in self.sorted(lambda line: (line.date, line.id)):
+            if line.product_uom_id.compare(rest, 0.0) <= 0:
+                break
+            taken = min(max(line[field_name], 0.0), rest)
+            if line.product_uom_id.compare(taken, 0.0) > 0:
+                allocation.append((line, taken))
+                rest -= taken
+        uom = self[:1].product_uom_id
+        if rest > 0 and (not uom or uom.compare(rest, 0.0) > 0):
+            allocation.append((self.browse(), rest))
+        return allocation

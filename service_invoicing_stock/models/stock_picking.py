@@ -1,0 +1,35 @@
+from odoo import api, fields, models
+
+
+class StockPicking(models.Model):
+    _inherit = 'stock.picking'
+
+    service_invoice_state = fields.Selection(
+        [('nothing', "Nothing to Invoice"), ('to_invoice', "To Invoice"),
+         ('partial', "Partly Invoiced"), ('invoiced', "Fully Invoiced")],
+        string="Invoicing Status", compute='_compute_service_invoice_state', store=True)
+    service_invoice_ids = fields.Many2many(
+        'account.move', string="Invoices", compute='_compute_service_invoice_ids')
+    service_invoice_count = fields.Integer(compute='_compute_service_invoice_ids')
+
+    @api.depends('move_ids.service_shipment_line_ids.qty_shipped',
+                 'move_ids.service_shipment_line_ids.qty_invoiced',
+                 'move_ids.service_shipment_line_ids.qty_consumed')
+    def _compute_service_invoice_state(self):
+        for picking in self:
+            picking.service_invoice_state = \
+                picking.move_ids.service_shipment_line_ids._invoice_status()
+
+    def _compute_service_invoice_ids(self):
+        for picking in self:
+            picking.service_invoice_ids = \
+                picking.move_ids.service_shipment_line_ids.invoice_line_ids.move_id
+            picking.service_invoice_count = len(picking.service_invoice_ids)
+
+    def action_view_service_invoices(self):
+        """Open the invoices and credit notes of this delivery."""
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'account.action_move_out_invoice_type')
+        action['domain'] = [('id', 'in', self.service_invoice_ids.ids)]
+        action['context'] = {'default_move_type': 'out_invoice'}
+        return action

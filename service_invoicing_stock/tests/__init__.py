@@ -1,0 +1,1 @@
+from . import test_shipments_through_deliveries
