@@ -23,8 +23,17 @@ INSTALL = textwrap.dedent('''
         app = env['ir.module.module'].search([('name', '=', 'service_invoicing')])
         menu = env.ref('service_invoicing.menu_service_invoicing_root')
         cron = env.ref('service_invoicing.ir_cron_create_contract_invoices')
+        modules = env['ir.module.module'].search(
+            [('name', 'in', ('stock', 'service_invoicing_stock'))])
         print('installed', app.state, menu.name, cron.active,
-              ','.join(sorted(app.dependencies_id.mapped('name'))))
+              ','.join(sorted(app.dependencies_id.mapped('name'))),
+              ','.join(f'{module.name}={module.state}' for module in modules.sorted('name')))
+        # Later the company installs Inventory's sales flow: the bridge comes with it.
+        env['ir.module.module'].search([('name', '=', 'sale_stock')]).button_immediate_install()
+    with Registry(sys.argv[2]).cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        bridge = env['ir.module.module'].search([('name', '=', 'service_invoicing_stock')])
+        print('with inventory', bridge.state)
 ''')
 
 
@@ -44,4 +53,7 @@ def test_install_from_the_apps_menu(tmp_path):
         subprocess.run(['dropdb', '--if-exists', database], cwd=ROOT, check=False)
     assert process.returncode == 0, process.stderr[-3000:]
     assert 'listed uninstalled True LGPL-3 Service Invoicing' in process.stdout
-    assert 'installed installed Service Invoicing True account,sale_stock' in process.stdout
+    # Inventory is never installed because of the app: a service company stays light.
+    assert ('installed installed Service Invoicing True account,sale '
+            'service_invoicing_stock=uninstalled,stock=uninstalled') in process.stdout
+    assert 'with inventory installed' in process.stdout
