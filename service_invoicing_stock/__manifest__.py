@@ -12,5 +12,6 @@
         'views/service_shipment_views.xml',
         'views/stock_picking_views.xml',
     ],
+    'post_init_hook': 'post_init_hook',
     'auto_install': True,
 }
