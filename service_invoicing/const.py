@@ -70,3 +70,7 @@ INVOICE_LINE_LINK_FIELDS = (
 
 # Queued invoices a sending worker claims at a time (each one PDF render of about a second).
 SENDING_BATCH = 2
+# The oldest queued invoices a worker looks at to claim a batch (the others hold the rest).
+SENDING_QUEUE_WINDOW = 100
+# The scheduled actions that send queued invoices: all of them, copies included, are woken.
+SENDING_CRON_CODE = 'model._service_send_queued_invoices()'

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..const import SENDING_CRON_CODE
+
 
 class AccountMove(models.Model):
     _inherit = 'account.move'
@@ -102,9 +104,10 @@ class AccountMove(models.Model):
                 'author_user_id': self.env.user.id,
                 'author_partner_id': self.env.user.partner_id.id,
             }
-            for xmlid in ('service_invoicing.ir_cron_send_queued_invoices',
-                          'service_invoicing.ir_cron_send_queued_invoices_2'):
-                self.env.ref(xmlid)._trigger()
+            # Every sending worker, copies made by the administrator included.
+            for worker in self.env['ir.cron'].sudo().search(
+                    [('code', '=', SENDING_CRON_CODE), ('active', '=', True)]):
+                worker._trigger()
 
     def _service_check_billed_periods(self):
         """Posting a contract invoice: each of its billed periods is billed by a line of it,

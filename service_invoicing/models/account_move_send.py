@@ -12,8 +12,8 @@ import logging
 
 from odoo import api, models
 
-from ..const import SENDING_BATCH
-from ..tools.locking import lock_rows
+from ..const import SENDING_BATCH, SENDING_QUEUE_WINDOW
+from ..tools.locking import try_lock
 
 _logger = logging.getLogger(__name__)
 
@@ -38,7 +38,9 @@ class AccountMove(models.Model):
                 break
             self.env['account.move.send']._generate_and_send_invoices(moves, from_cron=True)
             processed += len(moves)
-            self.env['ir.cron']._commit_progress(len(moves))
+            if not self.env['ir.cron']._commit_progress(len(moves)):
+                # Odoo says the job's time is up: the rest stays queued for its next run.
+                break
         return processed
 
     @api.model
@@ -50,15 +52,16 @@ class AccountMove(models.Model):
         batch anyway, so it commits and looks again (it stops after three tries: the invoices
         stay queued for the next run).
         """
-        self.env['account.move'].flush_model(['sending_data', 'state'])
-        ids = lock_rows(self.env.cr, """
-            SELECT id FROM account_move
-             WHERE sending_data IS NOT NULL AND state = 'posted'
-             ORDER BY id
-             LIMIT %s
-               FOR NO KEY UPDATE SKIP LOCKED
-        """, [size], commit_retries=3)
-        moves = self.browse(ids or [])
-        # Another worker may have sent them just before: read their queue state afresh.
-        moves.invalidate_recordset(['sending_data'])
-        return moves.filtered('sending_data')
+        for _attempt in range(3):
+            # The oldest of the queue; SKIP LOCKED leaves those other workers hold.
+            queue = self.search([('sending_data', '!=', False), ('state', '=', 'posted')],
+                                order='id', limit=SENDING_QUEUE_WINDOW)
+            moves = try_lock(queue, allow_referencing=True, limit=size)
+            if moves is not None:
+                # Read their queue state as locked (another worker may have sent them).
+                moves.invalidate_recordset(['sending_data'])
+                return moves.filtered('sending_data')
+            # Another worker sent some since this transaction began: nothing is pending
+            # here, so commit and look at the queue afresh.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return self.browse()

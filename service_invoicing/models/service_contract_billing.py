@@ -1,33 +1,30 @@
-"""Invoicing of service contracts: plan the due periods, build and create the invoices.
+"""Invoicing runs of service contracts: who may invoice, chunks, locks, retries, results.
 
 The batch works on chunks of contracts. Per chunk it locks the contracts (SKIP LOCKED, so
-that parallel runs split the work), reads everything it needs once, builds the values of
-every invoice in Python and creates them with one ``create`` call. Only when that call
-fails does it fall back to one savepoint per invoice, so that one bad contract never stops
-the run. The unique (contract, period start) record makes a rerun create nothing twice.
+that parallel runs split the work), plans the due periods (``service_contract_planning.py``),
+builds every invoice and creates them with one ``create`` call
+(``service_contract_invoicing.py``). Only when that call fails does it fall back to one
+savepoint per invoice, so that one bad contract never stops the run. Billed periods never
+overlap (``service.contract.period``), so a rerun creates nothing twice.
 """
 
 import logging
 import random
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.fields import Command, Domain
+from odoo.fields import Domain
 from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE as MAX_TRIES
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as CONCURRENCY_ERRORS
-from odoo.tools import SQL
 
 from ..const import CONTRACT_CHUNK_SIZE
-from ..tools import invoice_period as periods
-from ..tools.locking import lock_rows
+from ..tools import statistics
+from ..tools.locking import try_lock
 from ..tools.trusted import trusted
 
 _logger = logging.getLogger(__name__)
-
-LOCK_CONTRACTS = "SELECT id FROM service_contract WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED"
 
 # Tables whose statistics the batch's queries (and Odoo's own, e.g. the payment state) rely on.
 # On a young database they were analyzed while nearly empty, and a plan made for empty tables
@@ -36,20 +33,6 @@ ANALYZED_TABLES = (
     'account_move', 'account_move_line', 'account_partial_reconcile', 'res_partner',
     'service_contract', 'service_contract_line', 'service_contract_period',
 )
-
-
-@dataclass
-class ContractPlan:
-    """What one contract would bill in a run: its due periods, or why it bills nothing."""
-
-    contract: models.Model
-    periods: list = field(default_factory=list)   # [(Period, amount, [(line, amount)])]
-    error: str = ''
-    skip: str = ''
-
-    @property
-    def amount(self):
-        return sum(amount for _period, amount, _lines in self.periods)
 
 
 @dataclass
@@ -173,43 +156,13 @@ class ServiceContract(models.Model):
 
     @api.model
     def _refresh_stale_statistics(self):
-        """ANALYZE the accounting tables that changed much since PostgreSQL last analyzed
-        them: a young database (or the first big run) must not be planned as if empty.
-
-        Autovacuum does the same later (after 50 rows + 10 %); the batch cannot wait for it.
-        One cheap query per chunk finds them (``_stale_statistics_tables``).
-        It runs in its own short transaction, so other workers are never blocked by it, and
-        it gives up (the run goes on) when it cannot take its lock within a second.
-        """
-        stale = self._stale_statistics_tables()
-        if not stale:
-            return []
-        try:
-            with self.env.registry.cursor() as cr:
-                cr.execute("SET LOCAL lock_timeout = '1s'")
-                cr.execute(SQL("ANALYZE %s", SQL(', ').join(SQL.identifier(t) for t in stale)))
-        except Exception as error:  # statistics are an optimisation: never fail the run
-            _logger.info("Could not analyze %s: %s", ', '.join(stale), error)
-            return []
-        _logger.info("Analyzed %s: their statistics were stale", ', '.join(stale))
-        return stale
+        """ANALYZE the accounting tables the batch relies on when their statistics are stale
+        (``tools/statistics.py``): a young database must not be planned as if empty."""
+        return statistics.refresh_stale_statistics(self.env, ANALYZED_TABLES)
 
     @api.model
     def _stale_statistics_tables(self):
-        """The tables of ANALYZED_TABLES that changed by more than a fifth, or more than
-        doubled in size, since PostgreSQL last analyzed them."""
-        self.env.cr.execute("""
-            SELECT stat.relname
-              FROM pg_stat_user_tables stat
-              JOIN pg_class rel ON rel.oid = stat.relid
-             WHERE stat.relname = ANY(%s) AND stat.schemaname = current_schema()
-               AND (stat.n_mod_since_analyze > 500 + 0.2 * GREATEST(rel.reltuples, 0)
-                    -- grown to more than twice its size when last analyzed (also true in a
-                    -- copy of the database, whose change counters start from zero)
-                    OR pg_relation_size(rel.oid)
-                       > current_setting('block_size')::int * (2 * GREATEST(rel.relpages, 0) + 16))
-        """, [list(ANALYZED_TABLES)])
-        return [row[0] for row in self.env.cr.fetchall()]
+        return statistics.stale_tables(self.env.cr, ANALYZED_TABLES)
 
     @api.model
     def _cron_create_contract_invoices(self):
@@ -280,262 +233,20 @@ class ServiceContract(models.Model):
         if not self:
             return self, self
         self.flush_recordset()
-        ids = lock_rows(self.env.cr, LOCK_CONTRACTS, [self.ids],
-                        commit_retries=3 if fresh_snapshot else 0)
-        if ids is not None:
-            locked, changed = self.browse(ids), self.browse()
+        locked = try_lock(self, commit_retries=3 if fresh_snapshot else 0)
+        if locked is not None:
+            changed = self.browse()
         else:
             # One by one: only the contracts that changed meanwhile are left out.
             locked, changed = self.browse(), self.browse()
             for contract in self:
-                if lock_rows(self.env.cr, LOCK_CONTRACTS, [contract.ids]) is None:
+                if try_lock(contract) is None:
                     changed |= contract
                 else:
                     locked |= contract
         # Another run may have billed them just before: read their state afresh.
         locked.invalidate_recordset()
         return locked, changed
-
-    def _plan_invoicing(self, invoice_to_date):
-        """What each contract bills up to ``invoice_to_date``, without writing anything."""
-        served = self._served_since_last_invoice()
-        plans = []
-        for contract in self:
-            plan = ContractPlan(contract)
-            plan.error = contract._invoicing_error()
-            if not plan.error:
-                due = periods.due_periods(
-                    contract.date_start, contract.date_end, contract.invoice_period,
-                    contract.prepaid, contract.invoiced_until, invoice_to_date)
-                currency = contract.currency_id
-                for period in due:
-                    amount = periods.period_amount(
-                        contract.annual_amount, contract.invoice_period, period, currency.round)
-                    plan.periods.append((period, amount, contract._split_over_lines(amount)))
-                if not due:
-                    plan.skip = self.env._(
-                        "Contract %(contract)s has no period due by %(date)s.",
-                        contract=contract.display_name, date=invoice_to_date)
-                elif currency.is_zero(plan.amount):
-                    plan.error = self.env._(
-                        "Invoice cannot be created for contract %(contract)s because the amount "
-                        "to invoice for this invoice period is zero.",
-                        contract=contract.display_name)
-                elif contract.invoice_after_service and contract not in served:
-                    plan.skip = self.env._(
-                        "Contract %(contract)s is invoiced after service, and no service order "
-                        "of it was delivered after its last invoiced period.",
-                        contract=contract.display_name)
-            plans.append(plan)
-        return plans
-
-    def _invoicing_error(self):
-        """Why this contract cannot be invoiced at all, as a message naming the fix."""
-        self.ensure_one()
-        name = self.display_name
-        if self.state != 'signed':
-            return self.env._("Contract %(contract)s is not signed: sign it before invoicing.",
-                              contract=name)
-        if self.change_status == 'open':
-            return self.env._(
-                "Contract %(contract)s is Open: lock it to create invoices.", contract=name)
-        if not self.partner_invoice_id:
-            return self.env._(
-                "Contract %(contract)s has no invoice address: set one on the contract.",
-                contract=name)
-        if not self.journal_id:
-            return self.env._(
-                "Contract %(contract)s has no sales journal: choose one on the contract.",
-                contract=name)
-        if self.journal_id.company_id != self.company_id:
-            return self.env._(
-                "The journal %(journal)s of contract %(contract)s belongs to another company: "
-                "choose a sales journal of %(company)s.", journal=self.journal_id.display_name,
-                contract=name, company=self.company_id.display_name)
-        for partner in self.partner_id | self.partner_invoice_id:
-            if partner.company_id and partner.company_id != self.company_id:
-                return self.env._(
-                    "The customer %(partner)s of contract %(contract)s belongs to the company "
-                    "%(partner_company)s, not to %(company)s: share the customer or move the "
-                    "contract.", partner=partner.display_name, contract=name,
-                    partner_company=partner.company_id.display_name,
-                    company=self.company_id.display_name)
-        for line in self.line_ids:
-            if not self._income_account(line.product_id):
-                return self.env._(
-                    "The product %(product)s of contract %(contract)s has no income account: "
-                    "set one on the product or its category.",
-                    product=line.product_id.display_name, contract=name)
-        if not self.line_ids and not self.currency_id.is_zero(self.annual_amount):
-            return self.env._("Contract %(contract)s has no lines to invoice: add a line.",
-                              contract=name)
-        return ''
-
-    def _income_account(self, product):
-        accounts = product.with_company(self.company_id).product_tmpl_id.get_product_accounts(
-            fiscal_pos=self.fiscal_position_id)
-        return accounts['income'] or self.journal_id.default_account_id
-
-    def _split_over_lines(self, amount):
-        """Share a period amount over the lines by their line amounts, exact to the cent."""
-        lines = self.line_ids
-        total = self.calculated_annual_amount
-        shares = []
-        rest = amount
-        for index, line in enumerate(lines):
-            if index == len(lines) - 1:
-                share = rest
-            elif self.currency_id.is_zero(total):
-                share = 0.0
-            else:
-                share = self.currency_id.round(amount * line.line_amount / total)
-            shares.append((line, share))
-            rest = self.currency_id.round(rest - share)
-        return shares
-
-    def _served_since_last_invoice(self):
-        """Contracts invoiced after service with an order shipped after their last period."""
-        contracts = self.filtered('invoice_after_service')
-        if not contracts:
-            return self.browse()
-        shipments = self.env['service.shipment'].sudo()._read_group(
-            [('order_id.service_contract_id', 'in', contracts.ids)],
-            ['order_id'], ['date:max'])
-        served = self.browse()
-        for order, shipped_on in shipments:
-            contract = order.service_contract_id
-            if not contract.invoiced_until or shipped_on > contract.invoiced_until:
-                served |= contract
-        return served
-
-    def _create_invoices_from_plans(self, plans, posting_date):
-        """Create the invoices of the plans; returns (invoices, [(contract, error)])."""
-        groups = defaultdict(list)
-        for plan in plans:
-            groups[plan.contract._invoice_grouping_key()].append(plan)
-        batches = [(self._prepare_invoice_vals(group, posting_date), group)
-                   for group in groups.values()]
-        Move = self.env['account.move'].with_context(default_move_type='out_invoice')
-        try:
-            with self.env.cr.savepoint():
-                invoices = Move._service_create_invoices([vals for vals, _group in batches])
-                self._record_invoiced_periods(invoices, batches)
-            return invoices, []
-        except CONCURRENCY_ERRORS:
-            raise  # not a refusal: the transaction is done again
-        except Exception:
-            _logger.info("Creating %d contract invoices at once failed: retrying one by one",
-                         len(batches))
-            return self._create_invoices_one_by_one(Move, batches)
-
-    def _create_invoices_one_by_one(self, Move, batches):
-        invoices = Move.browse()
-        failed = []
-        for vals, group in batches:
-            try:
-                with self.env.cr.savepoint():
-                    invoice = Move.create(vals)
-                    self._record_invoiced_periods(invoice, [(vals, group)])
-                invoices |= invoice
-            except CONCURRENCY_ERRORS:
-                raise
-            except Exception as error:
-                for plan in group:
-                    failed.append((plan.contract, self.env._(
-                        "Contract %(contract)s could not be invoiced: %(error)s",
-                        contract=plan.contract.display_name, error=str(error))))
-        return invoices, failed
-
-    def _record_invoiced_periods(self, invoices, batches):
-        self.env['service.contract.period'].sudo().create([
-            {
-                'contract_id': plan.contract.id,
-                'date_start': period.start,
-                'date_end': period.end,
-                'amount': amount,
-                'invoice_id': invoice.id,
-            }
-            for invoice, (_vals, group) in zip(invoices, batches, strict=True)
-            for plan in group
-            for period, amount, _lines in plan.periods
-        ])
-
-    def _invoice_grouping_key(self):
-        self.ensure_one()
-        if not self.combine_invoices:
-            return ('contract', self.id)
-        return ('combined', self.partner_invoice_id.id, self.company_id.id, self.currency_id.id,
-                self.journal_id.id, self.payment_term_id.id, self.fiscal_position_id.id)
-
-    @api.model
-    def _prepare_invoice_vals(self, plans, posting_date):
-        """Values of one customer invoice billing the due periods of ``plans``."""
-        contract = plans[0].contract
-        line_commands = []
-        for plan in plans:
-            line_commands += [
-                Command.create(vals) for vals in plan.contract._prepare_invoice_line_vals(plan)
-            ]
-        return {
-            'move_type': 'out_invoice',
-            'partner_id': contract.partner_invoice_id.id,
-            'company_id': contract.company_id.id,
-            'currency_id': contract.currency_id.id,
-            'journal_id': contract.journal_id.id,
-            'invoice_date': posting_date,
-            'invoice_payment_term_id': contract.payment_term_id.id,
-            'fiscal_position_id': contract.fiscal_position_id.id,
-            'invoice_user_id': contract.user_id.id,
-            'invoice_origin': ', '.join(plan.contract.name for plan in plans),
-            'invoice_line_ids': line_commands,
-        }
-
-    def _prepare_invoice_line_vals(self, plan):
-        """One invoice line per contract line and period, saying which period it bills."""
-        self.ensure_one()
-        deferral = 'deferred_start_date' in self.env['account.move.line']._fields
-        # Looked up once per contract line, not once per line and period (catch-up runs).
-        income_accounts = {line: self._income_account(line.product_id) for line in self.line_ids}
-        vals_list = []
-        for period, _amount, shares in plan.periods:
-            label = self.env._(
-                "Contract %(contract)s, %(period)s", contract=self.name,
-                period=periods.format_period(period.start, period.end))
-            for line, share in shares:
-                vals = {
-                    'product_id': line.product_id.id,
-                    'name': f'{label}\n{line.name}',
-                    'quantity': 1.0,
-                    'product_uom_id': line.product_uom_id.id,
-                    'price_unit': share,
-                    'discount': 0.0,
-                    'tax_ids': [Command.set(line.tax_ids.ids)],
-                    'account_id': income_accounts[line].id,
-                    'analytic_distribution': line.analytic_distribution,
-                    'service_contract_id': self.id,
-                    'service_period_start': period.start,
-                    'service_period_end': period.end,
-                }
-                if deferral and self.prepaid:
-                    vals.update(deferred_start_date=period.start, deferred_end_date=period.end)
-                vals_list.append(vals)
-        return vals_list
-
-    def _post_contract_invoices(self, invoices, pending):
-        """Post the invoices just created and the ``pending`` drafts of earlier runs; one that
-        Odoo refuses stays a draft, waiting to be posted (by the next run that posts, or by
-        hand from the list of invoices waiting to be posted), and its error is reported."""
-        refused = invoices._service_post_each(without_resync=True) + pending._service_post_each()
-        for invoice, _error in refused:
-            invoice.service_to_post = True
-        return [
-            (contract, self.env._(
-                "Invoice %(invoice)s of contract %(contract)s was created but not posted: "
-                "%(error)s. It waits to be posted: the next run that posts invoices tries again.",
-                invoice=invoice.display_name, contract=contract.display_name, error=str(error)))
-            for invoice, error in refused
-            for contract in invoice.invoice_line_ids.service_contract_id
-        ]
 
     @api.model
     def _store_invoicing_errors(self, result):

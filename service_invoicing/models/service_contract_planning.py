@@ -1,0 +1,141 @@
+"""Planning a contract's invoicing: which periods are due, for how much, or why not.
+
+Pure period arithmetic lives in ``tools/invoice_period.py``; this reads the contracts once and
+writes nothing, so the test report (preview) and the run share it.
+"""
+
+from dataclasses import dataclass, field
+
+from odoo import models
+
+from ..tools import invoice_period as periods
+
+
+@dataclass
+class ContractPlan:
+    """What one contract would bill in a run: its due periods, or why it bills nothing."""
+
+    contract: models.Model
+    periods: list = field(default_factory=list)   # [(Period, amount, [(line, amount)])]
+    error: str = ''
+    skip: str = ''
+
+    @property
+    def amount(self):
+        return sum(amount for _period, amount, _lines in self.periods)
+
+
+class ServiceContract(models.Model):
+    _inherit = 'service.contract'
+
+    def _plan_invoicing(self, invoice_to_date):
+        """What each contract bills up to ``invoice_to_date``, without writing anything."""
+        served = self._served_since_last_invoice()
+        plans = []
+        for contract in self:
+            plan = ContractPlan(contract)
+            plan.error = contract._invoicing_error()
+            if not plan.error:
+                due = periods.due_periods(
+                    contract.date_start, contract.date_end, contract.invoice_period,
+                    contract.prepaid, contract.invoiced_until, invoice_to_date)
+                currency = contract.currency_id
+                for period in due:
+                    amount = periods.period_amount(
+                        contract.annual_amount, contract.invoice_period, period, currency.round)
+                    plan.periods.append((period, amount, contract._split_over_lines(amount)))
+                if not due:
+                    plan.skip = self.env._(
+                        "Contract %(contract)s has no period due by %(date)s.",
+                        contract=contract.display_name, date=invoice_to_date)
+                elif currency.is_zero(plan.amount):
+                    plan.error = self.env._(
+                        "Invoice cannot be created for contract %(contract)s because the amount "
+                        "to invoice for this invoice period is zero.",
+                        contract=contract.display_name)
+                elif contract.invoice_after_service and contract not in served:
+                    plan.skip = self.env._(
+                        "Contract %(contract)s is invoiced after service, and no service order "
+                        "of it was delivered after its last invoiced period.",
+                        contract=contract.display_name)
+            plans.append(plan)
+        return plans
+
+    def _invoicing_error(self):
+        """Why this contract cannot be invoiced at all, as a message naming the fix."""
+        self.ensure_one()
+        name = self.display_name
+        if self.state != 'signed':
+            return self.env._("Contract %(contract)s is not signed: sign it before invoicing.",
+                              contract=name)
+        if self.change_status == 'open':
+            return self.env._(
+                "Contract %(contract)s is Open: lock it to create invoices.", contract=name)
+        if not self.partner_invoice_id:
+            return self.env._(
+                "Contract %(contract)s has no invoice address: set one on the contract.",
+                contract=name)
+        if not self.journal_id:
+            return self.env._(
+                "Contract %(contract)s has no sales journal: choose one on the contract.",
+                contract=name)
+        if self.journal_id.company_id != self.company_id:
+            return self.env._(
+                "The journal %(journal)s of contract %(contract)s belongs to another company: "
+                "choose a sales journal of %(company)s.", journal=self.journal_id.display_name,
+                contract=name, company=self.company_id.display_name)
+        for partner in self.partner_id | self.partner_invoice_id:
+            if partner.company_id and partner.company_id != self.company_id:
+                return self.env._(
+                    "The customer %(partner)s of contract %(contract)s belongs to the company "
+                    "%(partner_company)s, not to %(company)s: share the customer or move the "
+                    "contract.", partner=partner.display_name, contract=name,
+                    partner_company=partner.company_id.display_name,
+                    company=self.company_id.display_name)
+        for line in self.line_ids:
+            if not self._income_account(line.product_id):
+                return self.env._(
+                    "The product %(product)s of contract %(contract)s has no income account: "
+                    "set one on the product or its category.",
+                    product=line.product_id.display_name, contract=name)
+        if not self.line_ids and not self.currency_id.is_zero(self.annual_amount):
+            return self.env._("Contract %(contract)s has no lines to invoice: add a line.",
+                              contract=name)
+        return ''
+
+    def _income_account(self, product):
+        accounts = product.with_company(self.company_id).product_tmpl_id.get_product_accounts(
+            fiscal_pos=self.fiscal_position_id)
+        return accounts['income'] or self.journal_id.default_account_id
+
+    def _split_over_lines(self, amount):
+        """Share a period amount over the lines by their line amounts, exact to the cent."""
+        lines = self.line_ids
+        total = self.calculated_annual_amount
+        shares = []
+        rest = amount
+        for index, line in enumerate(lines):
+            if index == len(lines) - 1:
+                share = rest
+            elif self.currency_id.is_zero(total):
+                share = 0.0
+            else:
+                share = self.currency_id.round(amount * line.line_amount / total)
+            shares.append((line, share))
+            rest = self.currency_id.round(rest - share)
+        return shares
+
+    def _served_since_last_invoice(self):
+        """Contracts invoiced after service with an order shipped after their last period."""
+        contracts = self.filtered('invoice_after_service')
+        if not contracts:
+            return self.browse()
+        shipments = self.env['service.shipment'].sudo()._read_group(
+            [('order_id.service_contract_id', 'in', contracts.ids)],
+            ['order_id'], ['date:max'])
+        served = self.browse()
+        for order, shipped_on in shipments:
+            contract = order.service_contract_id
+            if not contract.invoiced_until or shipped_on > contract.invoiced_until:
+                served |= contract
+        return served
