@@ -263,6 +263,7 @@ class ServiceContract(models.Model):
                     contract=contract.display_name))
         self._check_amounts_to_lock()
         trusted(self).write({'state': 'signed', 'change_status': 'locked'})
+        self._clear_resolved_invoicing_errors()
 
     def action_open(self):
         """Open a signed contract for changes; it cannot be invoiced until locked again."""
@@ -273,6 +274,7 @@ class ServiceContract(models.Model):
         signed = self.filtered(lambda c: c.state == 'signed')
         signed._check_amounts_to_lock()
         trusted(signed).change_status = 'locked'
+        signed._clear_resolved_invoicing_errors()
 
     def action_cancel(self):
         """Cancel the contract: it is not invoiced any more."""
@@ -294,6 +296,12 @@ class ServiceContract(models.Model):
         if len(invoices) == 1:
             action.update(views=[(False, 'form')], res_id=invoices.id)
         return action
+
+    def _clear_resolved_invoicing_errors(self):
+        """Signed or locked again: an error of an earlier run that no longer holds (an Open
+        contract, a missing invoice address...) clears itself."""
+        self.filtered(lambda contract: contract.invoice_error
+                      and not contract._invoicing_error())._clear_invoicing_error()
 
     def _check_amounts_to_lock(self):
         """What signing and locking refuse: a negative annual amount, an amount without

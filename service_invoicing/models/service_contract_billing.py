@@ -26,6 +26,8 @@ from ..tools.trusted import trusted
 
 _logger = logging.getLogger(__name__)
 
+INVOICING_FAILED_ACTIVITY = 'service_invoicing.mail_activity_type_contract_invoicing_failed'
+
 # Tables whose statistics the batch's queries (and Odoo's own, e.g. the payment state) rely on.
 # On a young database they were analyzed while nearly empty, and a plan made for empty tables
 # turned a 300-invoice batch from 13 s into more than 5 minutes (measured, see bench/README.md).
@@ -70,12 +72,11 @@ class ServiceContract(models.Model):
     def _invoicing_domain(self, invoice_to_date, contracts=None, partners=None, users=None,
                           companies=None):
         """Contracts that a run up to ``invoice_to_date`` considers."""
-        domain = Domain('next_invoice_date', '<=', invoice_to_date)
         if contracts:
-            # Explicitly chosen contracts are all reported: quotes, open ones and those of
-            # other salespersons included.
-            return domain & Domain('id', 'in', contracts.ids)
-        domain &= Domain('state', '=', 'signed')
+            # Explicitly chosen contracts are all reported: quotes, cancelled and open ones,
+            # those with nothing due and those of other salespersons included.
+            return Domain('id', 'in', contracts.ids)
+        domain = Domain('next_invoice_date', '<=', invoice_to_date) & Domain('state', '=', 'signed')
         if partners:
             domain &= Domain('partner_id.commercial_partner_id', 'in',
                              partners.commercial_partner_id.ids)
@@ -258,11 +259,14 @@ class ServiceContract(models.Model):
             if contract.invoice_error != error:
                 contract.invoice_error = error
                 contract.activity_schedule(
-                    'mail.mail_activity_data_todo',
-                    summary=self.env._("Contract invoicing failed"),
-                    note=error,
+                    INVOICING_FAILED_ACTIVITY, note=error,
                     user_id=(contract.user_id or self.env.user).id)
-        cleared = result.invoiced.filtered(
-            lambda c: c.invoice_error and c.id not in failed_ids)
-        if cleared:
-            trusted(cleared.sudo()).invoice_error = False
+        result.invoiced.filtered(lambda c: c.id not in failed_ids)._clear_invoicing_error()
+
+    def _clear_invoicing_error(self):
+        """The error is resolved: it leaves the contract and its activity is marked done."""
+        resolved = self.filtered('invoice_error').sudo()
+        if resolved:
+            trusted(resolved).invoice_error = False
+            resolved.activity_feedback([INVOICING_FAILED_ACTIVITY], feedback=self.env._(
+                "Resolved: the contract can be invoiced."))

@@ -34,8 +34,17 @@ class ServiceContract(models.Model):
         plans = []
         for contract in self:
             plan = ContractPlan(contract)
-            plan.error = contract._invoicing_error()
-            if not plan.error:
+            if contract.state == 'cancelled':
+                plan.skip = self.env._(
+                    "Contract %(contract)s is cancelled: it is not invoiced any more.",
+                    contract=contract.display_name)
+            elif contract.invoice_period == 'none':
+                plan.skip = self.env._(
+                    "Contract %(contract)s has the invoice period None: it bills nothing.",
+                    contract=contract.display_name)
+            else:
+                plan.error = contract._invoicing_error()
+            if not plan.error and not plan.skip:
                 due = periods.due_periods(
                     contract.date_start, contract.date_end, contract.invoice_period,
                     contract.prepaid, contract.invoiced_until, invoice_to_date)
@@ -56,7 +65,7 @@ class ServiceContract(models.Model):
                 elif contract.invoice_after_service and contract not in served:
                     plan.skip = self.env._(
                         "Contract %(contract)s is invoiced after service, and no service order "
-                        "of it was delivered after its last invoiced period.",
+                        "of it was shipped after its last invoiced period.",
                         contract=contract.display_name)
             plans.append(plan)
         return plans

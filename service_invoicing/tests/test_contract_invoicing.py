@@ -280,3 +280,59 @@ class TestContractInvoicing(ServiceInvoicingCommon):
 # the chunk reads and writes in batches, so the count does not grow with the contracts.
 QUERIES_ONE_CONTRACT = 90
 QUERIES_FIFTY_CONTRACTS = 90
+
+
+@tagged('post_install', '-at_install')
+class TestInvoicingErrorsAndReports(ServiceInvoicingCommon):
+
+    def failed_activities(self, contract):
+        return contract.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == self.env.ref(
+                'service_invoicing.mail_activity_type_contract_invoicing_failed'))
+
+    def test_a_resolved_error_clears_itself_and_its_activity_is_done(self):
+        contract = self.create_contract()
+        contract.action_open()
+        result = self.invoice(contract, date(2026, 1, 31))
+        self.assertIn("is Open: lock it", result.failed[0][1])
+        self.assertIn("is Open: lock it", contract.invoice_error)
+        self.assertEqual(len(self.failed_activities(contract)), 1)
+        contract.action_lock()
+        self.assertFalse(contract.invoice_error)
+        self.assertFalse(self.failed_activities(contract), "marked done")
+        self.assertIn("Resolved", contract.message_ids[0].body)
+        # A failure that locking does not clear (Odoo refused the invoice) is cleared, and its
+        # activity done, by the next run that invoices the contract.
+        journal = self.sale_journal.copy({'name': "Archived", 'code': 'ARCH'})
+        other = self.create_contract(journal_id=journal.id)
+        journal.active = False
+        self.invoice(other, date(2026, 1, 31), post=True)
+        self.assertIn("was created but not posted", other.invoice_error)
+        self.assertEqual(len(self.failed_activities(other)), 1)
+        journal.active = True
+        self.invoice(other, date(2026, 2, 28), post=True)
+        self.assertFalse(other.invoice_error)
+        self.assertFalse(self.failed_activities(other))
+
+    def test_every_chosen_contract_is_reported(self):
+        signed = self.create_contract()
+        cancelled = self.create_contract()
+        cancelled.action_cancel()
+        no_period = self.create_contract(lines=[(self.maintenance, 1.0, 0.0)], sign=False,
+                                          invoice_period='none')
+        no_period.action_sign()
+        quote = self.create_contract(sign=False)
+        chosen = signed | cancelled | no_period | quote
+        wizard = self.env['service.contract.invoice.wizard'].create({
+            'contract_ids': [Command.set(chosen.ids)],
+            'invoice_to_date': date(2026, 1, 31), 'posting_date': date(2026, 1, 31)})
+        wizard.action_run()
+        self.assertRecordValues(wizard, [{'created_count': 1, 'invoiced_count': 1,
+                                          'skipped_count': 2, 'failed_count': 1}])
+        self.assertEqual(wizard.invoiced_count + wizard.skipped_count + wizard.failed_count,
+                         len(chosen))
+        result = self.invoice(cancelled | no_period, date(2026, 1, 31))
+        self.assertEqual(sorted(message for _contract, message in result.skipped), sorted([
+            f"Contract {cancelled.name} is cancelled: it is not invoiced any more.",
+            f"Contract {no_period.name} has the invoice period None: it bills nothing."]))
+        self.assertFalse(cancelled.activity_ids)

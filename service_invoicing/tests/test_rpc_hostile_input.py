@@ -246,7 +246,7 @@ class TestContractHostileRpc(HostileRpcMixin, ServiceInvoicingCommon):
             (zero, 'action_sign', "has an annual amount of 0"),
             (no_period, 'action_sign', "has an annual amount but no invoice period"),
             (self.quote, 'action_create_invoice', "is not signed: sign it before invoicing"),
-            (self.cancelled, 'action_create_invoice', "is not signed"),
+            (self.cancelled, 'action_create_invoice', "is cancelled: it is not invoiced any more"),
             (self.opened, 'action_create_invoice', "is Open: lock it to create invoices"),
             (future, 'action_create_invoice', "has no period due by"),
         ]:
