@@ -40,13 +40,14 @@ class AccountMoveLine(models.Model):
     def _copy_data_extend_business_fields(self, values):
         # A credit note keeps what it corrects: the shipment line (it gives the quantity back)
         # and the contract period (it cannot credit more than was billed of it).
-        super()._copy_data_extend_business_fields(values)
+        result = super()._copy_data_extend_business_fields(values)
         values.update({
             'service_shipment_line_id': self.service_shipment_line_id.id,
             'service_contract_id': self.service_contract_id.id,
             'service_period_start': self.service_period_start,
             'service_period_end': self.service_period_end,
         })
+        return result
 
     def _service_unbilled_periods(self):
         """The billed periods of draft contract invoices that no line would bill once these

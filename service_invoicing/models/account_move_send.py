@@ -20,7 +20,7 @@ _logger = logging.getLogger(__name__)
 
 
 class AccountMove(models.Model):
-    _inherit = 'account.move'
+    _inherit = 'account.move'  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _service_send_queued_invoices(self, batch_size=SENDING_BATCH, limit=None):

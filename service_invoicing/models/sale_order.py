@@ -27,3 +27,20 @@ class SaleOrder(models.Model):
         if len(shipments) == 1:
             action.update(views=[(False, 'form')], res_id=shipments.id)
         return action
+
+    def action_service_post(self):
+        """Post: open the posting wizard (Ship, Invoice, Ship and Invoice, Consume)."""
+        return {
+            'type': 'ir.actions.act_window',
+            'name': self.env._("Post Service Order"),
+            'res_model': 'service.order.post.wizard',
+            'view_mode': 'form',
+            'target': 'new',
+            'context': {'active_model': 'sale.order', 'active_ids': self.ids},
+        }
+
+    def _service_invoice_grouping_key(self):
+        """Orders with the same key can share one (combined) invoice."""
+        self.ensure_one()
+        return (self.partner_invoice_id.id, self.company_id.id, self.currency_id.id,
+                self.journal_id.id, self.fiscal_position_id.id, self.payment_term_id.id)

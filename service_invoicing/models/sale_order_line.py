@@ -56,28 +56,31 @@ class SaleOrderLine(models.Model):
                 to_invoice if postable else 0.0
 
     def _compute_qty_delivered_method(self):
-        super()._compute_qty_delivered_method()
+        result = super()._compute_qty_delivered_method()
         for line in self:
             # Everything Odoo does not deliver itself (services; goods without Inventory) is
             # shipped by posting the order.
             if line.qty_delivered_method == 'manual' and not line.is_expense \
                     and line.product_id.type in ('service', 'consu'):
                 line.qty_delivered_method = 'service_posting'
+        return result
 
     @api.depends('shipment_line_ids.qty_shipped')
     def _compute_qty_delivered(self):
-        super()._compute_qty_delivered()
+        result = super()._compute_qty_delivered()
         for line in self:
             if line.qty_delivered_method == 'service_posting':
                 line.qty_delivered = sum(line.shipment_line_ids.mapped('qty_shipped'))
+        return result
 
     @api.depends('service_qty_consumed')
     def _compute_qty_to_invoice(self):
-        super()._compute_qty_to_invoice()
+        result = super()._compute_qty_to_invoice()
         for line in self:
             if line.service_qty_consumed and line.state == 'sale':
                 # Consumed quantities are used up on the customer's site and never charged.
                 line.qty_to_invoice -= line.service_qty_consumed
+        return result
 
     def write(self, vals):
         self._service_check_posted_quantities_untouched(vals)

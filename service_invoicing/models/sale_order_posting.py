@@ -15,7 +15,7 @@ from ..tools.trusted import trusted
 
 
 class SaleOrderLine(models.Model):
-    _inherit = 'sale.order.line'
+    _inherit = 'sale.order.line'  # pylint: disable=consider-merging-classes-inherited
 
     def _service_post(self, option, ship=None, invoice=None, consume=None, post_invoice=False,
                       send=False, invoice_date=None):
@@ -158,23 +158,3 @@ class SaleOrderLine(models.Model):
         return self.env['service.shipment.line']._create_invoices_from_items(
             items, invoice_date=invoice_date)
 
-
-class SaleOrder(models.Model):
-    _inherit = 'sale.order'
-
-    def action_service_post(self):
-        """Post: open the posting wizard (Ship, Invoice, Ship and Invoice, Consume)."""
-        return {
-            'type': 'ir.actions.act_window',
-            'name': self.env._("Post Service Order"),
-            'res_model': 'service.order.post.wizard',
-            'view_mode': 'form',
-            'target': 'new',
-            'context': {'active_model': 'sale.order', 'active_ids': self.ids},
-        }
-
-    def _service_invoice_grouping_key(self):
-        """Orders with the same key can share one (combined) invoice."""
-        self.ensure_one()
-        return (self.partner_invoice_id.id, self.company_id.id, self.currency_id.id,
-                self.journal_id.id, self.fiscal_position_id.id, self.payment_term_id.id)

@@ -13,7 +13,7 @@ _logger = logging.getLogger(__name__)
 
 
 class ServiceContract(models.Model):
-    _inherit = 'service.contract'
+    _inherit = 'service.contract'  # pylint: disable=consider-merging-classes-inherited
 
     def _create_invoices_from_plans(self, plans, posting_date):
         """Create the invoices of the plans; returns (invoices, [(contract, error)])."""

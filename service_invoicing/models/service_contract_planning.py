@@ -26,7 +26,7 @@ class ContractPlan:
 
 
 class ServiceContract(models.Model):
-    _inherit = 'service.contract'
+    _inherit = 'service.contract'  # pylint: disable=consider-merging-classes-inherited
 
     def _plan_invoicing(self, invoice_to_date):
         """What each contract bills up to ``invoice_to_date``, without writing anything."""

@@ -146,7 +146,7 @@ class TestServiceOrderPosting(ServiceOrderCommon):
         order = self.create_order([(self.filter_kit, 8.0), (self.labour, 2.0)])
         self.post(order, 'ship', ship={self.filter_kit: 2.0})
         action = order.action_service_post()
-        form = Form(self.env['service.order.post.wizard'].with_context(action['context']))
+        form = Form(self.env['service.order.post.wizard'].with_context(**action['context']))
         self.assertEqual(form.option, 'ship_invoice')
         with form.line_ids.edit(0) as line:
             # Ship and Invoice invoices what it ships; the 2 shipped earlier: Invoice.
@@ -163,7 +163,7 @@ class TestServiceOrderPosting(ServiceOrderCommon):
         for option in ('ship', 'invoice', 'consume', 'ship_invoice'):
             with self.subTest(option=option):
                 form = Form(self.env['service.order.post.wizard'].with_context(
-                    action['context']))
+                    **action['context']))
                 form.option = option
                 proposed = form.save()
                 quantities = {kind: {line.sale_line_id: line[f'qty_to_{kind}']
@@ -171,7 +171,7 @@ class TestServiceOrderPosting(ServiceOrderCommon):
                               for kind in ('ship', 'invoice', 'consume')}
                 # What Post checks first: the proposal passes every rule.
                 order.order_line._service_check_posting(option, **quantities)
-        form = Form(self.env['service.order.post.wizard'].with_context(action['context']))
+        form = Form(self.env['service.order.post.wizard'].with_context(**action['context']))
         form.option = 'ship'
         with form.line_ids.edit(0) as line:
             self.assertEqual(line.qty_to_ship, 2.0)

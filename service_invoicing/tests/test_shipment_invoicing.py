@@ -34,7 +34,7 @@ class TestShipmentInvoicing(ServiceOrderCommon):
         """Run Get Shipment Lines through its form; ``quantities`` maps a shipment line to a
         quantity."""
         action = invoice.action_get_shipment_lines()
-        form = Form(self.env[action['res_model']].with_context(action['context']))
+        form = Form(self.env[action['res_model']].with_context(**action['context']))
         for name, value in filters.items():
             setattr(form, name, value)
         listed = {}

@@ -15,11 +15,12 @@ class SaleOrderLine(models.Model):
     def _service_ship_lines(self, shipment, shipped):
         """Goods: validate their deliveries for exactly the posted quantities (a backorder
         keeps the rest); the done delivery lines join ``shipment``."""
-        super()._service_ship_lines(shipment, shipped)
+        result = super()._service_ship_lines(shipment, shipped)
         goods = [(line, quantity) for line, quantity in shipped
                  if line.qty_delivered_method == 'stock_move']
         if goods:
             self._service_validate_deliveries(shipment, goods)
+        return result
 
     def _service_validate_deliveries(self, shipment, goods):
         pickings = self.env['stock.picking']

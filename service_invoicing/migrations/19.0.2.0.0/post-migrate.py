@@ -11,7 +11,7 @@ it installs (service_invoicing_stock's post-init hook).
 from collections import defaultdict
 
 from odoo import SUPERUSER_ID, api
-from odoo.tools import sql
+from odoo.tools import SQL, sql
 
 
 def migrate(cr, version):
@@ -34,4 +34,5 @@ def migrate(cr, version):
         Shipment._post_shipment(order, order.date_order.date(), lines_vals)
     env.flush_all()
     for column in ('service_legacy_qty_shipped', 'service_legacy_qty_consumed'):
-        cr.execute(f'ALTER TABLE sale_order_line DROP COLUMN IF EXISTS "{column}"')
+        cr.execute(SQL("ALTER TABLE sale_order_line DROP COLUMN IF EXISTS %s",
+                       SQL.identifier(column)))

@@ -8,7 +8,7 @@ the post-migration (services) and the bridge's installation (goods) turn into po
 lines; the bridge is installed where Inventory is.
 """
 
-from odoo.tools import sql
+from odoo.tools import SQL, sql
 
 
 def migrate(cr, version):
@@ -31,7 +31,8 @@ def migrate(cr, version):
             ('sale_order_line', 'qty_service_shipped', 'service_legacy_qty_shipped'),
             ('sale_order_line', 'qty_consumed', 'service_legacy_qty_consumed')):
         if sql.column_exists(cr, table, column) and not sql.column_exists(cr, table, legacy):
-            cr.execute(f'ALTER TABLE "{table}" RENAME COLUMN "{column}" TO "{legacy}"')
+            cr.execute(SQL("ALTER TABLE %s RENAME COLUMN %s TO %s", SQL.identifier(table),
+                           SQL.identifier(column), SQL.identifier(legacy)))
     # Goods were shipped through Odoo's deliveries: the bridge that does it now comes along.
     cr.execute("""
         UPDATE ir_module_module SET state = 'to install'
