@@ -3,7 +3,7 @@
 Every measurement runs in fresh Odoo processes on a fresh copy (``createdb -T``) of the same
 analyzed data, so both systems start from the same database and the same cold caches.
 Usage (through ``make bench``): python bench/run.py [--quick] [--sizes 250,500] [--orders M]
-[--sending K] [--scenarios contracts,shipments,sending].
+[--sending K] [--scenarios contracts,shipments,sending,fastcheck].
 Figures go to build/bench/results.json and build/bench/contracts.png.
 """
 
@@ -251,6 +251,51 @@ def scenario_young(n, results, timeout):
         ('young copy, guard off', runs['young_unguarded'])])
 
 
+def scenario_fastcheck(sizes, results, repeats):
+    """What the fast path's check costs: our contract batch (create, chunks of 200 committed
+    one by one: one shape, checked once per chunk) with the check and without it (the fast
+    path unchecked), in turn on fresh copies of the same data, ``repeats`` times (medians);
+    once with the system parameter off (Odoo's standard create for every invoice)."""
+    results['fastcheck'] = {}
+    rows = []
+    for n in sizes:
+        make_data('populate_contracts', n=n)
+        series = {'check': [], 'no_check': []}
+        for _repeat in range(repeats):
+            series['check'].append(measure('contracts_ours', post=False, fast_check='on'))
+            series['no_check'].append(measure('contracts_ours', post=False, fast_check='skip'))
+        runs = {key: sorted(values, key=lambda run: run['seconds'])[len(values) // 2]
+                for key, values in series.items()}
+        runs['param_off'] = measure('contracts_ours', post=False, fast_check='param_off')
+        checks = [run for run in series['check'] if run['shape_checks']]
+        check_seconds = sorted(run['check_seconds'] for run in checks)[len(checks) // 2]
+        summary = {
+            'seconds': {key: [run['seconds'] for run in values]
+                        for key, values in series.items()},
+            # Side by side: the whole run with the check against the same run without it.
+            'side_by_side_pct': round(100 * (runs['check']['seconds']
+                                             - runs['no_check']['seconds'])
+                                      / runs['no_check']['seconds'], 1),
+            # In the run: time spent creating the checked invoices the standard way and
+            # comparing them (an upper bound: they would otherwise be created complete).
+            'check_seconds': round(check_seconds, 2),
+            'check_pct_of_run': round(100 * check_seconds / runs['no_check']['seconds'], 1),
+            'shape_checks': runs['check']['shape_checks'],
+            'check_ms': [run['check_ms'] for run in checks],
+        }
+        results['fastcheck'][str(n)] = {**runs, 'summary': summary}
+        rows += [(f'N={n}, fast path with its check', runs['check']),
+                 (f'N={n}, fast path without the check', runs['no_check']),
+                 (f'N={n}, system parameter off', runs['param_off'])]
+    show(f'fast path check: create, ours (median of {repeats})', rows)
+    for n in sizes:
+        summary = results['fastcheck'][str(n)]['summary']
+        print(f'  N={n}: {summary["shape_checks"]} checks, {summary["check_seconds"]} s in the '
+              f'check = {summary["check_pct_of_run"]} % of the run (ms per check: '
+              f'{summary["check_ms"]}); side by side {summary["side_by_side_pct"]:+} % '
+              f'(seconds: {summary["seconds"]})')
+
+
 def scenario_memory(sizes, results):
     """Ours only, create + post, at large N: time per invoice and peak memory must stay flat
     (the run works in committed chunks of 200 contracts)."""
@@ -362,10 +407,16 @@ def main():
     parser.add_argument('--sizes', help='contract counts, e.g. 250,500,1000,2000')
     parser.add_argument('--orders', type=int, help='delivered sale orders (default 1000)')
     parser.add_argument('--sending', type=int, help='invoices to send (default 200)')
-    parser.add_argument('--scenarios', default='contracts,shipments,sending',
-                        help='any of contracts,shipments,sending,young,memory (young: guard '
-                             'on and off on a young database; memory: ours alone at '
-                             '--memory-sizes)')
+    parser.add_argument('--scenarios', default='contracts,shipments,sending,fastcheck',
+                        help='any of contracts,shipments,sending,fastcheck,young,memory '
+                             '(fastcheck: our batch with and without the fast path\'s check; '
+                             'young: guard on and off on a young database; memory: ours alone '
+                             'at --memory-sizes)')
+    parser.add_argument('--fastcheck-sizes',
+                        help='contract counts of the fastcheck scenario (default 200,1000,2000; '
+                             'quick 200,1000)')
+    parser.add_argument('--fastcheck-repeats', type=int, default=3,
+                        help='runs of each fastcheck variant (the median is shown)')
     parser.add_argument('--young-size', type=int, default=300,
                         help='contracts of the young scenario (guard on and off)')
     parser.add_argument('--young-timeout', type=int, default=600,
@@ -397,6 +448,10 @@ def main():
             scenario_shipments(orders, results, args.check_sample)
         if 'sending' in scenarios:
             scenario_sending(sending, results)
+        if 'fastcheck' in scenarios:
+            scenario_fastcheck([int(n) for n in (args.fastcheck_sizes or (
+                '200,1000' if args.quick else '200,1000,2000')).split(',')],
+                results, args.fastcheck_repeats)
         if 'young' in scenarios:
             scenario_young(args.young_size, results, args.young_timeout)
         if 'memory' in scenarios:
