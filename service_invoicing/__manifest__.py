@@ -7,7 +7,7 @@
     'author': "Service Invoicing team",
     'website': 'https://github.com/service-invoicing/service_invoicing',
     'license': 'LGPL-3',
-    'depends': ['sale', 'account', 'mail'],
+    'depends': ['sale', 'account'],
     'data': [
         'security/service_invoicing_security.xml',
         'security/ir.model.access.csv',

@@ -40,7 +40,7 @@ AMOUNT_FIELDS = ('balance', 'amount_currency', 'tax_base_amount',
 
 
 class AccountMove(models.Model):
-    _inherit = 'account.move'
+    _inherit = 'account.move'  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _service_create_invoices(self, vals_list, batch=None):
