@@ -45,12 +45,23 @@ class InvoicingResult:
     invoiced: models.Model
     skipped: list = field(default_factory=list)   # [(contract, reason)]
     failed: list = field(default_factory=list)    # [(contract, error)]
+    # What the fast path learnt during the run (account.move._service_create_invoices): the
+    # shapes it proved, and those it left to Odoo's standard create, with the reason.
+    batch: dict = field(default_factory=dict)
 
     def merge(self, other):
         self.invoices |= other.invoices
         self.invoiced |= other.invoiced
         self.skipped += other.skipped
         self.failed += other.failed
+        if other.batch is not self.batch:
+            self.batch.update(other.batch)
+
+    @property
+    def notes(self):
+        """Why some invoices took Odoo's standard create instead of the fast path."""
+        return [f'{shape}: {reason}'
+                for shape, reason in self.batch.get('standard_shapes', {}).items()]
 
 
 class ServiceContract(models.Model):
@@ -119,7 +130,8 @@ class ServiceContract(models.Model):
         self._refresh_stale_statistics()
         for start in range(0, len(contract_ids), chunk_size):
             chunk = self.browse(contract_ids[start:start + chunk_size])
-            options = {'post': post, 'send': send, 'fresh_snapshot': commit}
+            options = {'post': post, 'send': send, 'fresh_snapshot': commit,
+                       'batch': result.batch}
             if commit:
                 result.merge(chunk._create_contract_invoices_retrying(
                     invoice_to_date, posting_date, **options))
@@ -177,13 +189,15 @@ class ServiceContract(models.Model):
         return result
 
     def _create_contract_invoices(self, invoice_to_date, posting_date, post=False, send=False,
-                                  fresh_snapshot=False):
+                                  fresh_snapshot=False, batch=None):
         """Invoice the due periods of these contracts (one chunk) and report what happened.
 
         ``fresh_snapshot``: nothing of this transaction is pending (a run that commits per
-        chunk), so it may commit to see what other runs committed meanwhile.
+        chunk), so it may commit to see what other runs committed meanwhile. ``batch``: what
+        the fast path learnt in the earlier chunks of the run.
         """
-        result = InvoicingResult(self.env['account.move'], self.browse())
+        result = InvoicingResult(self.env['account.move'], self.browse(),
+                                 batch={} if batch is None else batch)
         allowed = self._filtered_may_invoice()
         for contract in self - allowed:
             result.skipped.append((contract, self._may_not_invoice_message(contract)))
@@ -206,7 +220,7 @@ class ServiceContract(models.Model):
                 result.skipped.append((plan.contract, plan.skip))
             else:
                 to_bill.append(plan)
-        invoices, failed = self._create_invoices_from_plans(to_bill, posting_date)
+        invoices, failed = self._create_invoices_from_plans(to_bill, posting_date, result.batch)
         result.failed += failed
         if post:
             # Drafts an earlier run made to post but Odoo refused are posted now too, and

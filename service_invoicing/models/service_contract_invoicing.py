@@ -15,7 +15,7 @@ _logger = logging.getLogger(__name__)
 class ServiceContract(models.Model):
     _inherit = 'service.contract'  # pylint: disable=consider-merging-classes-inherited
 
-    def _create_invoices_from_plans(self, plans, posting_date):
+    def _create_invoices_from_plans(self, plans, posting_date, batch=None):
         """Create the invoices of the plans; returns (invoices, [(contract, error)])."""
         groups = defaultdict(list)
         for plan in plans:
@@ -25,7 +25,8 @@ class ServiceContract(models.Model):
         Move = self.env['account.move'].with_context(default_move_type='out_invoice')
         try:
             with self.env.cr.savepoint():
-                invoices = Move._service_create_invoices([vals for vals, _group in batches])
+                invoices = Move._service_create_invoices([vals for vals, _group in batches],
+                                                         batch=batch)
                 self._record_invoiced_periods(invoices, batches)
             return invoices, []
         except CONCURRENCY_ERRORS:

@@ -16,10 +16,12 @@ class ServiceShipmentLine(models.Model):
     _inherit = 'service.shipment.line'
 
     @api.model
-    def _create_invoices_from_items(self, items, invoice_date=None, accounting_date=None):
-        """Create the invoices of [(shipment line, quantity)] in one call."""
+    def _create_invoices_from_items(self, items, invoice_date=None, accounting_date=None,
+                                    batch=None):
+        """Create the invoices of [(shipment line, quantity)] in one call (``batch``: what
+        the fast path learns, see ``account.move._service_create_invoices``)."""
         vals_list = self._prepare_invoices_vals(items, invoice_date, accounting_date)
-        return self.env['account.move']._service_create_invoices(vals_list)
+        return self.env['account.move']._service_create_invoices(vals_list, batch=batch)
 
     @api.model
     def _prepare_invoices_vals(self, items, invoice_date=None, accounting_date=None):
@@ -80,7 +82,7 @@ class ServiceShipmentLine(models.Model):
     @api.model
     def _combine_shipments(self, date_to, posting_date=None, document_date=None, post=False,
                            send=False, partners=None, companies=None,
-                           standard_payment_terms_only=False):
+                           standard_payment_terms_only=False, batch=None):
         """Combine Shipments: one invoice per customer from every shipped, not invoiced line.
 
         Returns (invoices, failed, left): the invoices created; for each invoice that Odoo
@@ -91,7 +93,8 @@ class ServiceShipmentLine(models.Model):
         items, left = self._items_to_invoice(
             date_to, partners=partners, companies=companies,
             standard_payment_terms_only=standard_payment_terms_only)
-        dates = {'invoice_date': document_date or posting_date, 'accounting_date': posting_date}
+        dates = {'invoice_date': document_date or posting_date, 'accounting_date': posting_date,
+                 'batch': batch}
         failed = []
         try:
             with self.env.cr.savepoint():

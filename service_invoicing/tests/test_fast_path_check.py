@@ -122,6 +122,33 @@ class TestFastPathCheck(FastPathCheckCommon):
         self.assertFalse(result.failed)
         self.assert_same_as_standard(result.invoices)
 
+    def test_the_contract_run_says_which_shapes_took_the_standard_path(self):
+        """Create Contract Invoices shows the reason beside its counts: nothing went wrong,
+        the invoices are Odoo's own."""
+        AccountMove = type(self.env['account.move'])
+        compute_needed_terms = AccountMove._compute_needed_terms
+
+        def terms_due_a_day_later(moves):
+            compute_needed_terms(moves)
+            for move in moves.filtered('invoice_payment_term_id'):
+                move.needed_terms = {
+                    frozendict({**key, 'date_maturity': key['date_maturity']
+                                + relativedelta(days=1)}): values
+                    for key, values in move.needed_terms.items()}
+
+        contracts = self.create_contract(payment_term_id=self.two_terms.id) \
+            | self.create_contract(payment_term_id=self.two_terms.id)
+        wizard = self.env['service.contract.invoice.wizard'].create({
+            'contract_ids': [Command.set(contracts.ids)],
+            'invoice_to_date': BILLING_DATE, 'posting_date': BILLING_DATE})
+        with patch.object(AccountMove, '_compute_needed_terms', terms_due_a_day_later), \
+                self.assertLogs(LOGGER, 'WARNING'):
+            wizard.action_run()
+            self.assert_same_as_standard(wizard.invoice_ids)
+        self.assertEqual((wizard.created_count, wizard.failed_count), (2, 0))
+        self.assertIn("with the fast path", wizard.result_message)
+        self.assertIn(self.two_terms.name, wizard.result_message)
+
     def test_a_hooked_payment_term_computation_takes_the_standard_path(self):
         """Another addon moves the due dates of payment terms to the end of the month (as
         some localisations do): the shortcut would miss it, the check finds it."""

@@ -61,7 +61,7 @@ class ServiceContractInvoiceWizard(models.TransientModel):
         result = Contract._run_contract_invoicing(
             self._contract_domain(), self.invoice_to_date, self.posting_date,
             post=self.post_invoices or self.send_invoices, send=self.send_invoices)
-        messages = [error for _contract, error in result.failed]
+        messages = [error for _contract, error in result.failed] + result.notes
         self.write({
             'state': 'done',
             'invoice_ids': [fields.Command.set(result.invoices.ids)],

@@ -67,13 +67,17 @@ class ServiceShipmentCombineWizard(models.TransientModel):
 
         An invoice Odoo refuses does not stop the others; the refusals are shown here."""
         self.ensure_one()
+        batch = {}
         invoices, failed, left = self.env['service.shipment.line']._combine_shipments(
             self.date_to, posting_date=self.posting_date, document_date=self.document_date,
             post=self.post_invoices, send=self.send_invoices, partners=self.partner_ids,
             companies=self.company_ids,
-            standard_payment_terms_only=self.standard_payment_terms_only)
+            standard_payment_terms_only=self.standard_payment_terms_only, batch=batch)
+        # Shapes the fast path left to Odoo's standard create say why (nothing is wrong).
+        notes = [f'{shape}: {reason}'
+                 for shape, reason in batch.get('standard_shapes', {}).items()]
         refusals = '\n'.join([message for _orders, message in failed]
-                              + ([self._left_message(left)] if left else []))
+                              + ([self._left_message(left)] if left else []) + notes)
         if not invoices:
             raise UserError(refusals or self.env._(
                 "Nothing shipped up to %(date)s is left to invoice.", date=self.date_to))
