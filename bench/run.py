@@ -122,8 +122,9 @@ def measure(name, workers=1, source=DATA_DB, **params):
 
 
 def odoo_install(db):
-    log(f'installing service_invoicing and OCA contract on {db}')
-    subprocess.run([PYTHON, ODOO_BIN, '-c', CONF, '-d', db, '-i', 'service_invoicing,contract',
+    log(f'installing service_invoicing (with its Inventory bridge) and OCA contract on {db}')
+    subprocess.run([PYTHON, ODOO_BIN, '-c', CONF, '-d', db, '-i',
+                    'service_invoicing,sale_stock,contract',
                     '--stop-after-init', '--no-http'], check=True, cwd=ROOT)
 
 
