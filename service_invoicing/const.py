@@ -66,6 +66,46 @@ INVOICE_LINE_LINK_FIELDS = (
     'service_shipment_line_id',
 )
 
+# --- Billing backlog ---------------------------------------------------------------------
+
+# What feeds the backlog; bridges add theirs (selection_add).
+BILLING_SOURCE_TYPES = [
+    ('contract_period', "Contract Period"),
+    ('shipment_line', "Shipped Not Invoiced"),
+]
+# Project Operations' billing statuses, and what leaves the backlog without a bill.
+BILLING_STATUSES = [
+    ('not_ready', "Not Ready to Invoice"),
+    ('ready', "Ready to Invoice"),
+    ('invoice_created', "Invoice Created"),
+    ('invoice_posted', "Invoice Posted"),
+    ('non_chargeable', "Non-Chargeable"),
+]
+
+# The billing type of a proforma line (Project Operations).
+BILLING_TYPES = [
+    ('chargeable', "Chargeable"),
+    ('non_chargeable', "Non-Chargeable"),
+    ('complimentary', "Complimentary"),
+]
+
+# --- Invoice schedules -----------------------------------------------------------------------
+
+SCHEDULE_FREQUENCIES = [
+    ('monthly', "Monthly"),
+    ('biweekly', "Every Two Weeks"),
+    ('weekly', "Weekly"),
+]
+SCHEDULE_RUN_STATUSES = [
+    ('not_run', "Not Run"),
+    ('succeeded', "Run Successful"),
+    ('failed', "Run Failed"),
+]
+WEEKDAYS = [
+    ('0', "Monday"), ('1', "Tuesday"), ('2', "Wednesday"), ('3', "Thursday"),
+    ('4', "Friday"), ('5', "Saturday"), ('6', "Sunday"),
+]
+
 # --- Sending ------------------------------------------------------------------------------
 
 # Queued invoices a sending worker claims at a time (each one PDF render of about a second).

@@ -4,9 +4,13 @@ from . import service_contract_period
 from . import service_contract_planning
 from . import service_contract_invoicing
 from . import service_contract_billing
+from . import service_contract_backlog
 from . import service_shipment
 from . import service_shipment_line
 from . import service_shipment_invoicing
+from . import service_billing_item
+from . import res_company
+from . import res_config_settings
 from . import account_move
 from . import account_move_complete
 from . import account_move_line
@@ -14,3 +18,5 @@ from . import sale_order
 from . import sale_order_line
 from . import sale_order_posting
 from . import account_move_send
+from . import account_move_proforma
+from . import service_invoice_schedule

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..const import INVOICE_LINE_LINK_FIELDS
+from ..const import BILLING_TYPES, INVOICE_LINE_LINK_FIELDS
 
 
 class AccountMoveLine(models.Model):
@@ -16,12 +16,26 @@ class AccountMoveLine(models.Model):
         readonly=True, help="The posted shipment line this invoice line invoices.")
     service_shipment_id = fields.Many2one(
         related='service_shipment_line_id.shipment_id', string="Shipment")
+    service_billing_type = fields.Selection(
+        BILLING_TYPES, string="Billing Type", default='chargeable', copy=False,
+        help="Chargeable: billed. Complimentary: shown on the invoice at zero. Non-chargeable: "
+             "taken off the invoice when it is confirmed and never billed (a shipped quantity "
+             "is then consumed).")
 
     @api.constrains('service_shipment_line_id', 'product_id', 'sale_line_ids')
     def _check_service_shipment_link(self):
         self._service_check_shipment_links()
 
     def write(self, vals):
+        if 'service_billing_type' in vals:
+            self._service_check_billing_type(vals['service_billing_type'])
+            if vals['service_billing_type'] in ('complimentary', 'non_chargeable'):
+                vals = {**vals, 'discount': 100.0}
+            elif 'discount' not in vals:
+                # Back to chargeable: the source's own discount.
+                for line in self.filtered(lambda line: line.discount == 100.0):
+                    super(AccountMoveLine, line).write(
+                        {'discount': line.sale_line_ids[:1].discount})
         if any(self._fields[name].convert_to_cache(line[name], line)
                != self._fields[name].convert_to_cache(vals[name], line)
                for name in INVOICE_LINE_LINK_FIELDS if name in vals for line in self):
@@ -100,3 +114,21 @@ class AccountMoveLine(models.Model):
                     "of the contract's own customer, company and currency can. Create the "
                     "credit note from the contract's invoice (Reverse).",
                     document=document.display_name, contract=contract.display_name))
+
+    def _service_check_billing_type(self, billing_type):
+        """A billing type is chosen on the draft lines of a source of the backlog."""
+        if billing_type == 'chargeable':
+            return
+        for line in self:
+            if line.move_id.state != 'draft' or not (
+                    line.service_shipment_line_id or line.service_contract_id):
+                raise UserError(self.env._(
+                    "%(line)s of %(invoice)s is not a draft line of the billing backlog: only "
+                    "those can be complimentary or non-chargeable.",
+                    line=line.name or line.product_id.display_name,
+                    invoice=line.move_id.display_name))
+            if billing_type == 'non_chargeable' and line.service_contract_id:
+                raise UserError(self.env._(
+                    "A contract period cannot be non-chargeable (%(line)s): make it "
+                    "complimentary, or delete the line and mark the period not ready.",
+                    line=line.name))

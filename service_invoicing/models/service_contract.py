@@ -167,6 +167,8 @@ class ServiceContract(models.Model):
     @api.depends('period_ids.date_end')
     def _compute_invoiced_until(self):
         for contract in self:
+            # Credited periods count too: the runs go on after them, and only a person marking
+            # a credited period ready in the backlog bills it again.
             contract.invoiced_until = max(contract.period_ids.mapped('date_end'), default=False)
 
     @api.depends('date_start', 'date_end', 'invoice_period', 'prepaid', 'invoiced_until', 'state')
@@ -264,6 +266,7 @@ class ServiceContract(models.Model):
         self._check_amounts_to_lock()
         trusted(self).write({'state': 'signed', 'change_status': 'locked'})
         self._clear_resolved_invoicing_errors()
+        self._sync_billing_items()
 
     def action_open(self):
         """Open a signed contract for changes; it cannot be invoiced until locked again."""
@@ -275,10 +278,12 @@ class ServiceContract(models.Model):
         signed._check_amounts_to_lock()
         trusted(signed).change_status = 'locked'
         signed._clear_resolved_invoicing_errors()
+        signed._sync_billing_items()
 
     def action_cancel(self):
         """Cancel the contract: it is not invoiced any more."""
         trusted(self).write({'state': 'cancelled', 'change_status': 'locked'})
+        self._sync_billing_items()
 
     def action_draft(self):
         """Turn a cancelled contract back into a quote."""

@@ -55,7 +55,7 @@ class ServiceContract(models.Model):
         return invoices, failed
 
     def _record_invoiced_periods(self, invoices, batches):
-        self.env['service.contract.period'].sudo().create([
+        billed = self.env['service.contract.period'].sudo().create([
             {
                 'contract_id': plan.contract.id,
                 'date_start': period.start,
@@ -67,6 +67,7 @@ class ServiceContract(models.Model):
             for plan in group
             for period, amount, _lines in plan.periods
         ])
+        self._link_billed_periods_to_items(billed)
 
     def _invoice_grouping_key(self):
         self.ensure_one()

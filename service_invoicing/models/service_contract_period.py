@@ -18,12 +18,19 @@ class ServiceContractPeriod(models.Model):
     amount = fields.Monetary()
     invoice_id = fields.Many2one('account.move', required=True, ondelete='cascade', index=True)
     invoice_state = fields.Selection(related='invoice_id.state', string="Invoice Status")
+    credited = fields.Boolean(
+        readonly=True, copy=False,
+        help="Credited in full by a posted credit note: the period is back in the billing "
+             "backlog, not ready, for a person to decide whether it is billed again.")
+    billing_item_ids = fields.One2many('service.billing.item', 'period_id',
+                                       string="Backlog Item")
 
     # No day of a contract is billed twice: two periods of one contract never overlap. The
     # contract id goes in as a one-value range so that GiST needs no extension (btree_gist).
+    # A period credited in full no longer counts: it may be billed again.
     _contract_period_no_overlap = models.Constraint(
         "EXCLUDE USING gist (int4range(contract_id, contract_id, '[]'::text) WITH &&, "
-        "daterange(date_start, date_end, '[]'::text) WITH &&)",
+        "daterange(date_start, date_end, '[]'::text) WITH &&) WHERE ((credited IS NOT TRUE))",
         "A day of this contract period is invoiced already.")
     _period_dates_in_order = models.Constraint(
         'CHECK(date_end >= date_start)', "A contract period cannot end before it starts.")
@@ -42,7 +49,7 @@ class ServiceContractPeriod(models.Model):
         if not periods:
             return
         others = periods.search([('contract_id', 'in', periods.contract_id.ids),
-                                 ('id', 'not in', periods.ids)])
+                                 ('id', 'not in', periods.ids), ('credited', '=', False)])
         for period in periods:
             later = others.filtered_domain([('contract_id', '=', period.contract_id.id),
                                             ('date_start', '>', period.date_start)])
@@ -54,3 +61,15 @@ class ServiceContractPeriod(models.Model):
                     invoice=period.invoice_id.display_name, period=period.display_name,
                     later=later[-1].display_name, later_invoice=later[-1].invoice_id.display_name))
         periods.unlink()
+
+    def _is_credited_in_full(self):
+        """Whether posted credit notes gave back all that posted invoices billed of this
+        period."""
+        self.ensure_one()
+        lines = self.env['account.move.line'].sudo().search([
+            ('service_contract_id', '=', self.contract_id.id),
+            ('service_period_start', '=', self.date_start), ('parent_state', '=', 'posted'),
+            ('move_id.move_type', 'in', ('out_invoice', 'out_refund'))])
+        credits = lines.filtered(lambda line: line.move_id.move_type == 'out_refund')
+        net = sum(lines.mapped('price_total')) - 2 * sum(credits.mapped('price_total'))
+        return bool(credits) and self.currency_id.compare_amounts(net, 0.0) <= 0

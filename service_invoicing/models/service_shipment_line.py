@@ -21,7 +21,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.trusted import is_trusted
+from ..tools.trusted import is_trusted, trusted
 
 
 class ServiceShipmentLine(models.Model):
@@ -117,10 +117,35 @@ class ServiceShipmentLine(models.Model):
                 'qty_to_invoice': not_invoiced - in_draft,
             })
 
+    billing_item_ids = fields.One2many(
+        'service.billing.item', 'shipment_line_id', string="Backlog Item", readonly=True)
+
     @api.model_create_multi
     def create(self, vals_list):
         self._check_posted_by_the_product()
-        return super().create(vals_list)
+        lines = super().create(vals_list)
+        lines._create_billing_items()
+        return lines
+
+    def _create_billing_items(self):
+        """Each shipment line is an item of the billing backlog, ready or not by its
+        company's setting."""
+        trusted(self.env['service.billing.item'].sudo()).create([{
+            'source_type': 'shipment_line',
+            'shipment_line_id': line.id,
+            'order_id': line.order_id.id,
+            'partner_id': line.commercial_partner_id.id,
+            'partner_invoice_id': line.shipment_id.partner_invoice_id.id,
+            'company_id': line.company_id.id,
+            'currency_id': line.currency_id.id,
+            'user_id': line.order_id.user_id.id,
+            'product_id': line.product_id.id,
+            'product_uom_id': line.product_uom_id.id,
+            'name': line.order_line_id.name,
+            'date': line.date,
+            'price_unit': line.order_line_id.price_unit,
+            'ready': line.company_id.service_backlog_shipment_ready,
+        } for line in self])
 
     def write(self, vals):
         self._check_posted_by_the_product()

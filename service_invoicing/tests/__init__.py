@@ -10,3 +10,5 @@ from . import test_contract_invoicing_speed
 from . import test_money_guards
 from . import test_rpc_hostile_input
 from . import test_fast_path_check
+from . import test_billing_backlog
+from . import test_invoice_schedules

@@ -1,0 +1,192 @@
+"""The billing backlog: one place that every billable source feeds.
+
+An item stands for one billable thing of a source: a contract period due, a posted shipment
+line shipped and not invoiced; bridges add their own sources (timesheets, milestones) with
+``source_type`` values of their own. The item does not copy the source's billing: its status
+and quantities are computed from the source (the billed period of a contract, the figures of a
+shipment line), so whatever bills the source (a proforma from the backlog, Create Contract
+Invoices, Get Shipment Lines, Combine Shipments, Odoo's Create Invoice) shows here at once.
+What the item adds is the clerk's decision: ready to invoice or not.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..const import BILLING_STATUSES, BILLING_SOURCE_TYPES
+from ..tools.trusted import is_trusted, trusted
+
+
+class ServiceBillingItem(models.Model):
+    _name = 'service.billing.item'
+    _description = "Billing Backlog Item"
+    _order = 'date desc, id desc'
+    _check_company_auto = True
+
+    source_type = fields.Selection(
+        BILLING_SOURCE_TYPES, required=True, readonly=True, index=True)
+    contract_id = fields.Many2one(
+        'service.contract', readonly=True, index='btree_not_null', ondelete='cascade')
+    period_start = fields.Date(readonly=True)
+    period_end = fields.Date(readonly=True)
+    period_id = fields.Many2one(
+        'service.contract.period', string="Billed Period", readonly=True,
+        index='btree_not_null', ondelete='set null')
+    shipment_line_id = fields.Many2one(
+        'service.shipment.line', readonly=True, index='btree_not_null', ondelete='cascade')
+    order_id = fields.Many2one('sale.order', readonly=True, index='btree_not_null')
+    source_ref = fields.Reference(
+        selection='_selection_source_ref', string="Source", compute='_compute_source_ref')
+
+    partner_id = fields.Many2one(
+        'res.partner', string="Customer", readonly=True, index=True,
+        help="The customer billed (its commercial entity).")
+    partner_invoice_id = fields.Many2one('res.partner', string="Invoice Address",
+                                         readonly=True)
+    company_id = fields.Many2one('res.company', required=True, readonly=True, index=True)
+    currency_id = fields.Many2one('res.currency', required=True, readonly=True)
+    user_id = fields.Many2one('res.users', string="Salesperson", readonly=True, index=True)
+    product_id = fields.Many2one('product.product', readonly=True)
+    name = fields.Char(string="Description", readonly=True)
+    date = fields.Date(readonly=True, index=True,
+                       help="Invoice date of a contract period, posting date of a shipment.")
+
+    quantity = fields.Float(
+        string="Quantity to Invoice", digits='Product Unit', compute='_compute_billing',
+        store=True)
+    product_uom_id = fields.Many2one('uom.uom', string="Unit", readonly=True)
+    price_unit = fields.Float(digits='Product Price', readonly=True)
+    amount = fields.Monetary(
+        string="Amount to Invoice", compute='_compute_billing', store=True,
+        help="Untaxed, as Odoo's tax engine computes it for the source.")
+    amount_invoiced = fields.Monetary(compute='_compute_billing', store=True)
+    ready = fields.Boolean(
+        string="Ready to Invoice", readonly=True,
+        help="Set by Mark Ready: only ready items are invoiced from the backlog.")
+    billing_status = fields.Selection(
+        BILLING_STATUSES, compute='_compute_billing', store=True, index=True)
+    invoice_ids = fields.Many2many('account.move', string="Invoices",
+                                   compute='_compute_invoice_ids')
+
+    @api.model
+    def _selection_source_ref(self):
+        return [('service.contract', self.env._("Service Contract")),
+                ('service.shipment', self.env._("Posted Shipment"))]
+
+    @api.depends('contract_id', 'shipment_line_id')
+    def _compute_source_ref(self):
+        for item in self:
+            if item.contract_id:
+                item.source_ref = f'service.contract,{item.contract_id.id}'
+            elif item.shipment_line_id:
+                item.source_ref = f'service.shipment,{item.shipment_line_id.shipment_id.id}'
+            else:
+                item.source_ref = False
+
+    @api.depends(
+        'ready', 'period_id.invoice_id.state', 'period_id.amount', 'period_id.credited',
+        'shipment_line_id.qty_to_invoice', 'shipment_line_id.qty_in_draft',
+        'shipment_line_id.qty_invoiced', 'shipment_line_id.invoice_line_ids.price_subtotal',
+        'shipment_line_id.invoice_line_ids.parent_state')
+    def _compute_billing(self):
+        shipment_items = self.filtered('shipment_line_id')
+        amounts = shipment_items._shipment_amounts()
+        for item in self:
+            if item.shipment_line_id:
+                line = item.shipment_line_id
+                item.quantity = max(line.qty_to_invoice, 0.0)
+                item.amount, item.amount_invoiced = amounts[item]
+                if item.product_uom_id.compare(item.quantity, 0.0) > 0:
+                    status = 'ready' if item.ready else 'not_ready'
+                elif line.product_uom_id.compare(line.qty_in_draft, 0.0) > 0:
+                    status = 'invoice_created'
+                elif line.product_uom_id.compare(line.qty_invoiced, 0.0) > 0:
+                    status = 'invoice_posted'
+                else:
+                    status = 'non_chargeable'  # consumed: shipped and never charged
+            else:
+                period = item.period_id
+                billed = period and not period.credited
+                item.quantity = 0.0 if billed else 1.0
+                item.amount = 0.0 if billed else item.price_unit
+                item.amount_invoiced = period.amount if billed else 0.0
+                if not billed:
+                    status = 'ready' if item.ready else 'not_ready'
+                elif period.invoice_id.state == 'posted':
+                    status = 'invoice_posted'
+                else:
+                    status = 'invoice_created'
+            item.billing_status = status
+
+    def _compute_invoice_ids(self):
+        for item in self:
+            item.invoice_ids = item.period_id.invoice_id \
+                | item.shipment_line_id.invoice_line_ids.move_id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_made_by_the_sources()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_made_by_the_sources()
+        return super().write(vals)
+
+    def action_mark_ready(self):
+        """Mark Ready to Invoice: these items are invoiced by the next proforma."""
+        self._set_ready(True)
+
+    def action_mark_not_ready(self):
+        """Mark Not Ready to Invoice: these items wait."""
+        self._set_ready(False)
+
+    def action_open_source(self):
+        """Open the contract or the posted shipment this item bills."""
+        self.ensure_one()
+        return self.source_ref.get_formview_action() if self.source_ref else False
+
+    def _set_ready(self, ready):
+        self.check_access('read')
+        waiting = self.filtered(lambda item: item.billing_status in ('ready', 'not_ready'))
+        blocked = waiting.filtered(lambda item: ready and item._not_ready_reason())
+        if blocked:
+            raise UserError(blocked[0]._not_ready_reason())
+        trusted(waiting.sudo()).ready = ready
+
+    def _not_ready_reason(self):
+        """Why this item may not be marked ready ('' when it may): bridges add theirs (a
+        not-to-exceed limit, an unapproved timesheet)."""
+        self.ensure_one()
+        return ''
+
+    def _check_made_by_the_sources(self):
+        if not is_trusted(self):
+            raise UserError(self.env._(
+                "Billing backlog items are made by their sources (contract periods, posted "
+                "shipments) and change through Mark Ready, Mark Not Ready and invoicing."))
+
+    def _shipment_amounts(self):
+        """{item: (untaxed amount to invoice, untaxed amount invoiced)} of shipment items:
+        what is left, by Odoo's tax engine for the order line (only where something is left:
+        a batch that invoices everything pays nothing for it); what was invoiced, from the
+        posted invoice lines themselves."""
+        AccountTax = self.env['account.tax']
+        result = {}
+        for item in self:
+            invoiced = 0.0
+            for invoice_line in item.shipment_line_id.invoice_line_ids:
+                if invoice_line.parent_state == 'posted':
+                    sign = -1 if invoice_line.move_id.move_type == 'out_refund' else 1
+                    invoiced += sign * invoice_line.price_subtotal
+            result[item] = (0.0, invoiced)
+        open_items = self.filtered(lambda item: item.shipment_line_id.qty_to_invoice > 0)
+        for company, items in open_items.grouped('company_id').items():
+            base_lines = [item.shipment_line_id.order_line_id
+                          ._prepare_base_line_for_taxes_computation(
+                              quantity=item.shipment_line_id.qty_to_invoice)
+                          for item in items]
+            AccountTax._add_tax_details_in_base_lines(base_lines, company)
+            AccountTax._round_base_lines_tax_details(base_lines, company)
+            for item, base_line in zip(items, base_lines, strict=True):
+                result[item] = (base_line['tax_details']['total_excluded_currency'],
+                                result[item][1])
+        return result

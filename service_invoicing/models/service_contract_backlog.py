@@ -1,0 +1,90 @@
+"""Contract periods in the billing backlog: every period due is an item, billed or not."""
+
+from odoo import api, fields, models
+
+from ..tools import invoice_period as periods
+from ..tools.trusted import trusted
+
+
+class ServiceContract(models.Model):
+    _inherit = 'service.contract'  # pylint: disable=consider-merging-classes-inherited
+
+    billing_item_ids = fields.One2many(
+        'service.billing.item', 'contract_id', string="Backlog Items", readonly=True)
+
+    @api.model
+    def _cron_sync_billing_backlog(self):
+        """Daily job: the backlog holds every period of a signed contract due today."""
+        self.search([('state', '=', 'signed')])._sync_billing_items()
+
+    def _sync_billing_items(self, up_to=None):
+        """Make the backlog hold the periods of these contracts due up to ``up_to`` (today):
+        new items for new due periods (ready or not by the company's setting), unbilled
+        items updated to what the contract bills now, or removed when no longer due."""
+        up_to = up_to or fields.Date.context_today(self)
+        Item = trusted(self.env['service.billing.item'].sudo())
+        keep = Item
+        vals_list = []
+        for contract in self:
+            due = [] if contract.state != 'signed' else periods.due_periods(
+                contract.date_start, contract.date_end, contract.invoice_period,
+                contract.prepaid, contract.invoiced_until, up_to)
+            existing = {item.period_start: item
+                        for item in Item.browse(contract.sudo().billing_item_ids.ids)}
+            ready = contract.company_id.service_backlog_contract_ready
+            for period in due:
+                amount = periods.period_amount(contract.annual_amount, contract.invoice_period,
+                                               period, contract.currency_id.round)
+                values = contract._billing_item_values(period, amount)
+                item = existing.get(period.start)
+                if item:
+                    if not item.period_id:
+                        item.write(values)
+                    keep |= item
+                else:
+                    vals_list.append({**values, 'ready': ready})
+        unbilled = Item.search([('contract_id', 'in', self.ids), ('period_id', '=', False)])
+        (unbilled - keep).unlink()
+        Item.create(vals_list)
+
+    def _billing_item_values(self, period, amount):
+        """What an item of this contract's ``period`` shows."""
+        self.ensure_one()
+        line = self.line_ids[:1] if len(self.line_ids) == 1 else self.line_ids.browse()
+        return {
+            'source_type': 'contract_period',
+            'contract_id': self.id,
+            'period_start': period.start,
+            'period_end': period.end,
+            'partner_id': self.partner_invoice_id.commercial_partner_id.id,
+            'partner_invoice_id': self.partner_invoice_id.id,
+            'company_id': self.company_id.id,
+            'currency_id': self.currency_id.id,
+            'user_id': self.user_id.id,
+            'product_id': line.product_id.id,
+            'product_uom_id': line.product_uom_id.id,
+            'name': self.env._("Contract %(contract)s, %(period)s", contract=self.name,
+                               period=periods.format_period(period.start, period.end)),
+            'date': periods.invoice_date_of(period, self.prepaid),
+            'price_unit': amount,
+        }
+
+    def _link_billed_periods_to_items(self, billed_periods):
+        """Billed periods (from any run) are the items' bill: link them, or add the item of a
+        period billed before it was due in the backlog (a catch-up run)."""
+        Item = trusted(self.env['service.billing.item'].sudo())
+        items = Item.search([('contract_id', 'in', billed_periods.contract_id.ids), '|',
+                             ('period_id', '=', False), ('period_id.credited', '=', True)])
+        by_key = {(item.contract_id, item.period_start): item for item in items}
+        vals_list = []
+        for billed in billed_periods:
+            item = by_key.get((billed.contract_id, billed.date_start))
+            if item:
+                item.period_id = billed
+                continue
+            contract = billed.contract_id
+            period = periods.Period(billed.date_start, billed.date_end, billed.date_start,
+                                    billed.date_end, 0)
+            vals_list.append({**contract._billing_item_values(period, billed.amount),
+                              'period_id': billed.id, 'ready': True})
+        Item.create(vals_list)

@@ -1,0 +1,205 @@
+"""Invoice schedules (Project Operations): run dates, each with its transaction cut-off and run
+status, carried out by a daily job that makes proforma invoices of what is ready."""
+
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as CONCURRENCY_ERRORS
+
+from ..const import SCHEDULE_FREQUENCIES, SCHEDULE_RUN_STATUSES, WEEKDAYS
+
+
+class ServiceInvoiceSchedule(models.Model):
+    _name = 'service.invoice.schedule'
+    _description = "Invoice Schedule"
+    _inherit = ['mail.thread']
+    _order = 'id desc'
+    _check_company_auto = True
+
+    name = fields.Char(compute='_compute_name', store=True, readonly=False, required=True,
+                       precompute=True)
+    company_id = fields.Many2one('res.company', required=True,
+                                 default=lambda self: self.env.company)
+    partner_id = fields.Many2one('res.partner', string="Customer", check_company=True,
+                                 tracking=True)
+    contract_id = fields.Many2one('service.contract', check_company=True, tracking=True)
+    order_id = fields.Many2one('sale.order', check_company=True, tracking=True)
+    frequency = fields.Selection(SCHEDULE_FREQUENCIES, required=True, default='monthly',
+                                 tracking=True)
+    day_of_month = fields.Integer(
+        default=1, help="Monthly runs: the day of the month (31 means its last day).")
+    weekday = fields.Selection(WEEKDAYS, default='0', help="Weekly runs: the day of the week.")
+    runs_per_month = fields.Float(compute='_compute_runs_per_month', digits=(3, 1))
+    date_from = fields.Date(string="First Run On or After", required=True,
+                            default=fields.Date.context_today)
+    date_to = fields.Date(string="Last Run On or Before", required=True,
+                          default=lambda self: fields.Date.context_today(self)
+                          + relativedelta(years=1))
+    grouping = fields.Selection(
+        [('customer', "Per Customer"), ('source', "Per Contract or Order")],
+        required=True, default='customer')
+    active = fields.Boolean(default=True)
+    run_ids = fields.One2many('service.invoice.schedule.run', 'schedule_id', string="Runs")
+
+    _dates_in_order = models.Constraint(
+        'CHECK(date_to >= date_from)', "The last run date cannot come before the first.")
+
+    @api.depends('partner_id', 'contract_id', 'order_id', 'frequency')
+    def _compute_name(self):
+        labels = dict(SCHEDULE_FREQUENCIES)
+        for schedule in self:
+            scope = schedule.contract_id.name or schedule.order_id.name \
+                or schedule.partner_id.display_name or self.env._("Every customer")
+            schedule.name = f'{scope} - {labels.get(schedule.frequency, "")}'
+
+    @api.depends('frequency')
+    def _compute_runs_per_month(self):
+        per_month = {'monthly': 1.0, 'biweekly': 2.2, 'weekly': 4.3}
+        for schedule in self:
+            schedule.runs_per_month = per_month.get(schedule.frequency, 0.0)
+
+    @api.constrains('day_of_month', 'frequency')
+    def _check_day_of_month(self):
+        for schedule in self:
+            if schedule.frequency == 'monthly' and not 1 <= schedule.day_of_month <= 31:
+                raise ValidationError(self.env._(
+                    "Schedule %(schedule)s runs on day %(day)s of the month: choose a day from "
+                    "1 to 31 (31: the last day).", schedule=schedule.display_name,
+                    day=schedule.day_of_month))
+
+    @api.constrains('partner_id', 'contract_id', 'order_id')
+    def _check_one_scope(self):
+        for schedule in self:
+            if bool(schedule.contract_id) + bool(schedule.order_id) > 1:
+                raise ValidationError(self.env._(
+                    "Schedule %(schedule)s is for a contract or an order, not both.",
+                    schedule=schedule.display_name))
+
+    def action_generate_runs(self):
+        """Generate Invoice Schedule: a run per run date, each with its transaction cut-off
+        (the day before); run dates already planned are kept."""
+        Run = self.env['service.invoice.schedule.run']
+        for schedule in self:
+            planned = set(schedule.run_ids.mapped('run_date'))
+            Run.create([{'schedule_id': schedule.id, 'run_date': run_date}
+                        for run_date in schedule._run_dates() if run_date not in planned])
+        return True
+
+    def _run_dates(self):
+        """The run dates from ``date_from`` to ``date_to``."""
+        self.ensure_one()
+        dates = []
+        if self.frequency == 'monthly':
+            month = self.date_from.replace(day=1)
+            while month <= self.date_to:
+                day = month + relativedelta(day=self.day_of_month)
+                if self.date_from <= day <= self.date_to:
+                    dates.append(day)
+                month += relativedelta(months=1)
+            return dates
+        step = timedelta(weeks=1 if self.frequency == 'weekly' else 2)
+        day = self.date_from + timedelta(days=(int(self.weekday) - self.date_from.weekday()) % 7)
+        while day <= self.date_to:
+            dates.append(day)
+            day += step
+        return dates
+
+    def _item_domain(self, cutoff):
+        """The ready backlog items a run up to ``cutoff`` invoices."""
+        self.ensure_one()
+        domain = Domain([('billing_status', '=', 'ready'), ('date', '<=', cutoff),
+                         ('company_id', '=', self.company_id.id)])
+        if self.contract_id:
+            domain &= Domain('contract_id', '=', self.contract_id.id)
+        if self.order_id:
+            domain &= Domain('order_id', '=', self.order_id.id)
+        if self.partner_id:
+            domain &= Domain('partner_id', '=', self.partner_id.commercial_partner_id.id)
+        return domain
+
+    @api.model
+    def _cron_run_schedules(self):
+        """Daily job: carry out every run due, committing run by run."""
+        return self._run_due_schedules(commit=True)
+
+    @api.model
+    def _run_due_schedules(self, commit=False):
+        """Carry out every run due, one by one; one failing run never stops the others, and
+        a run done makes nothing twice. Returns the runs carried out."""
+        runs = self.env['service.invoice.schedule.run'].search([
+            ('state', '=', 'not_run'), ('run_date', '<=', fields.Date.context_today(self)),
+            ('schedule_id.active', '=', True)], order='run_date, id')
+        done = runs.browse()
+        for index, run in enumerate(runs, start=1):
+            run._carry_out()
+            done |= run
+            if commit and not self.env['ir.cron']._commit_progress(
+                    1, remaining=len(runs) - index):
+                break
+        return done
+
+
+class ServiceInvoiceScheduleRun(models.Model):
+    _name = 'service.invoice.schedule.run'
+    _description = "Invoice Schedule Run"
+    _order = 'run_date, id'
+    _check_company_auto = True
+
+    schedule_id = fields.Many2one('service.invoice.schedule', required=True,
+                                  ondelete='cascade', index=True)
+    company_id = fields.Many2one(related='schedule_id.company_id', store=True)
+    run_date = fields.Date(required=True, readonly=True)
+    cutoff_date = fields.Date(string="Transaction Cut-off", compute='_compute_cutoff_date',
+                              store=True)
+    state = fields.Selection(SCHEDULE_RUN_STATUSES, string="Run Status", default='not_run',
+                             required=True, readonly=True)
+    message = fields.Text(readonly=True)
+    invoice_ids = fields.Many2many('account.move', string="Invoices", readonly=True)
+
+    _run_date_unique = models.Constraint(
+        'UNIQUE(schedule_id, run_date)', "A schedule runs once on a date.")
+
+    @api.depends('run_date')
+    def _compute_cutoff_date(self):
+        for run in self:
+            run.cutoff_date = run.run_date - timedelta(days=1) if run.run_date else False
+
+    def action_run_now(self):
+        """Carry out this run now (again, if it failed): what it billed is not billed twice."""
+        for run in self:
+            run._carry_out()
+
+    def _carry_out(self):
+        """Proforma invoices of the ready items dated up to the cut-off; the run says what
+        it did, or why it failed."""
+        self.ensure_one()
+        schedule = self.schedule_id
+        items = self.env['service.billing.item'].search(
+            schedule._item_domain(self.cutoff_date), order='date, id')
+        if not items:
+            self.write({'state': 'succeeded', 'message': self.env._(
+                "Nothing was ready to invoice up to %(date)s: no invoice.",
+                date=self.cutoff_date)})
+            return
+        try:
+            with self.env.cr.savepoint():
+                invoices, left_out = items._create_proformas(
+                    schedule.grouping, invoice_date=self.run_date)
+                invoices.write({'service_proforma': True,
+                                'service_cutoff_date': self.cutoff_date,
+                                'service_grouping': schedule.grouping})
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception as error:  # one failing run never stops the others: it is recorded
+            self.write({'state': 'failed', 'message': str(error)})
+            return
+        self.write({
+            'state': 'succeeded' if invoices or not left_out else 'failed',
+            'invoice_ids': [fields.Command.link(invoice.id) for invoice in invoices],
+            'message': '\n'.join([self.env._("%(count)s invoices made.", count=len(invoices))]
+                                 + list(dict.fromkeys(reason for _item, reason in left_out))),
+        })

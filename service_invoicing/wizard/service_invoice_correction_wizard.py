@@ -1,0 +1,81 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class ServiceInvoiceCorrectionWizard(models.TransientModel):
+    """Correct this invoice (Project Operations): the lines as billed, each with the quantity
+    it should have billed (0 by default: a full credit); the credit note gives back the
+    difference, and the backlog gets it again."""
+
+    _name = 'service.invoice.correction.wizard'
+    _description = "Correct this Invoice"
+
+    invoice_id = fields.Many2one('account.move', required=True, readonly=True)
+    line_ids = fields.One2many('service.invoice.correction.wizard.line', 'wizard_id')
+    reason = fields.Char(required=True, default=lambda self: self.env._("Correction"))
+
+    @api.onchange('invoice_id')
+    def _onchange_invoice_id(self):
+        self.line_ids = [fields.Command.clear()] + [
+            fields.Command.create({'invoice_line_id': line.id, 'quantity_corrected': 0.0})
+            for line in self.invoice_id.invoice_line_ids.filtered(
+                lambda line: line.display_type == 'product')]
+
+    def action_correct(self):
+        """Create the credit note (a draft, for review): what each line billed beyond its
+        corrected quantity."""
+        self.ensure_one()
+        invoice = self.invoice_id
+        invoice.action_service_correct()  # the same checks as the button
+        credited = {}
+        for line in self.line_ids:
+            billed = line.invoice_line_id.quantity
+            if line.quantity_corrected < 0 or line.invoice_line_id.product_uom_id.compare(
+                    line.quantity_corrected, billed) > 0:
+                raise UserError(self.env._(
+                    "%(line)s of %(invoice)s: the corrected quantity goes from 0 to %(billed)s, "
+                    "not %(corrected)s.", line=line.invoice_line_id.name,
+                    invoice=invoice.display_name, billed=billed,
+                    corrected=line.quantity_corrected))
+            credited[line.invoice_line_id] = billed - line.quantity_corrected
+        if not any(credited.values()):
+            raise UserError(self.env._(
+                "Nothing to credit: every line keeps the quantity it billed."))
+        credit_note = invoice._reverse_moves([{
+            'ref': self.env._("Correction of %(invoice)s: %(reason)s",
+                              invoice=invoice.name, reason=self.reason),
+            'invoice_date': fields.Date.context_today(self),
+        }])
+        # Reversal keeps the lines in order: each credits its invoice line's difference.
+        product_lines = credit_note.invoice_line_ids.filtered(
+            lambda line: line.display_type == 'product')
+        originals = invoice.invoice_line_ids.filtered(lambda line: line.display_type == 'product')
+        commands = []
+        for credit_line, original in zip(product_lines, originals, strict=True):
+            quantity = credited.get(original, 0.0)
+            if original.product_uom_id.compare(quantity, 0.0) <= 0:
+                commands.append(fields.Command.delete(credit_line.id))
+            elif original.product_uom_id.compare(quantity, original.quantity) != 0:
+                commands.append(fields.Command.update(credit_line.id, {'quantity': quantity}))
+        if commands:
+            credit_note.invoice_line_ids = commands
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'account.action_move_out_refund_type')
+        action.update(views=[(False, 'form')], res_id=credit_note.id)
+        return action
+
+
+class ServiceInvoiceCorrectionWizardLine(models.TransientModel):
+    _name = 'service.invoice.correction.wizard.line'
+    _description = "Correct this Invoice - Line"
+
+    wizard_id = fields.Many2one('service.invoice.correction.wizard', required=True,
+                                ondelete='cascade')
+    invoice_line_id = fields.Many2one('account.move.line', required=True, readonly=True)
+    name = fields.Char(related='invoice_line_id.name')
+    product_id = fields.Many2one(related='invoice_line_id.product_id')
+    quantity_billed = fields.Float(related='invoice_line_id.quantity', string="Billed")
+    price_unit = fields.Float(related='invoice_line_id.price_unit')
+    quantity_corrected = fields.Float(
+        string="Corrected Quantity", digits='Product Unit',
+        help="What the line should have billed: the credit note gives back the rest.")
