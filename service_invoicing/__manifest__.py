@@ -27,6 +27,7 @@
         'views/service_billing_item_views.xml',
         'views/service_invoice_schedule_views.xml',
         'views/res_config_settings_views.xml',
+        'views/account_move_statistics_views.xml',
         'views/account_move_views.xml',
         'views/sale_order_views.xml',
         'views/service_invoicing_menus.xml',

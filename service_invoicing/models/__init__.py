@@ -20,3 +20,4 @@ from . import sale_order_posting
 from . import account_move_send
 from . import account_move_proforma
 from . import service_invoice_schedule
+from . import account_move_statistics

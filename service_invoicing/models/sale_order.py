@@ -12,11 +12,33 @@ class SaleOrder(models.Model):
     service_shipment_ids = fields.One2many(
         'service.shipment', 'order_id', string="Posted Shipments", readonly=True)
     service_shipment_count = fields.Integer(compute='_compute_service_shipment_count')
+    service_backlog_amount = fields.Monetary(
+        string="In the Backlog", compute='_compute_service_backlog',
+        help="Shipped and not invoiced yet, untaxed.")
+    service_backlog_count = fields.Integer(compute='_compute_service_backlog')
 
     @api.depends('service_shipment_ids')
     def _compute_service_shipment_count(self):
         for order in self:
             order.service_shipment_count = len(order.service_shipment_ids)
+
+    def _compute_service_backlog(self):
+        groups = {order: (count, amount) for order, count, amount in
+                  self.env['service.billing.item']._read_group(
+                      [('order_id', 'in', self.ids),
+                       ('billing_status', 'in', ('ready', 'not_ready'))],
+                      ['order_id'], ['__count', 'amount:sum'])}
+        for order in self:
+            order.service_backlog_count, order.service_backlog_amount = \
+                groups.get(order, (0, 0.0))
+
+    def action_view_service_billing_items(self):
+        """Open the order's shipment lines in the billing backlog."""
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'service_invoicing.action_service_billing_item')
+        action['domain'] = [('order_id', 'in', self.ids)]
+        action['context'] = {'search_default_waiting': 1}
+        return action
 
     def action_view_service_shipments(self):
         """Open the posted shipments of this order."""

@@ -66,6 +66,11 @@ class ServiceBillingItem(models.Model):
         BILLING_STATUSES, compute='_compute_billing', store=True, index=True)
     invoice_ids = fields.Many2many('account.move', string="Invoices",
                                    compute='_compute_invoice_ids')
+    invoice_count = fields.Integer(compute='_compute_invoice_ids')
+    payment_state = fields.Selection(
+        [('not_paid', "Not Paid"), ('partial', "Partially Paid"), ('paid', "Paid")],
+        compute='_compute_payment_state', store=True,
+        help="Of the posted invoices that billed this item.")
 
     @api.model
     def _selection_source_ref(self):
@@ -121,6 +126,24 @@ class ServiceBillingItem(models.Model):
         for item in self:
             item.invoice_ids = item.period_id.invoice_id \
                 | item.shipment_line_id.invoice_line_ids.move_id
+            item.invoice_count = len(item.invoice_ids)
+
+    @api.depends('period_id.invoice_id.payment_state',
+                 'shipment_line_id.invoice_line_ids.move_id.payment_state')
+    def _compute_payment_state(self):
+        for item in self:
+            invoices = (item.period_id.invoice_id
+                        | item.shipment_line_id.invoice_line_ids.move_id).filtered(
+                lambda move: move.state == 'posted' and move.move_type == 'out_invoice')
+            states = set(invoices.mapped('payment_state'))
+            if not states:
+                item.payment_state = False
+            elif states <= {'paid', 'in_payment', 'reversed'}:
+                item.payment_state = 'paid'
+            elif states & {'paid', 'in_payment', 'partial'}:
+                item.payment_state = 'partial'
+            else:
+                item.payment_state = 'not_paid'
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -138,6 +161,26 @@ class ServiceBillingItem(models.Model):
     def action_mark_not_ready(self):
         """Mark Not Ready to Invoice: these items wait."""
         self._set_ready(False)
+
+    def action_register_payment(self):
+        """Mark as paid: Odoo's payment registration for the posted invoices of these items
+        (journal and date chosen in Odoo's wizard)."""
+        invoices = self.invoice_ids.filtered(
+            lambda move: move.state == 'posted' and move.move_type == 'out_invoice'
+            and move.payment_state not in ('paid', 'in_payment'))
+        if not invoices:
+            raise UserError(self.env._(
+                "None of these items has a posted invoice left to pay: confirm their proforma "
+                "invoices first."))
+        return invoices.action_register_payment()
+
+    def action_view_invoices(self):
+        """Open the invoices that billed these items."""
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'account.action_move_out_invoice_type')
+        action['domain'] = [('id', 'in', self.invoice_ids.ids)]
+        action['context'] = {'default_move_type': 'out_invoice'}
+        return action
 
     def action_open_source(self):
         """Open the contract or the posted shipment this item bills."""

@@ -11,6 +11,47 @@ class ServiceContract(models.Model):
 
     billing_item_ids = fields.One2many(
         'service.billing.item', 'contract_id', string="Backlog Items", readonly=True)
+    backlog_amount = fields.Monetary(
+        string="Open Backlog", compute='_compute_billing_statistics',
+        help="Due and not invoiced yet.")
+    backlog_count = fields.Integer(compute='_compute_billing_statistics')
+    billed_to_date = fields.Monetary(
+        compute='_compute_billing_statistics',
+        help="Untaxed, on posted invoices less posted credit notes.")
+    billed_this_year = fields.Monetary(
+        compute='_compute_billing_statistics',
+        help="Untaxed, for periods starting this calendar year (posted, less credits).")
+
+    def _compute_billing_statistics(self):
+        items = dict(self.env['service.billing.item']._read_group(
+            [('contract_id', 'in', self.ids), ('billing_status', 'in', ('ready', 'not_ready'))],
+            ['contract_id'], ['amount:sum']))
+        counts = dict(self.env['service.billing.item']._read_group(
+            [('contract_id', 'in', self.ids), ('billing_status', 'in', ('ready', 'not_ready'))],
+            ['contract_id'], ['__count']))
+        year_start = fields.Date.context_today(self).replace(month=1, day=1)
+        billed, this_year = {}, {}
+        for contract, start, move_type, amount in self.env['account.move.line']._read_group(
+                [('service_contract_id', 'in', self.ids), ('parent_state', '=', 'posted')],
+                ['service_contract_id', 'service_period_start:day', 'move_id.move_type'],
+                ['price_subtotal:sum']):
+            signed = -amount if move_type == 'out_refund' else amount
+            billed[contract] = billed.get(contract, 0.0) + signed
+            if start and start >= year_start:
+                this_year[contract] = this_year.get(contract, 0.0) + signed
+        for contract in self:
+            contract.backlog_amount = items.get(contract, 0.0)
+            contract.backlog_count = counts.get(contract, 0)
+            contract.billed_to_date = billed.get(contract, 0.0)
+            contract.billed_this_year = this_year.get(contract, 0.0)
+
+    def action_view_billing_items(self):
+        """Open the contract's periods in the billing backlog."""
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'service_invoicing.action_service_billing_item')
+        action['domain'] = [('contract_id', 'in', self.ids)]
+        action['context'] = {'search_default_waiting': 1}
+        return action
 
     @api.model
     def _cron_sync_billing_backlog(self):

@@ -33,11 +33,34 @@ class ServiceShipment(models.Model):
     invoice_ids = fields.Many2many(
         'account.move', string="Invoices", compute='_compute_invoice_ids')
     invoice_count = fields.Integer(compute='_compute_invoice_ids')
+    qty_shipped = fields.Float(string="Shipped", compute='_compute_quantities',
+                               digits='Product Unit')
+    qty_invoiced = fields.Float(string="Invoiced", compute='_compute_quantities',
+                                digits='Product Unit')
+    qty_consumed = fields.Float(string="Consumed", compute='_compute_quantities',
+                                digits='Product Unit')
+    backlog_amount = fields.Monetary(string="In the Backlog", compute='_compute_quantities')
 
     @api.depends('line_ids.qty_shipped', 'line_ids.qty_consumed', 'line_ids.qty_invoiced')
     def _compute_invoice_status(self):
         for shipment in self:
             shipment.invoice_status = shipment.line_ids._invoice_status()
+
+    def _compute_quantities(self):
+        for shipment in self:
+            lines = shipment.line_ids
+            shipment.qty_shipped = sum(lines.mapped('qty_shipped'))
+            shipment.qty_invoiced = sum(lines.mapped('qty_invoiced'))
+            shipment.qty_consumed = sum(lines.mapped('qty_consumed'))
+            shipment.backlog_amount = sum(lines.billing_item_ids.mapped('amount'))
+
+    def action_view_billing_items(self):
+        """Open this shipment's lines in the billing backlog."""
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'service_invoicing.action_service_billing_item')
+        action['domain'] = [('shipment_line_id', 'in', self.line_ids.ids)]
+        action['context'] = {}
+        return action
 
     def _compute_invoice_ids(self):
         for shipment in self:

@@ -208,3 +208,55 @@ class TestBillingBacklog(ServiceOrderCommon):
         self.assertFalse(wizard.invoice_ids)
         self.assertIn(f"not the salesperson of contract {contract.name}", wizard.result_message)
         self.assertEqual(february.billing_status, 'ready')
+
+    def test_mark_as_paid_from_the_backlog(self):
+        order = self.create_order([(self.labour, 2.0)])
+        self.post(order, 'ship', ship={self.labour: 2.0})
+        item = self.items(order)
+        with self.assertRaisesRegex(UserError, "has a posted invoice left to pay"):
+            item.action_register_payment()
+        invoice = self.proformas().invoice_ids
+        invoice.action_service_confirm()
+        self.assertEqual(item.payment_state, 'not_paid')
+        action = item.action_register_payment()
+        self.assertEqual(action['res_model'], 'account.payment.register')
+        wizard = self.env['account.payment.register'].with_context(**action['context']).create(
+            {'payment_date': date(2026, 3, 15),
+             'journal_id': self.company_data['default_journal_bank'].id})
+        wizard.action_create_payments()
+        self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
+        self.assertEqual(item.payment_state, 'paid')
+
+    def test_statistics_and_links_between_documents(self):
+        self.labour.standard_price = 50.0
+        self.maintenance.standard_price = 10.0
+        contract = self.create_contract()
+        order = self.create_order([(self.labour, 4.0)])
+        self.post(order, 'ship', ship={self.labour: 4.0})
+        self.assertRecordValues(contract, [{'backlog_amount': 200.0, 'backlog_count': 2,
+                                            'billed_to_date': 0.0}])
+        self.assertRecordValues(order, [{'service_backlog_amount': 320.0,
+                                         'service_backlog_count': 1}])
+        shipment = order.service_shipment_ids
+        self.assertRecordValues(shipment, [{'qty_shipped': 4.0, 'qty_invoiced': 0.0,
+                                            'backlog_amount': 320.0}])
+        invoice = self.proformas().invoice_ids
+        invoice.action_service_confirm()
+        self.assertRecordValues(contract, [{'backlog_amount': 0.0, 'billed_to_date': 200.0,
+                                            'billed_this_year': 200.0}])
+        self.assertRecordValues(shipment, [{'qty_invoiced': 4.0, 'backlog_amount': 0.0}])
+        # Business Central's statistics of the posted invoice.
+        self.assertRecordValues(invoice, [{
+            'service_stat_quantity': 2.0 + 4.0, 'service_stat_cost': 2 * 10.0 + 4 * 50.0,
+            'service_stat_profit': 200.0 + 320.0 - 220.0}])
+        # Links both ways: sources, backlog items and invoices.
+        items = invoice.service_billing_item_ids
+        self.assertEqual(items, self.items(contract) | self.items(order))
+        self.assertEqual(items.invoice_ids, invoice)
+        self.assertEqual(contract.action_view_billing_items()['domain'],
+                         [('contract_id', 'in', contract.ids)])
+        self.assertEqual(order.action_view_service_billing_items()['domain'],
+                         [('order_id', 'in', order.ids)])
+        self.assertEqual(self.env['service.billing.item'].search(
+            shipment.action_view_billing_items()['domain']), self.items(order))
+        self.assertEqual(items[0].action_view_invoices()['domain'], [('id', 'in', invoice.ids)])
