@@ -235,6 +235,26 @@ def scenario_shipments(m, results, check_sample):
             print(f'    {mismatch}')
 
 
+def scenario_backlog(items, proformas, results):
+    """The billing backlog: its views at ``items`` items (each must answer within a second of
+    server time), and proforma invoices for ``proformas`` customers of three items each
+    against the contract batch billing the same periods."""
+    make_data('populate_backlog', items=items)
+    views = task(DATA_DB, 'backlog_views')
+    make_data('populate_proformas', n=proformas)
+    ours = measure('proformas_ours')
+    batch = measure('proformas_batch')
+    results['backlog'] = {'views': views, 'proformas': ours, 'contract_batch': batch,
+                          'ratio': ratio(ours, batch)}
+    log(f'billing backlog: {views["items"]} items, server time of the views (best of 3, ms):')
+    for label, milliseconds in views['ms'].items():
+        flag = '' if milliseconds < 1000 else '  OVER A SECOND'
+        print(f'  {label:<34}{milliseconds:>9}{flag}')
+    show(f'proformas, {proformas} customers x 3 ready periods', [
+        ('ours, contract batch', batch), ('ours, proforma invoices', ours)])
+    print(f'  ratio proformas/contract batch: {results["backlog"]["ratio"]}')
+
+
 def scenario_young(n, results, timeout):
     """Ours on a young database (statistics taken while the tables were empty), with and
     without the statistics guard, against the same data analyzed."""
@@ -408,8 +428,8 @@ def main():
     parser.add_argument('--sizes', help='contract counts, e.g. 250,500,1000,2000')
     parser.add_argument('--orders', type=int, help='delivered sale orders (default 1000)')
     parser.add_argument('--sending', type=int, help='invoices to send (default 200)')
-    parser.add_argument('--scenarios', default='contracts,shipments,sending,fastcheck',
-                        help='any of contracts,shipments,sending,fastcheck,young,memory '
+    parser.add_argument('--scenarios', default='contracts,shipments,sending,fastcheck,backlog',
+                        help='any of contracts,shipments,sending,fastcheck,backlog,young,memory '
                              '(fastcheck: our batch with and without the fast path\'s check; '
                              'young: guard on and off on a young database; memory: ours alone '
                              'at --memory-sizes)')
@@ -422,6 +442,10 @@ def main():
                         help='contracts of the young scenario (guard on and off)')
     parser.add_argument('--young-timeout', type=int, default=600,
                         help='seconds after which the unguarded young run is stopped')
+    parser.add_argument('--backlog-items', type=int, default=100000,
+                        help='items of the backlog scenario (default 100000)')
+    parser.add_argument('--proformas', type=int,
+                        help='customers of the proforma measurement (default 1000)')
     parser.add_argument('--memory-sizes', default='5000,20000',
                         help='contract counts of the memory scenario')
     parser.add_argument('--check-sample', type=int, default=200,
@@ -453,6 +477,9 @@ def main():
             scenario_fastcheck([int(n) for n in (args.fastcheck_sizes or (
                 '200,1000' if args.quick else '200,1000,2000')).split(',')],
                 results, args.fastcheck_repeats)
+        if 'backlog' in scenarios:
+            scenario_backlog(args.backlog_items if not args.quick else 20000,
+                             args.proformas or (1000 if not args.quick else 200), results)
         if 'young' in scenarios:
             scenario_young(args.young_size, results, args.young_timeout)
         if 'memory' in scenarios:

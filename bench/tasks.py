@@ -371,6 +371,111 @@ def sending_ours(env, go_file=None, **_kw):
     return meter.figures(invoices=count)
 
 
+# --- scenario 7: the billing backlog ---------------------------------------------------------
+
+def populate_backlog(env, items=100000):
+    """Monthly contracts of three service lines since January 2016, signed: the backlog holds
+    each one's periods due (about 130 up to today), ``items`` in all; a third of them are
+    marked not ready, as a long-running company's backlog would hold."""
+    from odoo.addons.service_invoicing.tools.trusted import trusted
+    products = service_products(env)
+    count = items // 130 + 1
+    partners = customers(env, count, prefix='Bench backlog')
+    Contract = env['service.contract'].with_context(tracking_disable=True)
+    for start in range(0, count, 100):
+        Contract.create([{
+            'partner_id': partner.id, 'date_start': date(2016, 1, 1), 'invoice_period': 'month',
+            'line_ids': [Command.create({'product_id': product.id, 'quantity': 1.0,
+                                         'price_unit': price * 12})
+                         for product, (_name, price) in zip(products, SERVICES, strict=True)],
+        } for partner in partners[start:start + 100]]).action_sign()
+        env.cr.commit()
+    Item = env['service.billing.item']
+    trusted(Item.sudo().search([]).filtered(lambda item: item.id % 3 == 0)).ready = False
+    env.cr.commit()
+    return {'items': Item.search_count([]), 'contracts': count}
+
+
+def backlog_views(env, repeats=3, **_kw):
+    """What the backlog's views ask of the server (Odoo's own web_search_read and
+    web_read_group, as the web client calls them), each timed in this process: the best of
+    ``repeats`` runs, in milliseconds."""
+    Item = env['service.billing.item'].with_context(lang='en_US')
+    waiting = [('billing_status', 'in', ('not_ready', 'ready'))]
+    partner = env['res.partner'].search([('name', '=like', 'Bench backlog %')], limit=1)
+    spec = {name: {} for name in ('date', 'partner_id', 'source_type', 'name', 'quantity',
+                                  'amount', 'currency_id', 'billing_status')}
+    spec['partner_id'] = {'fields': {'display_name': {}}}
+    calls = {
+        'list (waiting, first 80, count)': lambda: Item.web_search_read(
+            waiting, spec, limit=80, count_limit=10001),
+        'filter (a customer, ready)': lambda: Item.web_search_read(
+            [('partner_id', 'child_of', partner.ids), ('billing_status', '=', 'ready')],
+            spec, limit=80, count_limit=10001),
+        'group by customer': lambda: Item.web_read_group(
+            waiting, ['partner_id'], ['amount:sum'], limit=80),
+        'group by status': lambda: Item.web_read_group([], ['billing_status'], ['amount:sum']),
+        'group by month': lambda: Item.web_read_group(
+            waiting, ['date:month'], ['amount:sum'], limit=80),
+        'pivot customer x status': lambda: Item.formatted_read_group(
+            [], ['partner_id', 'billing_status'], ['amount:sum'], limit=80),
+        'aging (customer x month)': lambda: Item.formatted_read_group(
+            waiting, ['partner_id', 'date:month'], ['amount:sum'], limit=80),
+    }
+    figures = {}
+    for label, call in calls.items():
+        best = None
+        for _run in range(repeats):
+            env.invalidate_all()
+            start = time.perf_counter()
+            call()
+            elapsed = 1000 * (time.perf_counter() - start)
+            best = elapsed if best is None else min(best, elapsed)
+        figures[label] = round(best, 1)
+    return {'items': Item.search_count([]), 'ms': figures,
+            'slowest_ms': max(figures.values())}
+
+
+def populate_proformas(env, n=1000):
+    """N customers with three contract periods each due (quarterly catch-up of a monthly
+    contract), ready in the backlog."""
+    products = service_products(env)
+    partners = customers(env, n, prefix='Bench proforma')
+    Contract = env['service.contract'].with_context(tracking_disable=True)
+    for start in range(0, n, 500):
+        chunk = Contract.create([{
+            'partner_id': partner.id, 'date_start': date(2026, 1, 1), 'invoice_period': 'month',
+            'line_ids': [Command.create({'product_id': product.id, 'quantity': 1.0,
+                                         'price_unit': price * 12})
+                         for product, (_name, price) in zip(products, SERVICES, strict=True)],
+        } for partner in partners[start:start + 500]])
+        chunk.action_sign()
+        env.cr.commit()
+    return {'contracts': n}
+
+
+def proformas_ours(env, **_kw):
+    """Proforma invoices of every ready item due by 31 March, one per customer."""
+    items = env['service.billing.item'].search(
+        [('billing_status', '=', 'ready'), ('date', '<=', date(2026, 3, 31))])
+    with Meter() as meter:
+        invoices, left_out = items._create_proformas('customer', date(2026, 3, 31))
+        env.cr.commit()
+    return meter.figures(invoices=len(invoices), left_out=len(left_out),
+                         lines=len(invoices.invoice_line_ids))
+
+
+def proformas_batch(env, **_kw):
+    """The same periods by the contract batch (Create Contract Invoices up to 31 March)."""
+    Contract = env['service.contract']
+    with Meter() as meter:
+        result = Contract._run_contract_invoicing(
+            Contract._invoicing_domain(date(2026, 3, 31)), date(2026, 3, 31), date(2026, 3, 31),
+            commit=True)
+    return meter.figures(invoices=len(result.invoices),
+                         lines=len(result.invoices.invoice_line_ids))
+
+
 TASKS = {
     'populate_contracts': populate_contracts, 'contracts_ours': contracts_ours,
     'contracts_oca': contracts_oca, 'check_contracts': check_contracts,
@@ -378,6 +483,9 @@ TASKS = {
     'shipments_ours': shipments_ours, 'check_shipments': check_shipments,
     'prepare_sending': prepare_sending, 'sending_odoo': sending_odoo,
     'sending_ours': sending_ours,
+    'populate_backlog': populate_backlog, 'backlog_views': backlog_views,
+    'populate_proformas': populate_proformas, 'proformas_ours': proformas_ours,
+    'proformas_batch': proformas_batch,
 }
 
 
