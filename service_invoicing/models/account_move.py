@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..const import SENDING_CRON_CODE
+from ..tools.actions import records_action
 
 
 class AccountMove(models.Model):
@@ -51,13 +52,8 @@ class AccountMove(models.Model):
 
     def action_view_service_contracts(self):
         """Open the service contracts that this invoice bills."""
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'service_invoicing.action_service_contract')
-        contracts = self.service_contract_ids
-        action['domain'] = [('id', 'in', contracts.ids)]
-        if len(contracts) == 1:
-            action.update(views=[(False, 'form')], res_id=contracts.id)
-        return action
+        return records_action(self.service_contract_ids,
+                              'service_invoicing.action_service_contract')
 
     def action_get_shipment_lines(self):
         """Get Shipment Lines: choose the customer's shipped, not invoiced delivery lines."""
@@ -84,13 +80,8 @@ class AccountMove(models.Model):
 
     def action_view_service_shipments(self):
         """Open the posted shipments this invoice bills."""
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'service_invoicing.action_service_shipment')
-        shipments = self.service_shipment_ids
-        action['domain'] = [('id', 'in', shipments.ids)]
-        if len(shipments) == 1:
-            action.update(views=[(False, 'form')], res_id=shipments.id)
-        return action
+        return records_action(self.service_shipment_ids,
+                              'service_invoicing.action_service_shipment')
 
     def _service_queue_sending(self):
         """Queue Odoo's own invoice sending (PDF and email) for the posted invoices.

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.actions import records_action
+
 
 class SaleOrder(models.Model):
     _inherit = 'sale.order'
@@ -42,13 +44,8 @@ class SaleOrder(models.Model):
 
     def action_view_service_shipments(self):
         """Open the posted shipments of this order."""
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'service_invoicing.action_service_shipment')
-        shipments = self.service_shipment_ids
-        action['domain'] = [('id', 'in', shipments.ids)]
-        if len(shipments) == 1:
-            action.update(views=[(False, 'form')], res_id=shipments.id)
-        return action
+        return records_action(self.service_shipment_ids,
+                              'service_invoicing.action_service_shipment')
 
     def action_service_post(self):
         """Post: open the posting wizard (Ship, Invoice, Ship and Invoice, Consume)."""

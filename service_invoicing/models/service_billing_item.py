@@ -13,6 +13,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..const import BILLING_STATUSES, BILLING_SOURCE_TYPES
+from ..tools.actions import records_action
 from ..tools.trusted import is_trusted, trusted
 
 
@@ -176,11 +177,8 @@ class ServiceBillingItem(models.Model):
 
     def action_view_invoices(self):
         """Open the invoices that billed these items."""
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'account.action_move_out_invoice_type')
-        action['domain'] = [('id', 'in', self.invoice_ids.ids)]
-        action['context'] = {'default_move_type': 'out_invoice'}
-        return action
+        return records_action(self.invoice_ids, 'account.action_move_out_invoice_type',
+                              context={'default_move_type': 'out_invoice'})
 
     def action_open_source(self):
         """Open the contract or the posted shipment this item bills."""

@@ -8,6 +8,7 @@ from ..const import (
     INVOICE_PERIODS,
 )
 from ..tools import invoice_period as periods
+from ..tools.actions import records_action
 from ..tools.trusted import is_trusted, trusted
 
 class ServiceContract(models.Model):
@@ -294,13 +295,8 @@ class ServiceContract(models.Model):
         """Open the customer invoices that bill this contract."""
         invoices = self.env['account.move.line'].search(
             [('service_contract_id', 'in', self.ids)]).move_id
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'account.action_move_out_invoice_type')
-        action['domain'] = [('id', 'in', invoices.ids)]
-        action['context'] = {'default_move_type': 'out_invoice'}
-        if len(invoices) == 1:
-            action.update(views=[(False, 'form')], res_id=invoices.id)
-        return action
+        return records_action(invoices, 'account.action_move_out_invoice_type',
+                              context={'default_move_type': 'out_invoice'})
 
     def _clear_resolved_invoicing_errors(self):
         """Signed or locked again: an error of an earlier run that no longer holds (an Open

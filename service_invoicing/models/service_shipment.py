@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.actions import records_action
 from ..tools.trusted import is_trusted, trusted
 
 
@@ -94,14 +95,8 @@ class ServiceShipment(models.Model):
 
     def action_view_invoices(self):
         """Open the invoices and credit notes that bill this shipment."""
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'account.action_move_out_invoice_type')
-        invoices = self.invoice_ids
-        action['domain'] = [('id', 'in', invoices.ids)]
-        action['context'] = {'default_move_type': 'out_invoice'}
-        if len(invoices) == 1:
-            action.update(views=[(False, 'form')], res_id=invoices.id)
-        return action
+        return records_action(self.invoice_ids, 'account.action_move_out_invoice_type',
+                              context={'default_move_type': 'out_invoice'})
 
     def _check_posted_by_the_product(self):
         if not is_trusted(self):
