@@ -199,7 +199,7 @@ class ServiceBillingItem(models.Model):
             'invoice_payment_term_id': terms_id,
             'invoice_date': invoice_date,
             'invoice_user_id': first['user'].id,
-            'invoice_origin': ', '.join(dict.fromkeys(piece['origin'] for piece in group)),
+            'invoice_origin': ', '.join(sorted({piece['origin'] for piece in group})),
             'invoice_line_ids': [Command.create(vals) for piece in group
                                  for vals in piece['lines']],
         }

@@ -95,7 +95,8 @@ class ServiceContract(models.Model):
             'invoice_payment_term_id': contract.payment_term_id.id,
             'fiscal_position_id': contract.fiscal_position_id.id,
             'invoice_user_id': contract.user_id.id,
-            'invoice_origin': ', '.join(plan.contract.name for plan in plans),
+            # Sorted: the order the batch met the contracts in is no promise.
+            'invoice_origin': ', '.join(sorted({plan.contract.name for plan in plans})),
             'invoice_line_ids': line_commands,
         }
 

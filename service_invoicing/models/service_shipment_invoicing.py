@@ -38,7 +38,7 @@ class ServiceShipmentLine(models.Model):
         for group in groups.values():
             orders = self.env['sale.order'].union(*(line.order_id for line, _q in group))
             invoice_vals = orders[0]._prepare_invoice()
-            invoice_vals['invoice_origin'] = ', '.join(orders.mapped('name'))
+            invoice_vals['invoice_origin'] = ', '.join(sorted(orders.mapped('name')))
             if invoice_date:
                 invoice_vals['invoice_date'] = invoice_date
             if accounting_date:

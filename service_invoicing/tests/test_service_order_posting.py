@@ -137,7 +137,7 @@ class TestServiceOrderPosting(ServiceOrderCommon):
         invoices = lines._service_post('invoice', invoice=everything)
         self.assertEqual(len(invoices), 2)
         combined = invoices.filtered(lambda move: move.partner_id == self.customer)
-        self.assertEqual(combined.invoice_origin, f"{first.name}, {second.name}")
+        self.assertEqual(combined.invoice_origin, ', '.join(sorted([first.name, second.name])))
         self.assertEqual(combined.amount_untaxed, 2 * 50.0 + 3 * 80.0)
         self.assertEqual((invoices - combined).amount_untaxed, 80.0)
         self.assertEqual(combined.line_ids.sale_line_ids.order_id, first | second)
