@@ -31,6 +31,8 @@
         'views/account_move_views.xml',
         'views/sale_order_views.xml',
         'views/service_invoicing_menus.xml',
+        'report/service_test_report_templates.xml',
+        'views/service_test_report_views.xml',
     ],
     'assets': {
         'web.assets_tests': [

@@ -21,3 +21,4 @@ from . import account_move_send
 from . import account_move_proforma
 from . import service_invoice_schedule
 from . import account_move_statistics
+from . import account_move_test_report
