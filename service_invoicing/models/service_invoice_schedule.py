@@ -1,6 +1,7 @@
 """Invoice schedules (Project Operations): run dates, each with its transaction cut-off and run
 status, carried out by a daily job that makes proforma invoices of what is ready."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -9,8 +10,10 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as CONCURRENCY_ERRORS
+from odoo.tools import format_date
 
 from ..const import SCHEDULE_FREQUENCIES, SCHEDULE_RUN_STATUSES, WEEKDAYS
+from ..tools.report_source import ReportSource
 
 
 class ServiceInvoiceSchedule(models.Model):
@@ -172,6 +175,42 @@ class ServiceInvoiceScheduleRun(models.Model):
         """Carry out this run now (again, if it failed): what it billed is not billed twice."""
         for run in self:
             run._carry_out()
+
+    def action_test_report(self):
+        """Test Report: the proforma invoices this run would make now and every problem;
+        writes nothing. Run as Shown carries the run out."""
+        self.ensure_one()
+        return self.env['service.test.report']._open_for('schedule_run', self)
+
+    def _service_test_report_source(self):
+        """What carrying out this run would make: the ready items up to the cut-off, grouped
+        and built as ``service.billing.item._create_proformas`` builds them, and the items
+        it would leave out."""
+        self.ensure_one()
+        schedule = self.schedule_id
+        items = self.env['service.billing.item'].search(
+            schedule._item_domain(self.cutoff_date), order='date, id')
+        source = ReportSource(options=self.env._(
+            "Run of %(run_date)s, items ready up to %(cutoff)s, %(grouping)s: draft proforma "
+            "invoices.", run_date=format_date(self.env, self.run_date),
+            cutoff=format_date(self.env, self.cutoff_date),
+            grouping=dict(schedule._fields['grouping']._description_selection(self.env))[
+                schedule.grouping]))
+        if not items:
+            source.problems.append(('info', 'skipped', self.env._(
+                "Nothing was ready to invoice up to %(date)s: no invoice.",
+                date=self.cutoff_date)))
+            return source
+        pieces, refused = items._invoice_pieces()
+        source.problems += list(dict.fromkeys(
+            ('error', 'contract' if item.contract_id else 'refused', reason)
+            for item, reason in refused))
+        groups = defaultdict(list)
+        for piece in pieces:
+            groups[piece['key'][schedule.grouping]].append(piece)
+        source.vals_list = [items._proforma_vals(group, self.run_date)
+                            for group in groups.values()]
+        return source
 
     def _carry_out(self):
         """Proforma invoices of the ready items dated up to the cut-off; the run says what

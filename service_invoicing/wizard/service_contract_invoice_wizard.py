@@ -1,6 +1,10 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 from ..tools import invoice_period as periods
+from ..tools.report_source import ReportSource
 
 
 class ServiceContractInvoiceWizard(models.TransientModel):
@@ -38,6 +42,8 @@ class ServiceContractInvoiceWizard(models.TransientModel):
     failed_count = fields.Integer(readonly=True)
     result_message = fields.Text(readonly=True)
     amount_total = fields.Float(string="Amount", readonly=True)
+    test_report_id = fields.Many2one(
+        'service.test.report', string="Test Report of the Invoices", readonly=True)
 
     @api.model
     def default_get(self, fields_list):
@@ -57,6 +63,11 @@ class ServiceContractInvoiceWizard(models.TransientModel):
         self.ensure_one()
         if self.run_action == 'preview':
             return self.action_preview()
+        return self.action_create_invoices()
+
+    def action_create_invoices(self):
+        """Create the invoices (posted and sent if asked) and show what the run did."""
+        self.ensure_one()
         Contract = self.env['service.contract']
         result = Contract._run_contract_invoicing(
             self._contract_domain(), self.invoice_to_date, self.posting_date,
@@ -84,11 +95,22 @@ class ServiceContractInvoiceWizard(models.TransientModel):
         self.state = 'preview'
         return self._reopen()
 
+    def action_test_report(self):
+        """Test Report: the invoices a run would create (lines, taxes, accounts, journal, due
+        date) and every problem; writes nothing. Create as Shown runs it."""
+        self.ensure_one()
+        return self.env['service.test.report']._open_for('contracts', self)
+
     def action_print_preview(self):
-        """Print the test report as a PDF."""
+        """Print the test report as a PDF: the periods of each contract, then the invoices
+        and problems."""
         self.ensure_one()
         if self.state != 'preview':
             self.action_preview()
+        report = self.test_report_id or self.env['service.test.report'].create(
+            {'origin': 'contracts', 'contract_wizard_id': self.id})
+        report._fill()
+        self.test_report_id = report
         return self.env.ref('service_invoicing.action_report_contract_invoice_preview') \
             .report_action(self)
 
@@ -103,6 +125,41 @@ class ServiceContractInvoiceWizard(models.TransientModel):
         """Back to the options of the run."""
         self.state = 'setup'
         return self._reopen()
+
+    def _service_test_report_source(self):
+        """What Create Invoices would do: the invoices of the due periods, grouped and built
+        as the run builds them (``_prepare_invoice_vals``), and why contracts are left out."""
+        self.ensure_one()
+        Contract = self.env['service.contract']
+        post = self.post_invoices or self.send_invoices
+        source = ReportSource(
+            options=self.env._(
+                "Posting date %(posting)s, invoice-to date %(invoice_to)s. %(post)s",
+                posting=format_date(self.env, self.posting_date),
+                invoice_to=format_date(self.env, self.invoice_to_date),
+                post=self.env['service.test.report']._posting_text(post, self.send_invoices)),
+            post=post, send=self.send_invoices)
+        contracts = Contract.search(self._contract_domain(), order='id')
+        allowed = contracts._filtered_may_invoice()
+        source.problems += [('warning', 'skipped', contracts._may_not_invoice_message(contract))
+                            for contract in contracts - allowed]
+        groups = defaultdict(list)
+        for plan in allowed._plan_invoicing(self.invoice_to_date):
+            if plan.error:
+                source.problems.append(('error', 'contract', plan.error))
+            elif plan.skip:
+                source.problems.append(('info', 'skipped', plan.skip))
+            else:
+                groups[plan.contract._invoice_grouping_key()].append(plan)
+        source.vals_list = [Contract._prepare_invoice_vals(group, self.posting_date)
+                            for group in groups.values()]
+        if post:
+            waiting = allowed.period_ids.invoice_id.filtered(
+                lambda move: move.state == 'draft' and move.service_to_post)
+            source.problems += [('info', 'skipped', self.env._(
+                "%(invoice)s waits to be posted: the run posts it too.",
+                invoice=invoice.display_name)) for invoice in waiting]
+        return source
 
     def _contract_domain(self):
         return self.env['service.contract']._invoicing_domain(

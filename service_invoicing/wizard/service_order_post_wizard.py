@@ -1,7 +1,11 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from ..const import POSTED_QUANTITIES, POSTING_OPTIONS
+from ..tools.report_source import ReportSource
 
 
 class ServiceOrderPostWizard(models.TransientModel):
@@ -56,8 +60,7 @@ class ServiceOrderPostWizard(models.TransientModel):
         if not self.line_ids:
             raise UserError(self.env._("There is nothing to post on these orders."))
         lines = self.line_ids.sale_line_id
-        quantities = {kind: {line.sale_line_id: line[f'qty_to_{kind}'] for line in self.line_ids}
-                      for kind in ('ship', 'invoice', 'consume')}
+        quantities = self._quantities()
         invoices = lines._service_post(
             self.option, **quantities, post_invoice=self.post_invoice, send=self.send_invoice,
             invoice_date=self.invoice_date)
@@ -71,6 +74,79 @@ class ServiceOrderPostWizard(models.TransientModel):
         else:
             action['domain'] = [('id', 'in', invoices.ids)]
         return action
+
+    def action_test_report(self):
+        """Test Report: what Post would invoice with these quantities and option, and every
+        problem (the posting's own refusals included); writes nothing."""
+        self.ensure_one()
+        return self.env['service.test.report']._open_for('order_posting', self)
+
+    def _quantities(self):
+        """{'ship'|'invoice'|'consume': {order line: quantity}}, as Post posts them."""
+        return {kind: {line.sale_line_id: line[f'qty_to_{kind}'] for line in self.line_ids}
+                for kind in ('ship', 'invoice', 'consume')}
+
+    def _service_test_report_source(self):
+        """What Post would do: the posting's refusals, line by line, and the invoices."""
+        self.ensure_one()
+        option = dict(self._fields['option']._description_selection(self.env)).get(
+            self.option, '')
+        source = ReportSource(
+            options=self.env._(
+                "%(option)s, invoice date %(date)s.", option=option,
+                date=format_date(self.env, self.invoice_date) if self.invoice_date
+                else self.env._("today")),
+            post=self.post_invoice or self.send_invoice, send=self.send_invoice)
+        if not self.line_ids:
+            source.problems.append(('error', 'quantity', self.env._(
+                "There is nothing to post on these orders.")))
+            return source
+        quantities = self._quantities()
+        lines = self.line_ids.sale_line_id
+        given = lines.filtered(lambda line: any(quantities[kind][line] for kind in quantities))
+        # Each line on its own, so that the report lists every refusal, not the first one.
+        for checked in given or [lines]:
+            try:
+                checked._service_check_posting(self.option, *(
+                    {line: quantities[kind][line] for line in checked}
+                    for kind in ('ship', 'invoice', 'consume')))
+            except UserError as error:
+                source.problems.append(('error', 'quantity', error.args[0]))
+        if 'invoice' in POSTED_QUANTITIES.get(self.option, ()):
+            source.vals_list = self._invoice_vals_to_post(quantities['invoice'])
+        return source
+
+    def _invoice_vals_to_post(self, quantities):
+        """The values of the invoices Post would create for ``quantities`` of order lines, as
+        ``sale.order.line._service_create_invoices`` builds them: shipment lines oldest first.
+        Ship and Invoice bills what it is about to ship, which has no shipment line yet: its
+        invoice lines come from the order lines, one per line."""
+        ShipmentLine = self.env['service.shipment.line']
+        items = []
+        for line, quantity in quantities.items():
+            if line.product_uom_id.compare(quantity, 0.0) <= 0:
+                continue
+            if self.option == 'ship_invoice':
+                items.append((line, quantity))
+            else:
+                items += [item for item in line.shipment_line_ids._allocate(quantity) if item[0]]
+        if self.option != 'ship_invoice':
+            return ShipmentLine._prepare_invoices_vals(items, self.invoice_date)
+        groups = defaultdict(list)
+        for line, quantity in items:
+            groups[line.order_id._service_invoice_grouping_key()].append((line, quantity))
+        vals_list = []
+        for group in groups.values():
+            orders = self.env['sale.order'].union(*(line.order_id for line, _q in group))
+            vals = orders[0]._prepare_invoice()
+            vals['invoice_origin'] = ', '.join(orders.mapped('name'))
+            if self.invoice_date:
+                vals['invoice_date'] = self.invoice_date
+            vals['invoice_line_ids'] += [
+                fields.Command.create(line._prepare_invoice_line(quantity=quantity))
+                for line, quantity in group]
+            vals_list.append(vals)
+        return vals_list
 
 
 class ServiceOrderPostWizardLine(models.TransientModel):

@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
+
+from ..tools.report_source import ReportSource
 
 
 class ServiceShipmentCombineWizard(models.TransientModel):
@@ -86,6 +89,35 @@ class ServiceShipmentCombineWizard(models.TransientModel):
         if failed or left:
             return self._reopen()
         return self.action_view_invoices()
+
+    def action_test_report(self):
+        """Test Report: the invoices Create Invoices would make (lines, taxes, accounts,
+        journal, due date) and every problem; writes nothing. Create as Shown makes them."""
+        self.ensure_one()
+        return self.env['service.test.report']._open_for('combine', self)
+
+    def _service_test_report_source(self):
+        """What Create Invoices would do: the invoices of every shipped, not invoiced line,
+        built as ``_combine_shipments`` builds them, and what it leaves out."""
+        self.ensure_one()
+        post = self.post_invoices or self.send_invoices
+        source = ReportSource(
+            options=self.env._(
+                "Shipped up to %(date_to)s, posting date %(posting)s, document date "
+                "%(document)s. %(post)s", date_to=format_date(self.env, self.date_to),
+                posting=format_date(self.env, self.posting_date),
+                document=format_date(self.env, self.document_date or self.posting_date),
+                post=self.env['service.test.report']._posting_text(post, self.send_invoices)),
+            post=post, send=self.send_invoices)
+        items, left = self._items()
+        if not items:
+            source.problems.append(('error', 'refused', self.env._(
+                "Nothing shipped up to %(date)s is left to invoice.", date=self.date_to)))
+        if left:
+            source.problems.append(('warning', 'left_out', self._left_message(left)))
+        source.vals_list = self.env['service.shipment.line']._prepare_invoices_vals(
+            items, self.document_date or self.posting_date, self.posting_date)
+        return source
 
     def action_view_invoices(self):
         self.ensure_one()
