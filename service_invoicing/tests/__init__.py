@@ -12,3 +12,4 @@ from . import test_rpc_hostile_input
 from . import test_fast_path_check
 from . import test_billing_backlog
 from . import test_invoice_schedules
+from . import test_test_reports
