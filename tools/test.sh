@@ -43,15 +43,18 @@ if [ "$ONLY" != stock ]; then
 fi
 
 if [ "$ONLY" != app ]; then
-    echo "[test] 2/2 with Inventory: installing Service Invoicing and sale_stock ($STOCK_DB)"
+    echo "[test] 2/2 with Inventory and Projects: installing Service Invoicing, sale_stock and sale_timesheet ($STOCK_DB)"
     dropdb --if-exists "$STOCK_DB" 2>/dev/null || true
     "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$STOCK_DB" \
-        -i service_invoicing,sale_stock --stop-after-init --log-level=warn 2>&1 \
+        -i service_invoicing,sale_stock,sale_timesheet --stop-after-init --log-level=warn 2>&1 \
         | grep -v "security risk\|odoo.tools.config" || true
     [ "$(module_state "$STOCK_DB" service_invoicing_stock)" = installed ] \
         || { echo "[test] the Inventory bridge did not install itself"; exit 1; }
-    echo "[test] Odoo tests of the app and its bridge, and end-to-end tests"
+    [ "$(module_state "$STOCK_DB" service_invoicing_project)" = installed ] \
+        || { echo "[test] the Projects bridge did not install itself"; exit 1; }
+    echo "[test] Odoo tests of the app and its bridges, and end-to-end tests"
     "$VENV/bin/pytest" -q --odoo-config="$ODOO_CONF" --odoo-database="$STOCK_DB" --odoo-http \
         --odoo-extra "http-port=${TEST_HTTP_PORT:-8169}" \
-        service_invoicing/tests service_invoicing_stock/tests tests "$@"
+        service_invoicing/tests service_invoicing_stock/tests service_invoicing_project/tests \
+        tests "$@"
 fi

@@ -115,13 +115,17 @@ class AccountMoveLine(models.Model):
                     "credit note from the contract's invoice (Reverse).",
                     document=document.display_name, contract=contract.display_name))
 
+    def _service_bills_backlog_source(self):
+        """Whether this line bills a source of the billing backlog (bridges add theirs)."""
+        self.ensure_one()
+        return bool(self.service_shipment_line_id or self.service_contract_id)
+
     def _service_check_billing_type(self, billing_type):
         """A billing type is chosen on the draft lines of a source of the backlog."""
         if billing_type == 'chargeable':
             return
         for line in self:
-            if line.move_id.state != 'draft' or not (
-                    line.service_shipment_line_id or line.service_contract_id):
+            if line.move_id.state != 'draft' or not line._service_bills_backlog_source():
                 raise UserError(self.env._(
                     "%(line)s of %(invoice)s is not a draft line of the billing backlog: only "
                     "those can be complimentary or non-chargeable.",

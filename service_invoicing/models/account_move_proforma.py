@@ -43,7 +43,7 @@ class AccountMove(models.Model):
         for invoice in self:
             invoice._service_check_recalculable()
             source_lines = invoice.invoice_line_ids.filtered(
-                lambda line: line.service_contract_id or line.service_shipment_line_id)
+                lambda line: line._service_bills_backlog_source())
             sources = (source_lines.service_contract_id, source_lines.sale_line_ids.order_id)
             # Deleting the lines gives their periods and quantities back to the backlog.
             invoice.invoice_line_ids = [fields.Command.delete(line.id) for line in source_lines]

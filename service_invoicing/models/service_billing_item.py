@@ -65,6 +65,9 @@ class ServiceBillingItem(models.Model):
         help="Set by Mark Ready: only ready items are invoiced from the backlog.")
     billing_status = fields.Selection(
         BILLING_STATUSES, compute='_compute_billing', store=True, index=True)
+    not_ready_reason = fields.Char(
+        string="Why Not Ready", compute='_compute_not_ready_reason',
+        help="What keeps a waiting item from being marked ready (approval, a limit...).")
     invoice_ids = fields.Many2many('account.move', string="Invoices",
                                    compute='_compute_invoice_ids')
     invoice_count = fields.Integer(compute='_compute_invoice_ids')
@@ -123,6 +126,11 @@ class ServiceBillingItem(models.Model):
                     status = 'invoice_created'
             item.billing_status = status
 
+    def _compute_not_ready_reason(self):
+        for item in self:
+            item.not_ready_reason = item._not_ready_reason() \
+                if item.billing_status == 'not_ready' else False
+
     def _compute_invoice_ids(self):
         for item in self:
             item.invoice_ids = item.period_id.invoice_id \
@@ -136,15 +144,19 @@ class ServiceBillingItem(models.Model):
             invoices = (item.period_id.invoice_id
                         | item.shipment_line_id.invoice_line_ids.move_id).filtered(
                 lambda move: move.state == 'posted' and move.move_type == 'out_invoice')
-            states = set(invoices.mapped('payment_state'))
-            if not states:
-                item.payment_state = False
-            elif states <= {'paid', 'in_payment', 'reversed'}:
-                item.payment_state = 'paid'
-            elif states & {'paid', 'in_payment', 'partial'}:
-                item.payment_state = 'partial'
-            else:
-                item.payment_state = 'not_paid'
+            item.payment_state = self._payment_state_of(invoices)
+
+    @api.model
+    def _payment_state_of(self, invoices):
+        """Paid, partially paid or not paid, for the posted invoices of an item."""
+        states = set(invoices.mapped('payment_state'))
+        if not states:
+            return False
+        if states <= {'paid', 'in_payment', 'reversed'}:
+            return 'paid'
+        if states & {'paid', 'in_payment', 'partial'}:
+            return 'partial'
+        return 'not_paid'
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,0 +1,25 @@
+{
+    'name': "Service Invoicing - Projects",
+    'version': '19.0.1.0.0',
+    'category': 'Accounting/Accounting',
+    'summary': "Project billing through the billing backlog: time and material from approved "
+               "timesheets with not-to-exceed limits, fixed-price milestones, manual invoicing "
+               "of a project",
+    'author': "Service Invoicing team",
+    'website': 'https://github.com/service-invoicing/service_invoicing',
+    'license': 'LGPL-3',
+    'depends': ['service_invoicing', 'sale_timesheet'],
+    'data': [
+        'security/service_invoicing_project_security.xml',
+        'security/ir.model.access.csv',
+        'views/account_analytic_line_views.xml',
+        'views/service_billing_item_views.xml',
+        'views/sale_order_views.xml',
+        'views/res_config_settings_views.xml',
+        'wizard/service_timesheet_approval_wizard_views.xml',
+        'wizard/service_proforma_wizard_views.xml',
+        'views/service_invoicing_project_menus.xml',
+    ],
+    'post_init_hook': 'post_init_hook',
+    'auto_install': True,
+}

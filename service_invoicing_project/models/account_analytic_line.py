@@ -1,0 +1,236 @@
+"""Timesheets billed on time and material: approval, and their place in the billing backlog.
+
+Odoo Community bills every timesheet not yet invoiced; Project Operations bills approved time
+only. With Timesheet Approval on (a company setting, on by default) a timesheet counts as
+delivered for its order line only once a project manager approved it, so Odoo's own Create
+Invoice, Combine Shipments and the backlog all bill approved time only. An approved timesheet
+is no longer changed by its employee, an invoiced one by nobody.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
+
+from odoo.addons.service_invoicing.tools.trusted import is_trusted, trusted
+
+from ..const import TIMESHEET_APPROVAL_FIELDS, TIMESHEET_BILLED_FIELDS
+
+
+class AccountAnalyticLine(models.Model):
+    _inherit = 'account.analytic.line'
+
+    service_approved = fields.Boolean(
+        string="Approved", readonly=True, copy=False, index='btree_not_null',
+        help="Approved by a project manager: billable (with Timesheet Approval on).")
+    service_approved_by_id = fields.Many2one(
+        'res.users', string="Approved By", readonly=True, copy=False)
+    service_approved_date = fields.Datetime(string="Approved On", readonly=True, copy=False)
+    service_qty_non_chargeable = fields.Float(
+        string="Non-Chargeable Hours", readonly=True, copy=False,
+        help="Hours confirmed as non-chargeable on a proforma invoice: never billed.")
+    service_billing_item_ids = fields.One2many(
+        'service.billing.item', 'timesheet_id', string="Backlog Item", readonly=True)
+    service_billing_status = fields.Selection(
+        related='service_billing_item_ids.billing_status', string="Billing Status")
+
+    # --- What is billable ------------------------------------------------------------------
+
+    @api.model
+    def _service_billable_domain(self):
+        """Timesheets that may be billed: approved (or their company does not ask for
+        approval), and not written off as non-chargeable."""
+        return Domain('service_approved', '=', True) \
+            | Domain('company_id.service_timesheet_approval', '=', False)
+
+    def _service_is_billable(self):
+        self.ensure_one()
+        return self.service_approved or not self.company_id.service_timesheet_approval
+
+    def _service_bills_on_timesheets(self):
+        """Timesheets whose order line is invoiced on timesheets: items of the backlog."""
+        return self.filtered(lambda timesheet: timesheet.project_id and timesheet.so_line
+                             and timesheet.so_line.qty_delivered_method == 'timesheet')
+
+    # --- Writes ----------------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(TIMESHEET_APPROVAL_FIELDS.intersection(vals) for vals in vals_list) \
+                and not is_trusted(self):
+            raise UserError(self.env._(
+                "A timesheet is approved with Approve, by a project manager: not when it is "
+                "created."))
+        timesheets = super().create(vals_list)
+        timesheets._service_sync_billing_items()
+        return timesheets
+
+    def write(self, vals):
+        self._service_check_approval_untouched(vals)
+        self._service_check_billed_untouched(vals)
+        result = super().write(vals)
+        if {'so_line', 'project_id', 'task_id', 'date', 'name', 'employee_id', 'unit_amount'} \
+                .intersection(vals):
+            self._service_sync_billing_items()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_approved_or_billed(self):
+        self._service_check_billed_untouched({'unit_amount'})
+
+    def _service_check_approval_untouched(self, vals):
+        written = TIMESHEET_APPROVAL_FIELDS.intersection(vals)
+        if written and not is_trusted(self):
+            raise UserError(self.env._(
+                "Approval of timesheets (%(fields)s) changes through Approve and Unapprove, by "
+                "a project manager.", fields=', '.join(sorted(written))))
+
+    def _service_check_billed_untouched(self, vals):
+        """An approved timesheet is changed only by who may approve it; an invoiced one (on a
+        draft or posted invoice, even partly) by nobody."""
+        if self.env.su or not TIMESHEET_BILLED_FIELDS.intersection(vals):
+            return
+        billed = self.filtered(lambda timesheet: timesheet.sudo().service_billing_item_ids
+                               .filtered(lambda item: item._service_has_been_billed()))
+        if billed:
+            raise UserError(self.env._(
+                "The timesheet of %(employee)s on %(date)s (%(project)s) is invoiced: it can no "
+                "longer be changed or deleted. Correct the invoice first (a credit note gives "
+                "the hours back to the backlog).", employee=billed[0].employee_id.name,
+                date=billed[0].date, project=billed[0].project_id.display_name))
+        approved = self.filtered('service_approved')
+        refused = approved - approved._service_filtered_may_approve()
+        if refused:
+            raise UserError(self.env._(
+                "The timesheet of %(employee)s on %(date)s (%(project)s) is approved: only a "
+                "project manager can change it now. Ask them to unapprove it first.",
+                employee=refused[0].employee_id.name, date=refused[0].date,
+                project=refused[0].project_id.display_name))
+
+    # --- Approval --------------------------------------------------------------------------
+
+    def _service_filtered_may_approve(self):
+        """The timesheets this user may approve: all for timesheet approvers and project
+        administrators, those of the projects they manage for a project manager."""
+        user = self.env.user
+        if self.env.su or user.has_group('hr_timesheet.group_hr_timesheet_approver') \
+                or user.has_group('project.group_project_manager'):
+            return self
+        return self.filtered(lambda timesheet: timesheet.sudo().project_id.user_id == user)
+
+    def _service_check_may_approve(self):
+        refused = self - self._service_filtered_may_approve()
+        if refused:
+            raise AccessError(self.env._(
+                "You may not approve the timesheets of project %(project)s: its project "
+                "manager or a timesheet approver does.",
+                project=refused[0].sudo().project_id.display_name))
+
+    def action_service_approve(self):
+        """Approve: these timesheets may be billed; their backlog items become ready to
+        invoice as far as their order line's not-to-exceed limit allows."""
+        self.check_access('read')
+        self._service_check_may_approve()
+        to_approve = self.filtered(lambda timesheet: not timesheet.service_approved)
+        trusted(to_approve.sudo()).write({
+            'service_approved': True,
+            'service_approved_by_id': self.env.user.id,
+            'service_approved_date': fields.Datetime.now(),
+        })
+        items = self.sudo().service_billing_item_ids.filtered(
+            lambda item: item.billing_status == 'not_ready')
+        items._service_make_ready_within_limits()
+        return True
+
+    def action_service_unapprove(self):
+        """Unapprove: these timesheets are no longer billable (refused for invoiced ones)."""
+        self.check_access('read')
+        self._service_check_may_approve()
+        billed = self.filtered(lambda timesheet: timesheet.sudo().service_billing_item_ids
+                               .filtered(lambda item: item._service_has_been_billed()))
+        if billed:
+            raise UserError(self.env._(
+                "The timesheet of %(employee)s on %(date)s is invoiced and stays approved. "
+                "Correct the invoice first.", employee=billed[0].employee_id.name,
+                date=billed[0].date))
+        approved = self.filtered('service_approved')
+        trusted(approved.sudo().service_billing_item_ids).ready = False
+        trusted(approved.sudo()).write({
+            'service_approved': False, 'service_approved_by_id': False,
+            'service_approved_date': False,
+        })
+        return True
+
+    def _service_approve_as_installed(self):
+        """Timesheets recorded before the bridge: approved (Odoo billed them as they were)."""
+        trusted(self.sudo().filtered(lambda timesheet: not timesheet.service_approved)).write(
+            {'service_approved': True, 'service_approved_date': fields.Datetime.now()})
+
+    def _service_relink_invoices(self):
+        """Timesheets released from an invoice that another invoice still bills (in part)
+        stay linked to that one."""
+        released = self.sudo().filtered(lambda timesheet: not timesheet.timesheet_invoice_id)
+        if not released:
+            return
+        lines = self.env['account.move.line'].sudo().search([
+            ('service_timesheet_ids', 'in', released.ids),
+            ('move_id.move_type', '=', 'out_invoice'), ('parent_state', '!=', 'cancel'),
+        ], order='id')
+        for line in lines:
+            for timesheet in line.service_timesheet_ids & released:
+                timesheet.timesheet_invoice_id = line.move_id
+
+    # --- The billing backlog ---------------------------------------------------------------
+
+    def _service_sync_billing_items(self):
+        """Each timesheet of an order line invoiced on timesheets is an item of the backlog;
+        the item follows the timesheet's order line, date, employee and description."""
+        Item = trusted(self.env['service.billing.item'].sudo())
+        timesheets = self.sudo().exists()
+        billable = timesheets._service_bills_on_timesheets()
+        items = Item.search([('timesheet_id', 'in', timesheets.ids)])
+        # A timesheet taken off its order line leaves the backlog (an invoiced one cannot).
+        items.filtered(lambda item: item.timesheet_id not in billable).unlink()
+        existing = {item.timesheet_id: item for item in items if item.exists()}
+        to_create = []
+        for timesheet in billable:
+            vals = timesheet._service_billing_item_vals()
+            item = existing.get(timesheet)
+            if not item:
+                ready = not timesheet.company_id.service_timesheet_approval \
+                    or timesheet.service_approved
+                to_create.append({**vals, 'source_type': 'timesheet',
+                                  'timesheet_id': timesheet.id, 'ready': False,
+                                  '_ready': ready})
+                continue
+            changed = {name: value for name, value in vals.items()
+                       if item._fields[name].convert_to_cache(item[name], item)
+                       != item._fields[name].convert_to_cache(value, item)}
+            if changed:
+                item.write(changed)
+        if to_create:
+            wanted = [vals.pop('_ready') for vals in to_create]
+            created = Item.create(to_create)
+            Item.union(*(item for item, ready in zip(created, wanted, strict=True) if ready)) \
+                ._service_make_ready_within_limits()
+
+    def _service_billing_item_vals(self):
+        self.ensure_one()
+        line = self.so_line
+        order = line.order_id
+        return {
+            'sale_line_id': line.id,
+            'order_id': order.id,
+            'project_id': self.project_id.id,
+            'task_id': self.task_id.id,
+            'employee_id': self.employee_id.id,
+            'partner_id': order.partner_invoice_id.commercial_partner_id.id,
+            'partner_invoice_id': order.partner_invoice_id.id,
+            'company_id': line.company_id.id,
+            'currency_id': line.currency_id.id,
+            'user_id': order.user_id.id,
+            'product_id': line.product_id.id,
+            'product_uom_id': line.product_uom_id.id,
+            'name': self.name if self.name and self.name != '/' else line.name,
+            'date': self.date,
+            'price_unit': line.price_unit,
+        }

@@ -1,0 +1,76 @@
+from odoo import api, models
+from odoo.exceptions import UserError
+
+from odoo.addons.service_invoicing.tools.trusted import trusted
+
+
+class AccountMove(models.Model):
+    _inherit = 'account.move'
+
+    @api.depends('invoice_line_ids.service_timesheet_ids',
+                 'invoice_line_ids.service_milestone_id')
+    def _compute_service_billing_item_ids(self):
+        result = super()._compute_service_billing_item_ids()
+        for move in self:
+            lines = move.invoice_line_ids
+            items = move.service_billing_item_ids \
+                | lines.sudo().service_timesheet_ids.service_billing_item_ids \
+                | lines.sudo().service_milestone_id.service_billing_item_ids
+            move.service_billing_item_ids = items
+            move.service_billing_item_count = len(items)
+        return result
+
+    def _post(self, soft=True):
+        self.filtered(lambda move: move.move_type == 'out_refund' and move.state == 'draft') \
+            ._service_check_milestones_credited_whole()
+        return super()._post(soft=soft)
+
+    def _service_check_milestones_credited_whole(self):
+        """A milestone is credited whole or not at all (Project Operations)."""
+        for line in self.invoice_line_ids.filtered('service_milestone_id'):
+            milestone = line.service_milestone_id.sudo()
+            sale_line = milestone.sale_line_id
+            share = milestone.quantity_percentage * sale_line.product_uom_qty
+            quantity = line.product_uom_id._compute_quantity(
+                line.quantity, sale_line.product_uom_id)
+            if sale_line.product_uom_id.compare(quantity, share) != 0:
+                raise UserError(self.env._(
+                    "Milestone %(milestone)s is credited whole or not at all: credit "
+                    "%(share)s on %(credit)s, or remove the line from the credit note.",
+                    milestone=milestone.name, share=share, credit=line.move_id.display_name))
+
+    def _service_write_off_non_chargeable(self):
+        """Confirming: the hours of a non-chargeable time line are never billed (they stay
+        delivered, like a consumed quantity)."""
+        lines = self.filtered(lambda move: move.move_type == 'out_invoice'
+                              and move.state == 'draft').invoice_line_ids.filtered(
+            lambda line: line.service_billing_type == 'non_chargeable'
+            and line.service_timesheet_ids)
+        for line in lines:
+            sale_line = line.sale_line_ids[:1]
+            items = line.service_timesheet_ids.sudo().service_billing_item_ids
+            shares = sale_line._service_invoiced_per_item() if sale_line else {}
+            rest = line.product_uom_id._compute_quantity(line.quantity, sale_line.product_uom_id)
+            # The line's hours, newest timesheets first (as a reduced line leaves them).
+            for item in items.sorted(lambda item: (item.date, item.id), reverse=True):
+                if sale_line.product_uom_id.compare(rest, 0.0) <= 0:
+                    break
+                _billable, (_posted, in_draft, _amount) = shares.get(item, (0, (0, 0, 0)))
+                taken = min(in_draft, rest)
+                timesheet = item.timesheet_id
+                hours = sale_line.product_uom_id._compute_quantity(
+                    taken, timesheet.product_uom_id or sale_line.product_uom_id)
+                trusted(timesheet.sudo()).service_qty_non_chargeable += hours
+                rest -= taken
+            line.unlink()
+        return super()._service_write_off_non_chargeable()
+
+    def _service_give_back_to_the_backlog(self):
+        """Hours and milestones credited are ready to invoice again."""
+        result = super()._service_give_back_to_the_backlog()
+        lines = self.invoice_line_ids
+        items = lines.sudo().service_timesheet_ids.service_billing_item_ids \
+            | lines.sudo().service_milestone_id.service_billing_item_ids
+        trusted(items.filtered(lambda item: item.billing_status in ('ready', 'not_ready'))) \
+            .ready = True
+        return result

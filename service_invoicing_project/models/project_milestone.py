@@ -1,0 +1,85 @@
+"""Fixed-price milestones in the billing backlog: a reached milestone is ready for its share."""
+
+from odoo import api, fields, models
+
+from odoo.addons.service_invoicing.tools.trusted import trusted
+
+
+class ProjectMilestone(models.Model):
+    _inherit = 'project.milestone'
+
+    service_billing_item_ids = fields.One2many(
+        'service.billing.item', 'milestone_id', string="Backlog Item", readonly=True)
+    service_billing_status = fields.Selection(
+        related='service_billing_item_ids.billing_status', string="Billing Status")
+    service_amount = fields.Monetary(
+        string="Milestone Amount", compute='_compute_service_amount',
+        currency_field='service_currency_id',
+        help="Untaxed: the milestone's share of its order line.")
+    service_currency_id = fields.Many2one(related='sale_line_id.currency_id')
+
+    @api.depends('quantity_percentage', 'sale_line_id.price_subtotal')
+    def _compute_service_amount(self):
+        for milestone in self:
+            milestone.service_amount = milestone.sale_line_id.currency_id.round(
+                milestone.quantity_percentage * milestone.sale_line_id.price_subtotal)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        milestones = super().create(vals_list)
+        milestones._service_sync_billing_items()
+        return milestones
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {'sale_line_id', 'is_reached', 'name', 'deadline', 'project_id'}.intersection(vals):
+            self._service_sync_billing_items(reached_changed='is_reached' in vals)
+        return result
+
+    def _service_sync_billing_items(self, reached_changed=True):
+        """Each milestone of an order line invoiced on milestones is an item of the backlog,
+        ready once reached (``reached_changed``), not ready while it is not reached."""
+        Item = trusted(self.env['service.billing.item'].sudo())
+        milestones = self.sudo().exists()
+        billable = milestones.filtered(
+            lambda milestone: milestone.sale_line_id.qty_delivered_method == 'milestones')
+        items = Item.search([('milestone_id', 'in', milestones.ids)])
+        items.filtered(lambda item: item.milestone_id not in billable
+                       and not item._service_has_been_billed()).unlink()
+        existing = {item.milestone_id: item for item in items.exists()}
+        to_create = []
+        for milestone in billable:
+            vals = milestone._service_billing_item_vals()
+            item = existing.get(milestone)
+            if not item:
+                to_create.append({**vals, 'source_type': 'milestone',
+                                  'milestone_id': milestone.id,
+                                  'ready': milestone.is_reached})
+                continue
+            if item._service_has_been_billed():
+                continue
+            vals['ready'] = milestone.is_reached and (reached_changed or item.ready)
+            item.write({name: value for name, value in vals.items()
+                        if item._fields[name].convert_to_cache(item[name], item)
+                        != item._fields[name].convert_to_cache(value, item)})
+        Item.create(to_create)
+
+    def _service_billing_item_vals(self):
+        self.ensure_one()
+        line = self.sale_line_id
+        order = line.order_id
+        return {
+            'sale_line_id': line.id,
+            'order_id': order.id,
+            'project_id': self.project_id.id,
+            'partner_id': order.partner_invoice_id.commercial_partner_id.id,
+            'partner_invoice_id': order.partner_invoice_id.id,
+            'company_id': line.company_id.id,
+            'currency_id': line.currency_id.id,
+            'user_id': order.user_id.id,
+            'product_id': line.product_id.id,
+            'product_uom_id': line.product_uom_id.id,
+            'name': self.name,
+            'date': self.reached_date or self.deadline or fields.Date.context_today(self),
+            'price_unit': line.price_unit,
+        }

@@ -1,0 +1,170 @@
+"""Order lines billed on timesheets and milestones: approval, not-to-exceed, milestone sums.
+
+Odoo's delivered quantity of a line invoiced on timesheets is the sum of its timesheets; here
+only of the billable ones (approved, with Timesheet Approval on), less the hours confirmed
+non-chargeable, so that every way of invoicing the order bills approved time only. Posting an
+invoice checks what it bills against what was delivered and the line's not-to-exceed limit.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+
+from ..const import NOT_TO_EXCEED_TYPES
+
+
+class SaleOrderLine(models.Model):
+    _inherit = 'sale.order.line'  # pylint: disable=consider-merging-classes-inherited
+
+    service_limit_type = fields.Selection(
+        NOT_TO_EXCEED_TYPES, string="Not-to-Exceed",
+        help="A limit on what this time-and-material line bills: beyond it, timesheets cannot "
+             "be made ready to invoice and no invoice billing more is posted.")
+    service_limit = fields.Float(
+        string="Not-to-Exceed Limit", digits='Product Price',
+        help="Untaxed amount (Amount) or quantity in the line's unit (Hours).")
+    service_milestone_error = fields.Char(
+        string="Milestones Error", compute='_compute_service_milestone_error',
+        help="Milestones of a fixed-price line must add up to the line.")
+
+    @api.constrains('service_limit_type', 'service_limit')
+    def _check_service_limit(self):
+        for line in self.filtered('service_limit_type'):
+            if line.service_limit < 0:
+                raise UserError(self.env._(
+                    "The not-to-exceed limit of %(line)s (order %(order)s) cannot be negative.",
+                    line=line.name, order=line.order_id.name))
+
+    # --- Delivered: billable timesheets only -------------------------------------------------
+
+    def _timesheet_compute_delivered_quantity_domain(self):
+        return Domain.AND([super()._timesheet_compute_delivered_quantity_domain(),
+                           self.env['account.analytic.line']._service_billable_domain()])
+
+    @api.depends('analytic_line_ids.service_approved',
+                 'analytic_line_ids.service_qty_non_chargeable')
+    def _compute_qty_delivered(self):
+        return super()._compute_qty_delivered()
+
+    @api.depends('analytic_line_ids.service_qty_non_chargeable')
+    def _compute_service_qty(self):
+        """Hours confirmed non-chargeable count as consumed: delivered, never charged."""
+        result = super()._compute_service_qty()
+        timesheet_lines = self.filtered(lambda line: line.qty_delivered_method == 'timesheet')
+        if not timesheet_lines:
+            return result
+        written_off = self.env['account.analytic.line'].sudo()._read_group(
+            [('so_line', 'in', timesheet_lines.ids), ('service_qty_non_chargeable', '!=', 0)],
+            ['so_line', 'product_uom_id'], ['service_qty_non_chargeable:sum'])
+        for line, uom, hours in written_off:
+            quantity = uom._compute_quantity(hours, line.product_uom_id) if uom else hours
+            line.service_qty_consumed += quantity
+            line.service_qty_shipped_not_invoiced -= quantity
+        return result
+
+    # --- Milestones --------------------------------------------------------------------------
+
+    @api.depends('qty_delivered_method', 'product_uom_qty')
+    def _compute_service_milestone_error(self):
+        lines = self.filtered(lambda line: line.qty_delivered_method == 'milestones')
+        shares = {sale_line.id: total for sale_line, total in self.env['project.milestone']
+                  .sudo()._read_group([('sale_line_id', 'in', lines.ids)], ['sale_line_id'],
+                                      ['quantity_percentage:sum'])}
+        for line in self:
+            total = shares.get(line.id)
+            if line in lines and total is not None and line.product_uom_id.compare(
+                    total * line.product_uom_qty, line.product_uom_qty) != 0:
+                line.service_milestone_error = self.env._(
+                    "The milestones of this line add up to %(percent)s%% of it: they must make "
+                    "100%% of the line value.", percent=round(total * 100, 2))
+            else:
+                line.service_milestone_error = False
+
+    # --- Not-to-exceed -----------------------------------------------------------------------
+
+    def _service_limit_figures(self):
+        """(used, unit) against this line's limit: what invoices (posted and draft, less
+        posted credit notes) bill and what is ready to invoice, in amount or hours."""
+        self.ensure_one()
+        by_amount = self.service_limit_type == 'amount'
+        items = self.service_billing_item_ids.filtered(lambda item: item.source_type
+                                                       == 'timesheet')
+        used = 0.0
+        for invoice_line in self.invoice_lines:
+            move = invoice_line.move_id
+            if invoice_line.parent_state == 'posted' or (
+                    invoice_line.parent_state == 'draft' and move.move_type == 'out_invoice'):
+                sign = -1 if move.move_type == 'out_refund' else 1
+                used += sign * (invoice_line.price_subtotal if by_amount else
+                                invoice_line.product_uom_id._compute_quantity(
+                                    invoice_line.quantity, self.product_uom_id))
+        for item in items.filtered(lambda item: item.billing_status == 'ready'):
+            used += item.amount if by_amount else item.quantity
+        return used
+
+    def _service_not_to_exceed_reason(self, item):
+        """Why ``item`` may not be made ready under this line's limit ('' when it may)."""
+        self.ensure_one()
+        if not self.service_limit_type or item.billing_status != 'not_ready':
+            return ''
+        by_amount = self.service_limit_type == 'amount'
+        used = self._service_limit_figures()
+        wanted = item.amount if by_amount else item.quantity
+        compare = self.currency_id.compare_amounts if by_amount else self.product_uom_id.compare
+        if compare(used + wanted, self.service_limit) <= 0:
+            return ''
+        return self.env._(
+            "The not-to-exceed limit of %(limit)s %(unit)s on %(line)s (order %(order)s) would "
+            "be passed: %(used)s are already invoiced or ready, this item adds %(wanted)s. "
+            "Raise the limit on the order line, or leave the item not ready.",
+            limit=self.service_limit, unit=self._service_limit_unit(), line=self.name,
+            order=self.order_id.name, used=round(used, 2), wanted=round(wanted, 2))
+
+    def _service_limit_unit(self):
+        return self.currency_id.name if self.service_limit_type == 'amount' \
+            else self.product_uom_id.name
+
+    # --- Posting checks ----------------------------------------------------------------------
+
+    def _service_check_billed_quantities(self, invoiced=False, credited=False):
+        """Time and milestones: invoice only what was delivered (approved hours, reached
+        milestones), never beyond the not-to-exceed limit."""
+        super()._service_check_billed_quantities(invoiced=invoiced, credited=credited)
+        if not invoiced:
+            return
+        for line in self.filtered(lambda line: line.qty_delivered_method
+                                  in ('timesheet', 'milestones')
+                                  and line.product_id.invoice_policy == 'delivery'):
+            available = line.qty_delivered - line.service_qty_consumed
+            if line.product_uom_id.compare(line.qty_invoiced_posted, available) > 0:
+                what = self.env._("approved hours") \
+                    if line.qty_delivered_method == 'timesheet' \
+                    else self.env._("reached milestones")
+                raise UserError(self.env._(
+                    "%(product)s of order %(order)s would be invoiced %(invoiced)s but its "
+                    "%(what)s come to %(available)s: you cannot invoice what was not delivered. "
+                    "Lower the quantity on the invoice, or approve the time / reach the "
+                    "milestone first.", product=line.product_id.display_name,
+                    order=line.order_id.name, invoiced=line.qty_invoiced_posted,
+                    what=what, available=available))
+        for line in self.filtered('service_limit_type'):
+            line._service_check_not_to_exceed()
+
+    def _service_check_not_to_exceed(self):
+        self.ensure_one()
+        by_amount = self.service_limit_type == 'amount'
+        billed = 0.0
+        for invoice_line in self.invoice_lines.filtered(
+                lambda invoice_line: invoice_line.parent_state == 'posted'):
+            sign = -1 if invoice_line.move_id.move_type == 'out_refund' else 1
+            billed += sign * (invoice_line.price_subtotal if by_amount else
+                              invoice_line.product_uom_id._compute_quantity(
+                                  invoice_line.quantity, self.product_uom_id))
+        compare = self.currency_id.compare_amounts if by_amount else self.product_uom_id.compare
+        if compare(billed, self.service_limit) > 0:
+            raise UserError(self.env._(
+                "%(line)s of order %(order)s would be invoiced %(billed)s %(unit)s, beyond its "
+                "not-to-exceed limit of %(limit)s: lower the invoice or raise the limit on the "
+                "order line.", line=self.name, order=self.order_id.name,
+                billed=round(billed, 2), unit=self._service_limit_unit(),
+                limit=self.service_limit))

@@ -1,0 +1,93 @@
+"""Proforma lines of time and milestones: what they bill, said on the invoice.
+
+Time is one line per order line with its date range, hours and employees (or, by the company's
+setting, one line per timesheet with its description); a milestone is one line with its name.
+Prices, taxes and accounts are the order line's own (``_prepare_invoice_line``), as Odoo's
+Create Invoice bills them.
+"""
+
+from odoo import models
+from odoo.fields import Command
+from odoo.tools import format_date
+
+from .service_billing_item import PROJECT_SOURCES
+
+
+class ServiceBillingItem(models.Model):
+    _inherit = 'service.billing.item'  # pylint: disable=consider-merging-classes-inherited
+
+    def _other_pieces(self):
+        project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
+        pieces, refused = super(ServiceBillingItem, self - project_items)._other_pieces() \
+            if self - project_items else ([], [])
+        readable = project_items.sale_line_id._filtered_access('read')
+        default_journals = {}
+        for sale_line, items in project_items.grouped('sale_line_id').items():
+            if sale_line not in readable:
+                refused += [(item, self.env._(
+                    "You may not invoice the order %(order)s: its salesperson or a manager "
+                    "does.", order=sale_line.sudo().order_id.name)) for item in items]
+                continue
+            order = sale_line.order_id
+            if order.state != 'sale':
+                refused += [(item, self.env._(
+                    "The order %(order)s is not confirmed: nothing of it is invoiced.",
+                    order=order.name)) for item in items]
+                continue
+            journal = order.journal_id
+            if not journal:
+                key = (order.company_id, order.currency_id)
+                if key not in default_journals:
+                    default_journals[key] = self._default_sale_journal(*key)
+                journal = default_journals[key]
+            lines = items.filtered('timesheet_id')._service_time_lines(sale_line) \
+                + items.filtered('milestone_id')._service_milestone_lines(sale_line)
+            if not lines:
+                continue
+            pieces.append({
+                'key': self._grouping_keys(order.partner_invoice_id, order.currency_id,
+                                           order.company_id, journal,
+                                           order.fiscal_position_id, order.payment_term_id,
+                                           order),
+                'lines': lines,
+                'origin': order.name, 'user': order.user_id,
+            })
+        return pieces, refused
+
+    def _service_time_lines(self, sale_line):
+        """Invoice line values of these timesheet items of ``sale_line``."""
+        if not self:
+            return []
+        uom = sale_line.product_uom_id
+        items = self.sorted(lambda item: (item.date, item.id))
+        if sale_line.company_id.service_timesheet_invoice_detail == 'timesheet':
+            return [sale_line._prepare_invoice_line(
+                quantity=item.quantity,
+                name=self.env._("%(line)s\n%(date)s, %(employee)s: %(description)s",
+                                line=sale_line.name, date=format_date(self.env, item.date),
+                                employee=item.employee_id.name or '',
+                                description=item.name),
+                service_timesheet_ids=[Command.set(item.timesheet_id.ids)],
+            ) for item in items]
+        quantity = uom.round(sum(items.mapped('quantity')))
+        first, last = items[0].date, items[-1].date
+        dates = format_date(self.env, first) if first == last else self.env._(
+            "%(first)s to %(last)s", first=format_date(self.env, first),
+            last=format_date(self.env, last))
+        employees = ', '.join(sorted(set(items.employee_id.mapped('name'))))
+        return [sale_line._prepare_invoice_line(
+            quantity=quantity,
+            name=self.env._("%(line)s\n%(dates)s: %(quantity)s %(unit)s (%(employees)s)",
+                            line=sale_line.name, dates=dates, quantity=quantity,
+                            unit=uom.name, employees=employees),
+            service_timesheet_ids=[Command.set(items.timesheet_id.ids)],
+        )]
+
+    def _service_milestone_lines(self, sale_line):
+        """Invoice line values of these milestone items of ``sale_line``: one per milestone."""
+        return [sale_line._prepare_invoice_line(
+            quantity=item.quantity,
+            name=self.env._("%(line)s\nMilestone: %(milestone)s", line=sale_line.name,
+                            milestone=item.milestone_id.name),
+            service_milestone_id=item.milestone_id.id,
+        ) for item in self.sorted(lambda item: (item.date, item.id))]

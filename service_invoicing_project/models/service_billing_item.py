@@ -1,0 +1,269 @@
+"""Timesheets and milestones in the billing backlog.
+
+A timesheet of an order line invoiced on timesheets is a time-and-material item: its hours
+(in the order line's unit) at the order line's rate. A milestone of an order line invoiced on
+milestones is a fixed-price item: its share of the line, ready once reached. What invoices
+billed of each is shared from the order line's invoice lines (``tools/allocation``), so Odoo's
+own Create Invoice and the backlog see the same figures and nothing is billed twice.
+"""
+
+from odoo import api, fields, models
+
+from odoo.addons.service_invoicing.tools.trusted import trusted
+
+from ..tools.allocation import AMOUNT, DRAFT, POSTED, share_invoiced
+
+PROJECT_SOURCES = ('timesheet', 'milestone')
+
+
+class ServiceBillingItem(models.Model):
+    _inherit = 'service.billing.item'
+
+    source_type = fields.Selection(
+        selection_add=[('timesheet', "Time and Material"), ('milestone', "Fixed-Price Milestone")],
+        ondelete={'timesheet': 'cascade', 'milestone': 'cascade'})
+    timesheet_id = fields.Many2one(
+        'account.analytic.line', readonly=True, index='btree_not_null',
+        ondelete='cascade')
+    milestone_id = fields.Many2one(
+        'project.milestone', readonly=True, index='btree_not_null',
+        ondelete='cascade')
+    sale_line_id = fields.Many2one(
+        'sale.order.line', string="Order Line", readonly=True, index='btree_not_null')
+    project_id = fields.Many2one('project.project', readonly=True, index='btree_not_null')
+    task_id = fields.Many2one('project.task', readonly=True)
+    employee_id = fields.Many2one('hr.employee', readonly=True)
+    quantity_billable = fields.Float(
+        string="Billable Quantity", digits='Product Unit', compute='_compute_billing',
+        store=True, help="Approved hours less non-chargeable ones; the share of a reached "
+                         "milestone.")
+    quantity_invoiced = fields.Float(
+        digits='Product Unit', compute='_compute_billing', store=True,
+        help="On posted invoices, less posted credit notes.")
+
+    @api.model
+    def _selection_source_ref(self):
+        return super()._selection_source_ref() + [
+            ('account.analytic.line', self.env._("Timesheet")),
+            ('project.milestone', self.env._("Milestone"))]
+
+    @api.depends('timesheet_id', 'milestone_id')
+    def _compute_source_ref(self):
+        project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
+        result = super(ServiceBillingItem, self - project_items)._compute_source_ref()
+        for item in project_items:
+            source = item.timesheet_id or item.milestone_id
+            item.source_ref = f'{source._name},{source.id}' if source else False
+        return result
+
+    @api.depends(
+        'timesheet_id.unit_amount', 'timesheet_id.product_uom_id',
+        'timesheet_id.service_approved', 'timesheet_id.service_qty_non_chargeable',
+        'timesheet_id.timesheet_invoice_id', 'milestone_id.is_reached',
+        'milestone_id.quantity_percentage', 'sale_line_id.product_uom_qty',
+        'sale_line_id.invoice_lines.quantity', 'sale_line_id.invoice_lines.parent_state',
+        'sale_line_id.invoice_lines.price_subtotal',
+        'sale_line_id.invoice_lines.service_timesheet_ids',
+        'sale_line_id.invoice_lines.service_milestone_id')
+    def _compute_billing(self):
+        project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
+        result = super(ServiceBillingItem, self - project_items)._compute_billing()
+        if project_items:
+            project_items._compute_project_billing()
+        return result
+
+    def _compute_project_billing(self):
+        figures = {}
+        for sale_line in self.sale_line_id:
+            figures.update(sale_line._service_invoiced_per_item())
+        open_amounts = self._service_amounts_to_invoice(figures)
+        for item in self:
+            billable, (invoiced, in_draft, amount_invoiced) = figures.get(
+                item._origin or item, (0.0, (0.0, 0.0, 0.0)))
+            uom = item.sale_line_id.product_uom_id or item.product_uom_id
+            left = billable - invoiced - in_draft
+            item.quantity_billable = billable
+            item.quantity_invoiced = invoiced
+            item.quantity = max(left, 0.0)
+            item.amount = open_amounts.get(item, 0.0)
+            item.amount_invoiced = amount_invoiced
+            if uom.compare(left, 0.0) > 0:
+                status = 'ready' if item.ready else 'not_ready'
+            elif uom.compare(in_draft, 0.0) > 0:
+                status = 'invoice_created'
+            elif uom.compare(invoiced, 0.0) > 0:
+                status = 'invoice_posted'
+            elif item._service_waits_for_approval():
+                status = 'not_ready'
+            else:
+                status = 'non_chargeable'
+            item.billing_status = status
+
+    def _service_waits_for_approval(self):
+        """Nothing billable yet because the timesheet waits for approval or the milestone
+        for being reached (rather than written off)."""
+        self.ensure_one()
+        if self.timesheet_id:
+            return not self.timesheet_id._service_is_billable()
+        return bool(self.milestone_id) and not self.milestone_id.is_reached
+
+    def _service_amounts_to_invoice(self, figures):
+        """{item: untaxed amount left to invoice}, by Odoo's tax engine for the order line
+        (computed once per order line and quantity)."""
+        AccountTax = self.env['account.tax']
+        wanted = {}
+        for item in self:
+            billable, (invoiced, in_draft, _amount) = figures.get(
+                item._origin or item, (0.0, (0.0, 0.0, 0.0)))
+            left = billable - invoiced - in_draft
+            line = item.sale_line_id
+            if line and line.product_uom_id.compare(left, 0.0) > 0:
+                wanted.setdefault((line, line.product_uom_id.round(left)), []).append(item)
+        result = {}
+        for company, keys in self.env['sale.order.line'].union(
+                *(line for line, _qty in wanted)).grouped('company_id').items():
+            pairs = [key for key in wanted if key[0] in keys]
+            base_lines = [line._prepare_base_line_for_taxes_computation(quantity=quantity)
+                          for line, quantity in pairs]
+            AccountTax._add_tax_details_in_base_lines(base_lines, company)
+            AccountTax._round_base_lines_tax_details(base_lines, company)
+            for pair, base_line in zip(pairs, base_lines, strict=True):
+                for item in wanted[pair]:
+                    result[item] = base_line['tax_details']['total_excluded_currency']
+        return result
+
+    def _service_billable_quantity(self):
+        """What may be billed of this item, in its order line's unit: the approved hours less
+        the non-chargeable ones; the share of a reached milestone."""
+        self.ensure_one()
+        line = self.sale_line_id
+        if self.timesheet_id:
+            timesheet = self.timesheet_id
+            hours = timesheet.unit_amount - timesheet.service_qty_non_chargeable
+            if not timesheet._service_is_billable() or hours <= 0:
+                return 0.0
+            if timesheet.product_uom_id and line.product_uom_id:
+                return timesheet.product_uom_id._compute_quantity(
+                    hours, line.product_uom_id, rounding_method='HALF-UP')
+            return hours
+        if self.milestone_id.is_reached:
+            return self.milestone_id.quantity_percentage * line.product_uom_qty
+        return 0.0
+
+    def _service_has_been_billed(self):
+        """Whether an invoice (draft or posted) bills part of this item."""
+        self.ensure_one()
+        uom = self.product_uom_id
+        return uom.compare(self.quantity_billable - self.quantity, 0.0) > 0 \
+            or uom.compare(self.quantity_invoiced, 0.0) > 0
+
+    def _compute_invoice_ids(self):
+        project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
+        result = super(ServiceBillingItem, self - project_items)._compute_invoice_ids()
+        for item in project_items:
+            lines = item.sale_line_id.invoice_lines.filtered(
+                lambda line, item=item: item.timesheet_id in line.service_timesheet_ids
+                or (item.milestone_id and line.service_milestone_id == item.milestone_id))
+            item.invoice_ids = lines.move_id | item.timesheet_id.timesheet_invoice_id
+            item.invoice_count = len(item.invoice_ids)
+        return result
+
+    @api.depends('sale_line_id.invoice_lines.move_id.payment_state',
+                 'timesheet_id.timesheet_invoice_id.payment_state')
+    def _compute_payment_state(self):
+        project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
+        result = super(ServiceBillingItem, self - project_items)._compute_payment_state()
+        for item in project_items:
+            invoices = item.invoice_ids.filtered(
+                lambda move: move.state == 'posted' and move.move_type == 'out_invoice')
+            item.payment_state = self._payment_state_of(invoices)
+        return result
+
+    # --- Ready to invoice ------------------------------------------------------------------
+
+    def _not_ready_reason(self):
+        reason = super()._not_ready_reason()
+        if reason or self.source_type not in PROJECT_SOURCES:
+            return reason
+        if self.timesheet_id and not self.timesheet_id._service_is_billable():
+            return self.env._(
+                "The timesheet of %(employee)s on %(date)s waits for approval: a project "
+                "manager approves it (Approve) before it is billed.",
+                employee=self.employee_id.name, date=self.date)
+        if self.milestone_id and not self.milestone_id.is_reached:
+            return self.env._(
+                "Milestone %(milestone)s is not reached: mark it reached before it is billed.",
+                milestone=self.milestone_id.name)
+        if self.timesheet_id:
+            return self.sale_line_id._service_not_to_exceed_reason(self)
+        return ''
+
+    def _service_make_ready_within_limits(self):
+        """Mark these items ready, oldest first, as far as their reasons allow (approval,
+        a milestone reached, the order line's not-to-exceed limit): the others stay not ready
+        and say why."""
+        for item in self.sorted(lambda item: (item.date or fields.Date.today(), item.id)):
+            if item.billing_status == 'not_ready' and not item._not_ready_reason():
+                trusted(item.sudo()).ready = True
+
+    # --- Links -----------------------------------------------------------------------------
+
+    def action_open_source(self):
+        self.ensure_one()
+        if self.source_type == 'timesheet':
+            return {
+                'type': 'ir.actions.act_window', 'res_model': 'account.analytic.line',
+                'res_id': self.timesheet_id.id, 'view_mode': 'form',
+                'views': [(self.env.ref('hr_timesheet.timesheet_view_form_user').id, 'form')],
+            }
+        return super().action_open_source()
+
+
+class SaleOrderLine(models.Model):
+    _inherit = 'sale.order.line'
+
+    service_billing_item_ids = fields.One2many(
+        'service.billing.item', 'sale_line_id', string="Backlog Items", readonly=True)
+
+    def _service_invoiced_per_item(self):
+        """{item: (billable quantity, [posted, on drafts, amount posted])} of this order line's
+        timesheet and milestone items."""
+        self.ensure_one()
+        line = self._origin or self
+        uom = line.product_uom_id
+        items = line.service_billing_item_ids.filtered(
+            lambda item: item.source_type in PROJECT_SOURCES).sorted(
+            lambda item: (item.date or fields.Date.today(), item.id))
+        pieces = [(item, item._service_billable_quantity()) for item in items]
+        by_timesheet = {item.timesheet_id: item for item in items if item.timesheet_id}
+        by_milestone = {item.milestone_id: item for item in items if item.milestone_id}
+        odoo_links = {}
+        for item in items.filtered('timesheet_id'):
+            move = item.timesheet_id.timesheet_invoice_id
+            if move:
+                odoo_links.setdefault(move, set()).add(item)
+        invoice_lines = []
+        for invoice_line in line.invoice_lines:
+            move = invoice_line.move_id
+            if move.move_type not in ('out_invoice', 'out_refund') \
+                    or invoice_line.parent_state not in ('posted', 'draft'):
+                continue
+            if invoice_line.service_timesheet_ids or invoice_line.service_milestone_id:
+                linked = {by_timesheet[timesheet] for timesheet
+                          in invoice_line.service_timesheet_ids if timesheet in by_timesheet}
+                if invoice_line.service_milestone_id in by_milestone:
+                    linked.add(by_milestone[invoice_line.service_milestone_id])
+            else:
+                # Odoo's own invoicing links its timesheets to the invoice; its credit notes
+                # credit those of the invoice they reverse.
+                origin = move.reversed_entry_id if move.move_type == 'out_refund' else move
+                linked = odoo_links.get(origin, set())
+            quantity = invoice_line.product_uom_id._compute_quantity(
+                invoice_line.quantity, uom or invoice_line.product_uom_id)
+            invoice_lines.append((invoice_line.parent_state, move.move_type, quantity,
+                                  invoice_line.price_subtotal, linked))
+        shared = share_invoiced(pieces, invoice_lines, uom.compare)
+        return {item: (billable, (uom.round(shared[item][POSTED]),
+                                  uom.round(shared[item][DRAFT]),
+                                  line.currency_id.round(shared[item][AMOUNT])))
+                for item, billable in pieces}

@@ -1,0 +1,114 @@
+from datetime import date
+
+from odoo import Command
+
+from odoo.addons.mail.tests.common import mail_new_test_user
+from odoo.addons.service_invoicing.tests.common import ServiceInvoicingCommon
+
+
+class ProjectBillingCommon(ServiceInvoicingCommon):
+    """An order with a time-and-material line (hours at 100, taxed 15%) and a fixed-price
+    line billed on milestones (10,000), the project that logs time on it, its manager, two
+    employees and a billing clerk."""
+
+    @classmethod
+    def get_default_groups(cls):
+        return super().get_default_groups() | cls.env.ref('project.group_project_manager') \
+            | cls.env.ref('hr.group_hr_user') | cls.env.ref('project.group_project_milestone') \
+            | cls.env.ref('hr_timesheet.group_hr_timesheet_user')
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.uom_hour = cls.env.ref('uom.product_uom_hour')
+        cls.consulting = cls._create_product(
+            name="Consulting", type='service', service_type='timesheet',
+            invoice_policy='delivery', service_tracking='no', uom_id=cls.uom_hour.id,
+            lst_price=100.0, taxes_id=[Command.set(cls.tax_15.ids)])
+        cls.implementation = cls._create_product(
+            name="Implementation", type='service', service_type='milestones',
+            invoice_policy='delivery', service_tracking='no', lst_price=10000.0,
+            taxes_id=[Command.set(cls.tax_15.ids)])
+        cls.project_manager = mail_new_test_user(
+            cls.env, login='pm', name="Paula Manager",
+            groups='project.group_project_user,hr_timesheet.group_hr_timesheet_user')
+        cls.employee_user = mail_new_test_user(
+            cls.env, login='emp', name="Eric Employee",
+            groups='hr_timesheet.group_hr_timesheet_user')
+        cls.billing_user = mail_new_test_user(
+            cls.env, login='clerk', name="Clara Clerk",
+            groups='service_invoicing.group_service_user')
+        cls.eric = cls.env['hr.employee'].create(
+            {'name': "Eric Employee", 'user_id': cls.employee_user.id})
+        cls.nina = cls.env['hr.employee'].create({'name': "Nina Engineer"})
+        cls.paula = cls.env['hr.employee'].create(
+            {'name': "Paula Manager", 'user_id': cls.project_manager.id})
+
+    def setUp(self):
+        super().setUp()
+        self.order = self.create_project_order()
+        self.time_line = self.order.order_line.filtered(
+            lambda line: line.product_id == self.consulting)
+        self.fixed_line = self.order.order_line.filtered(
+            lambda line: line.product_id == self.implementation)
+        self.project = self.order.project_id
+
+    @classmethod
+    def create_project_order(cls, partner=None, hours=100.0, name="Cooling retrofit"):
+        """A confirmed order and its project: time logged on the project bills the
+        time-and-material line."""
+        order = cls.env['sale.order'].create({
+            'partner_id': (partner or cls.customer).id,
+            'order_line': [
+                Command.create({'product_id': cls.consulting.id, 'product_uom_qty': hours}),
+                Command.create({'product_id': cls.implementation.id, 'product_uom_qty': 1.0}),
+            ],
+        })
+        order.action_confirm()
+        time_line = order.order_line.filtered(lambda line: line.product_id == cls.consulting)
+        project = cls.env['project.project'].create({
+            'name': name, 'partner_id': order.partner_id.id, 'allow_billable': True,
+            'allow_timesheets': True, 'allow_milestones': True,
+            'user_id': cls.project_manager.id, 'sale_line_id': time_line.id,
+            'privacy_visibility': 'employees',
+        })
+        order.project_id = project
+        return order
+
+    def log(self, hours, day, employee=None, description="Work", project=None):
+        """A timesheet on the project (the order's time-and-material line)."""
+        return self.env['account.analytic.line'].create({
+            'project_id': (project or self.project).id,
+            'employee_id': (employee or self.nina).id,
+            'unit_amount': hours,
+            'date': day,
+            'name': description,
+        })
+
+    def milestones(self, shares, line=None, project=None):
+        """Milestones of the fixed-price line: [(name, quantity share)]."""
+        line = line or self.fixed_line
+        return self.env['project.milestone'].create([{
+            'name': name, 'project_id': (project or self.project).id,
+            'sale_line_id': line.id, 'product_uom_qty': share * line.product_uom_qty,
+            'deadline': date(2026, 3, 1 + index),
+        } for index, (name, share) in enumerate(shares)])
+
+    def items(self, records):
+        return records.sudo().service_billing_item_ids
+
+    def proforma(self, items=None, **options):
+        """Proforma invoices of the ready items (all of this order's by default)."""
+        items = items if items is not None else self.env['service.billing.item'].search(
+            [('order_id', '=', self.order.id)])
+        invoices, left_out = items._create_proformas(**options)
+        return invoices, left_out
+
+    def odoo_invoice(self, order=None, **wizard_values):
+        """Odoo's own Create Invoice (delivered quantities) of the order."""
+        order = order or self.order
+        wizard = self.env['sale.advance.payment.inv'].with_context(
+            active_model='sale.order', active_ids=order.ids, active_id=order.id,
+        ).create({'advance_payment_method': 'delivered', **wizard_values})
+        wizard.create_invoices()
+        return order.invoice_ids.filtered(lambda move: move.state == 'draft').sorted('id')[-1:]

@@ -1,0 +1,272 @@
+from datetime import date
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import ProjectBillingCommon
+
+
+@tagged('post_install', '-at_install')
+class TestTimeAndMaterial(ProjectBillingCommon):
+    """Approved timesheets become ready backlog items billed at the order line's rate; Odoo's
+    own Create Invoice bills the same approved hours, and nothing is billed twice whichever
+    way the order is invoiced."""
+
+    def test_approval_gates_every_way_of_invoicing(self):
+        self.assertTrue(self.env.company.service_timesheet_approval)
+        monday = self.log(8.0, date(2026, 3, 2))
+        tuesday = self.log(4.0, date(2026, 3, 3), employee=self.eric)
+        item = self.items(monday)
+        self.assertRecordValues(item, [{
+            'source_type': 'timesheet', 'billing_status': 'not_ready', 'quantity': 0.0,
+            'sale_line_id': self.time_line.id, 'project_id': self.project.id,
+            'employee_id': self.nina.id}])
+        self.assertIn("waits for approval", item.not_ready_reason)
+        with self.assert_refused(UserError, "waits for approval"):
+            item.action_mark_ready()
+        # Odoo's delivered quantity counts approved time only: nothing to invoice yet.
+        self.assertEqual(self.time_line.qty_delivered, 0.0)
+        self.assertEqual(self.time_line.qty_to_invoice, 0.0)
+
+        monday.with_user(self.project_manager).action_service_approve()
+        self.assertEqual(self.time_line.qty_delivered, 8.0)
+        self.assertRecordValues(item, [{'billing_status': 'ready', 'quantity': 8.0,
+                                        'amount': 800.0}])
+        self.assertEqual(self.items(tuesday).billing_status, 'not_ready')
+        invoices, left_out = self.proforma()
+        self.assertFalse([reason for _item, reason in left_out if 'Eric' in reason])
+        line = invoices.invoice_line_ids
+        self.assertRecordValues(line, [{'quantity': 8.0, 'price_unit': 100.0,
+                                        'price_subtotal': 800.0}])
+        self.assertEqual(line.service_timesheet_ids, monday)
+        self.assertEqual(monday.timesheet_invoice_id, invoices)
+        self.assertEqual(item.billing_status, 'invoice_created')
+        invoices.action_post()
+        self.assertEqual(item.billing_status, 'invoice_posted')
+        self.assertEqual(item.amount_invoiced, 800.0)
+
+        # Tuesday's 4 hours, once approved, are all Odoo's Create Invoice finds.
+        tuesday.with_user(self.project_manager).action_service_approve()
+        odoo_invoice = self.odoo_invoice()
+        self.assertEqual(odoo_invoice.invoice_line_ids.filtered(
+            lambda line: line.product_id == self.consulting).quantity, 4.0)
+        self.assertEqual(tuesday.timesheet_invoice_id, odoo_invoice)
+        self.assertEqual(self.items(tuesday).billing_status, 'invoice_created')
+        odoo_invoice.action_post()
+        self.assertEqual(self.items(tuesday).billing_status, 'invoice_posted')
+        self.assertEqual(self.time_line.qty_invoiced, 12.0)
+        # Nothing left anywhere.
+        self.assertFalse(self.env['service.billing.item'].search(
+            [('sale_line_id', '=', self.time_line.id), ('billing_status', '=', 'ready')]))
+
+    def test_without_approval_every_timesheet_is_billable(self):
+        self.env.company.service_timesheet_approval = False
+        timesheet = self.log(6.0, date(2026, 3, 2))
+        self.assertEqual(self.time_line.qty_delivered, 6.0)
+        self.assertRecordValues(self.items(timesheet), [{'billing_status': 'ready',
+                                                         'quantity': 6.0}])
+        # Back on: the unapproved hours leave the delivered quantity and the ready items.
+        self.env.company.service_timesheet_approval = True
+        self.assertEqual(self.time_line.qty_delivered, 0.0)
+        self.assertEqual(self.items(timesheet).billing_status, 'not_ready')
+
+    def test_backlog_and_odoo_invoice_the_same_money(self):
+        """The proforma of approved time is the invoice Odoo's Create Invoice makes of the
+        same hours: same lines, taxes and totals."""
+        for day, hours in ((2, 7.5), (3, 8.0), (4, 3.25)):
+            self.log(hours, date(2026, 3, day)).with_user(
+                self.project_manager).action_service_approve()
+        self.time_line.discount = 10.0
+        with self.env.cr.savepoint(flush=True) as savepoint:
+            odoo_invoice = self.odoo_invoice()
+            odoo_figures = (odoo_invoice.amount_untaxed, odoo_invoice.amount_tax,
+                            odoo_invoice.amount_total,
+                            odoo_invoice.invoice_line_ids.mapped('quantity'))
+            savepoint.rollback()
+        invoices, _left_out = self.proforma()
+        self.assertEqual((invoices.amount_untaxed, invoices.amount_tax, invoices.amount_total,
+                          invoices.invoice_line_ids.mapped('quantity')), odoo_figures)
+        self.assertRecordValues(invoices, [{'amount_untaxed': 1687.5, 'amount_tax': 253.13,
+                                            'amount_total': 1940.63}])
+
+    def test_invoice_lines_say_what_they_bill(self):
+        for day, hours, employee, text in ((2, 3.0, self.nina, "Survey"),
+                                           (5, 2.0, self.eric, "Wiring")):
+            self.log(hours, date(2026, 3, day), employee=employee, description=text) \
+                .with_user(self.project_manager).action_service_approve()
+        invoices, _left_out = self.proforma()
+        self.assertRegex(invoices.invoice_line_ids.name,
+                         r"(?s)Consulting.*03/02/2026 to 03/05/2026: 5.0 Hours "
+                         r"\(Eric Employee, Nina Engineer\)")
+        invoices.unlink()
+        self.env.company.service_timesheet_invoice_detail = 'timesheet'
+        invoices, _left_out = self.proforma()
+        self.assertEqual(len(invoices.invoice_line_ids), 2)
+        self.assertRegex(invoices.invoice_line_ids[0].name, r"03/02/2026, Nina Engineer: Survey")
+        self.assertRegex(invoices.invoice_line_ids[1].name, r"03/05/2026, Eric Employee: Wiring")
+
+    def test_deleting_a_draft_line_releases_its_timesheets(self):
+        timesheet = self.log(5.0, date(2026, 3, 2))
+        timesheet.with_user(self.project_manager).action_service_approve()
+        invoices, _left_out = self.proforma()
+        self.assertEqual(timesheet.timesheet_invoice_id, invoices)
+        with self.assert_refused(UserError, "invoiced"):
+            timesheet.unit_amount = 9.0
+        invoices.invoice_line_ids.unlink()
+        self.assertFalse(timesheet.timesheet_invoice_id)
+        self.assertRecordValues(self.items(timesheet), [{'billing_status': 'ready',
+                                                         'quantity': 5.0}])
+        # Free again: its hours can be corrected.
+        timesheet.unit_amount = 4.0
+        self.assertEqual(self.items(timesheet).quantity, 4.0)
+
+    def test_a_partial_credit_gives_the_hours_back(self):
+        """8 h billed, corrected to 6 h: 2 h are ready to invoice again."""
+        timesheet = self.log(8.0, date(2026, 3, 2))
+        timesheet.with_user(self.project_manager).action_service_approve()
+        invoices, _left_out = self.proforma()
+        invoices.action_post()
+        wizard = self.env['service.invoice.correction.wizard'].with_context(
+            default_invoice_id=invoices.id).create({})
+        wizard._onchange_invoice_id()
+        wizard.line_ids.quantity_corrected = 6.0
+        credit_note = self.env['account.move'].browse(wizard.action_correct()['res_id'])
+        self.assertEqual(credit_note.invoice_line_ids.quantity, 2.0)
+        self.assertEqual(credit_note.invoice_line_ids.service_timesheet_ids, timesheet)
+        credit_note.action_post()
+        item = self.items(timesheet)
+        self.assertRecordValues(item, [{'billing_status': 'ready', 'quantity': 2.0,
+                                        'quantity_invoiced': 6.0, 'amount': 200.0}])
+        again, _left_out = self.proforma()
+        self.assertEqual(again.invoice_line_ids.quantity, 2.0)
+        again.action_post()
+        self.assertEqual(self.time_line.qty_invoiced, 8.0)
+        self.assertEqual(item.billing_status, 'invoice_posted')
+
+    def test_odoo_credit_note_gives_the_hours_back_once(self):
+        timesheet = self.log(8.0, date(2026, 3, 2))
+        timesheet.with_user(self.project_manager).action_service_approve()
+        odoo_invoice = self.odoo_invoice()
+        odoo_invoice.action_post()
+        reversal = self.env['account.move.reversal'].with_context(
+            active_model='account.move', active_ids=odoo_invoice.ids).create({
+                'journal_id': odoo_invoice.journal_id.id, 'reason': "Wrong hours"})
+        credit_note = self.env['account.move'].browse(reversal.refund_moves()['res_id'])
+        credit_note.action_post()
+        item = self.items(timesheet)
+        self.assertRecordValues(item, [{'billing_status': 'ready', 'quantity': 8.0}])
+        invoices, _left_out = self.proforma()
+        self.assertEqual(invoices.invoice_line_ids.quantity, 8.0)
+        invoices.action_post()
+        # And Odoo's Create Invoice finds nothing left.
+        self.assertEqual(self.time_line.qty_to_invoice, 0.0)
+
+    def test_posting_never_bills_more_than_the_approved_hours(self):
+        self.log(5.0, date(2026, 3, 2)).with_user(self.project_manager).action_service_approve()
+        self.log(5.0, date(2026, 3, 3))  # not approved
+        invoices, _left_out = self.proforma()
+        invoices.invoice_line_ids.quantity = 9.0
+        with self.assert_refused(UserError, r"approved hours come to 5.0"):
+            invoices.action_post()
+
+    def test_non_chargeable_hours_are_never_billed(self):
+        self.env.company.service_timesheet_invoice_detail = 'timesheet'
+        timesheet = self.log(4.0, date(2026, 3, 2))
+        billed = self.log(3.0, date(2026, 3, 3))
+        (timesheet | billed).with_user(self.project_manager).action_service_approve()
+        invoices, _left_out = self.proforma()
+        invoices.invoice_line_ids[0].service_billing_type = 'non_chargeable'
+        invoices.action_service_confirm()
+        self.assertEqual(invoices.invoice_line_ids.service_timesheet_ids, billed)
+        self.assertEqual(invoices.amount_untaxed, 300.0)
+        self.assertEqual(timesheet.service_qty_non_chargeable, 4.0)
+        self.assertEqual(self.items(timesheet).billing_status, 'non_chargeable')
+        self.assertEqual(self.time_line.qty_to_invoice, 0.0)
+
+
+@tagged('post_install', '-at_install')
+class TestNotToExceed(ProjectBillingCommon):
+
+    def test_hours_beyond_the_limit_cannot_be_made_ready(self):
+        self.time_line.write({'service_limit_type': 'hours', 'service_limit': 10.0})
+        first = self.log(6.0, date(2026, 3, 2))
+        second = self.log(6.0, date(2026, 3, 3))
+        (first | second).with_user(self.project_manager).action_service_approve()
+        self.assertEqual(self.items(first).billing_status, 'ready')
+        second_item = self.items(second)
+        self.assertEqual(second_item.billing_status, 'not_ready')
+        self.assertIn("not-to-exceed limit of 10.0", second_item.not_ready_reason)
+        with self.assert_refused(UserError, "not-to-exceed"):
+            second_item.action_mark_ready()
+        # Raising the limit lets it through.
+        self.time_line.service_limit = 12.0
+        second_item.action_mark_ready()
+        self.assertEqual(second_item.billing_status, 'ready')
+
+    def test_amount_limit_holds_for_odoo_invoicing_too(self):
+        self.time_line.write({'service_limit_type': 'amount', 'service_limit': 1000.0})
+        self.log(12.0, date(2026, 3, 2)).with_user(self.project_manager).action_service_approve()
+        item = self.env['service.billing.item'].search([('sale_line_id', '=', self.time_line.id)])
+        self.assertEqual(item.billing_status, 'not_ready')
+        self.assertIn("1000.0", item.not_ready_reason)
+        odoo_invoice = self.odoo_invoice()
+        with self.assert_refused(UserError, "beyond its not-to-exceed limit of 1000.0"):
+            odoo_invoice.action_post()
+
+
+@tagged('post_install', '-at_install')
+class TestTimesheetRights(ProjectBillingCommon):
+
+    def test_employee_project_manager_and_billing_user(self):
+        timesheet = self.log(8.0, date(2026, 3, 2), employee=self.eric)
+        as_employee = timesheet.with_user(self.employee_user)
+        with self.assert_refused(AccessError, "project manager"):
+            as_employee.action_service_approve()
+        with self.assert_refused(UserError, "Approve and Unapprove"):
+            as_employee.write({'service_approved': True})
+        # The employee edits their own time until it is approved...
+        as_employee.unit_amount = 7.0
+        timesheet.with_user(self.project_manager).action_service_approve()
+        self.assertEqual(timesheet.service_approved_by_id, self.project_manager)
+        # ... and no longer after.
+        with self.assert_refused(UserError, "is approved"):
+            as_employee.unit_amount = 9.0
+        with self.assert_refused(UserError, "is approved"):
+            as_employee.unlink()
+        # The billing clerk invoices the orders they sell; once invoiced nobody changes it.
+        items = self.env['service.billing.item'].with_user(self.billing_user).search(
+            [('order_id', '=', self.order.id)])
+        invoices, left_out = items._create_proformas()
+        self.assertFalse(invoices)
+        self.assertRegex(left_out[0][1], "You may not invoice the order")
+        self.order.user_id = self.billing_user
+        invoices, _left_out = items._create_proformas()
+        self.assertEqual(invoices.invoice_line_ids.quantity, 7.0)
+        with self.assert_refused(UserError, "invoiced"):
+            timesheet.with_user(self.project_manager).unit_amount = 1.0
+        with self.assert_refused(UserError, "invoiced"):
+            timesheet.with_user(self.project_manager).action_service_unapprove()
+
+    def test_a_project_manager_approves_only_their_projects(self):
+        other_order = self.create_project_order(name="Someone else's")
+        other_order.project_id.user_id = self.env.user
+        timesheet = self.log(3.0, date(2026, 3, 2), project=other_order.project_id)
+        with self.assert_refused(AccessError, "Someone else's|Paula Manager"):
+            timesheet.with_user(self.project_manager).action_service_approve()
+        self.assertFalse(timesheet.service_approved)
+
+    def test_approve_a_week_per_employee(self):
+        monday = self.log(8.0, date(2026, 3, 2), employee=self.eric)
+        friday = self.log(8.0, date(2026, 3, 6), employee=self.nina)
+        next_week = self.log(8.0, date(2026, 3, 9), employee=self.eric)
+        wizard = self.env['service.timesheet.approval.wizard'].with_user(
+            self.project_manager).create({
+                'date_from': date(2026, 3, 2), 'date_to': date(2026, 3, 8),
+                'employee_ids': [(6, 0, self.eric.ids)]})
+        self.assertEqual(wizard.timesheet_count, 1)
+        wizard.action_approve()
+        self.assertEqual((monday | friday | next_week).mapped('service_approved'),
+                         [True, False, False])
+        wizard.action_unapprove()
+        self.assertFalse(monday.service_approved)
+        self.assertEqual(self.items(monday).billing_status, 'not_ready')

@@ -1,0 +1,86 @@
+"""What invoices billed of each timesheet or milestone of an order line.
+
+Odoo counts what an order line invoiced, not which timesheet or milestone: its Create Invoice
+bills the line's delivered quantity and links the timesheets to the invoice. The backlog needs
+each piece's share, so the order line's invoice lines are shared over its pieces:
+
+- a line naming its pieces (the backlog's, or Odoo's timesheets linked to its invoice) bills
+  those first, oldest first; a credit note of such a line takes back from them, newest first;
+- what remains, and lines naming nothing (typed by hand), is shared over the pieces oldest
+  first, never beyond what each may still be billed; net credits take back newest first.
+
+Draft invoices hold quantities too (so that two drafts never bill one hour); draft credit notes
+give nothing back until posted. The result, per piece: [posted, on drafts, amount posted].
+"""
+
+POSTED, DRAFT, AMOUNT = 0, 1, 2
+
+
+def share_invoiced(pieces, invoice_lines, compare):
+    """``pieces``: [(key, billable quantity)] oldest first. ``invoice_lines``: [(state,
+    move type, quantity, untaxed amount, linked keys)] in the order line's unit, state
+    'posted' or 'draft'. ``compare(a, b)`` compares quantities at the unit's rounding.
+    Returns {key: [posted, on drafts, amount posted]}."""
+    billable = dict(pieces)
+    order = [key for key, _quantity in pieces]
+    figures = {key: [0.0, 0.0, 0.0] for key in order}
+    unlinked = [0.0, 0.0]
+    unlinked_amount = [0.0]
+
+    def room(key, index):
+        return billable[key] - figures[key][POSTED] - (figures[key][DRAFT] if index else 0.0)
+
+    def take(keys, quantity, amount, index):
+        """Bill ``quantity`` over ``keys`` oldest first; what does not fit is returned."""
+        rest = quantity
+        for key in keys:
+            if compare(rest, 0.0) <= 0:
+                break
+            taken = max(min(room(key, index), rest), 0.0)
+            if compare(taken, 0.0) > 0:
+                figures[key][index] += taken
+                if index == POSTED and quantity:
+                    figures[key][AMOUNT] += amount * taken / quantity
+                rest -= taken
+        return rest
+
+    def give_back(keys, quantity, amount):
+        """Credit ``quantity`` (posted) from ``keys`` newest first; the rest is returned."""
+        rest = quantity
+        for key in reversed(keys):
+            if compare(rest, 0.0) <= 0:
+                break
+            taken = max(min(figures[key][POSTED], rest), 0.0)
+            if compare(taken, 0.0) > 0:
+                figures[key][POSTED] -= taken
+                if quantity:
+                    figures[key][AMOUNT] -= amount * taken / quantity
+                rest -= taken
+        return rest
+
+    ranked = sorted(invoice_lines, key=lambda line: (
+        line[1] == 'out_refund', line[0] == 'draft'))
+    for state, move_type, quantity, amount, linked in ranked:
+        keys = [key for key in order if key in linked]
+        if move_type == 'out_refund':
+            if state != 'posted':
+                continue
+            rest = give_back(keys, quantity, amount)
+            unlinked[POSTED] -= rest
+            if quantity:
+                unlinked_amount[0] -= amount * rest / quantity
+            continue
+        index = POSTED if state == 'posted' else DRAFT
+        rest = take(keys, quantity, amount, index)
+        unlinked[index] += rest
+        if index == POSTED and quantity:
+            unlinked_amount[0] += amount * rest / quantity
+    for index in (POSTED, DRAFT):
+        rest = unlinked[index]
+        if compare(rest, 0.0) > 0:
+            total = rest
+            amount = unlinked_amount[0] if index == POSTED else 0.0
+            take(order, total, amount, index)
+        elif index == POSTED and compare(rest, 0.0) < 0:
+            give_back(order, -rest, -unlinked_amount[0])
+    return figures
