@@ -1,6 +1,7 @@
 from datetime import date
 
-from odoo.exceptions import AccessError, UserError
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import ProjectBillingCommon
@@ -182,6 +183,39 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         self.assertEqual(timesheet.service_qty_non_chargeable, 4.0)
         self.assertEqual(self.items(timesheet).billing_status, 'non_chargeable')
         self.assertEqual(self.time_line.qty_to_invoice, 0.0)
+
+    def test_recalculate_adds_time_approved_after_the_draft(self):
+        self.log(4.0, date(2026, 3, 2)).with_user(self.project_manager).action_service_approve()
+        later = self.log(2.0, date(2026, 3, 3))
+        invoices, _left_out = self.proforma()
+        invoices.write({'service_proforma': True, 'service_cutoff_date': date(2026, 3, 31),
+                        'service_grouping': 'customer'})
+        self.assertEqual(invoices.invoice_line_ids.quantity, 4.0)
+        later.with_user(self.project_manager).action_service_approve()
+        invoices.action_service_recalculate()
+        self.assertEqual(invoices.invoice_line_ids.quantity, 6.0)
+        self.assertEqual(invoices.invoice_line_ids.service_timesheet_ids,
+                         self.env['account.analytic.line'].search(
+                             [('so_line', '=', self.time_line.id)]))
+        self.assertEqual(invoices.amount_untaxed, 600.0)
+
+    def test_invoice_lines_bill_only_their_own_timesheets(self):
+        """Through the API: a line cannot claim another order's timesheets, nor be re-pointed
+        to other timesheets once created."""
+        other_order = self.create_project_order(name="Other site")
+        foreign = self.log(3.0, date(2026, 3, 2), project=other_order.project_id)
+        mine = self.log(3.0, date(2026, 3, 2))
+        (foreign | mine).with_user(self.project_manager).action_service_approve()
+        invoice = self.env['account.move'].create({
+            'move_type': 'out_invoice', 'partner_id': self.customer.id})
+        with self.assert_refused(ValidationError, "only those of the order line it bills"):
+            invoice.write({'invoice_line_ids': [Command.create({
+                **self.time_line._prepare_invoice_line(quantity=3.0),
+                'service_timesheet_ids': [Command.set(foreign.ids)]})]})
+        invoices, _left_out = self.proforma()
+        with self.assert_refused(UserError, "cannot be changed"):
+            invoices.invoice_line_ids.service_timesheet_ids = [Command.set(foreign.ids)]
+        self.assertEqual(self.items(foreign).billing_status, 'ready')
 
 
 @tagged('post_install', '-at_install')
