@@ -1,0 +1,126 @@
+"""The billing backlog, proformas, corrections and invoice schedules driven through JSON-RPC
+by a user, a manager, a portal user and a manager of another company."""
+
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from .test_rpc_hostile_input import HostileRpcMixin
+from .common import ServiceOrderCommon
+
+
+@tagged('post_install', '-at_install')
+@freeze_time('2026-03-15')
+class TestBacklogHostileRpc(HostileRpcMixin, ServiceOrderCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_hostile_users()
+        with freeze_time('2026-03-15'):
+            cls.contract = cls.create_contract(invoice_period='month')
+            cls.users_contract = cls.create_contract(
+                invoice_period='month', user_id=cls.si_user.id, partner=cls.customer_2)
+        cls.items = cls.env['service.billing.item'].search(
+            [('contract_id', '=', cls.contract.id)])
+        cls.users_items = cls.env['service.billing.item'].search(
+            [('contract_id', '=', cls.users_contract.id)])
+
+    def test_items_are_made_by_their_sources_only(self):
+        item = self.items[:1]
+        made_by_sources = "made by their sources"
+        self.assert_each_refused([
+            (UserError, made_by_sources, self.si_user, 'service.billing.item', 'write',
+             item.ids, {'ready': False}),
+            (UserError, made_by_sources, self.si_manager, 'service.billing.item', 'write',
+             item.ids, {'ready': False}),
+            (UserError, made_by_sources, self.si_manager, 'service.billing.item', 'write',
+             item.ids, {'amount': 1.0, 'billing_status': 'invoice_posted'}),
+            (UserError, made_by_sources, self.si_manager, 'service.billing.item', 'create',
+             [{'source_type': 'contract_period', 'company_id': self.env.company.id,
+               'currency_id': self.env.company.currency_id.id, 'ready': True}]),
+            (AccessError, "not allowed", self.si_manager, 'service.billing.item', 'unlink',
+             item.ids),
+            (AccessError, "", self.portal, 'service.billing.item', 'read', item.ids,
+             ['amount']),
+            (AccessError, "", self.portal, 'service.billing.item', 'action_mark_ready',
+             item.ids),
+            (AccessError, "", self.other_manager, 'service.billing.item', 'read', item.ids,
+             ['amount']),
+            (AccessError, "", self.other_manager, 'service.billing.item',
+             'action_mark_not_ready', item.ids),
+        ], item)
+        # What may be done: Mark Not Ready / Mark Ready, by a user, through the API.
+        self.rpc(self.si_user, 'service.billing.item', 'action_mark_not_ready', item.ids)
+        self.assertEqual(item.billing_status, 'not_ready')
+        self.rpc(self.si_user, 'service.billing.item', 'action_mark_ready', item.ids)
+        self.assertEqual(item.billing_status, 'ready')
+        self.assertFalse(self.rpc(self.other_manager, 'service.billing.item', 'search',
+                                  [('id', 'in', self.items.ids)]))
+
+    def test_proformas_bill_only_what_the_user_may(self):
+        wizard_id = self.rpc(self.si_user, 'service.proforma.wizard', 'create', {
+            'cutoff_date': date(2026, 3, 15),
+            'item_ids': [Command.set((self.items | self.users_items).ids)]})
+        self.rpc(self.si_user, 'service.proforma.wizard', 'action_create', [wizard_id])
+        wizard = self.env['service.proforma.wizard'].browse(wizard_id)
+        # The user's own contract is billed; the other salesperson's is left out, said why.
+        self.assertEqual(wizard.invoice_ids.partner_id, self.customer_2)
+        self.assertIn(self.contract.name, wizard.result_message)
+        self.assertEqual(set(self.items.mapped('billing_status')), {'ready'})
+        self.assertEqual(set(self.users_items.mapped('billing_status')), {'invoice_created'})
+        # Another company's manager bills nothing of this company: not its items, and not
+        # by a wizard without items either.
+        self.assert_refused(AccessError, "Billing Backlog Item", self.other_manager,
+                            'service.proforma.wizard', 'create', {
+                                'cutoff_date': date(2026, 3, 15),
+                                'item_ids': [Command.set(self.items.ids)]})
+        wizard_2 = self.rpc(self.other_manager, 'service.proforma.wizard', 'create',
+                            {'cutoff_date': date(2026, 3, 15)})
+        self.assert_refused(UserError, "Nothing is ready", self.other_manager,
+                            'service.proforma.wizard', 'action_create', [wizard_2])
+        self.assertEqual(set(self.items.mapped('billing_status')), {'ready'})
+
+    def test_corrections_only_of_posted_invoices_one_may_read(self):
+        invoices, _left_out = self.users_items._create_proformas()
+        draft = invoices
+        self.assert_refused(UserError, "Only a posted customer invoice can be corrected",
+                            self.si_user, 'account.move', 'action_service_correct', draft.ids)
+        draft.action_post()
+        self.assert_refused(AccessError, "", self.other_manager, 'account.move',
+                            'action_service_correct', draft.ids)
+        self.assert_refused(AccessError, "", self.portal, 'service.invoice.correction.wizard',
+                            'create', {'invoice_id': draft.id})
+        wizard_id = self.rpc(self.si_user, 'service.invoice.correction.wizard', 'create', {
+            'invoice_id': draft.id, 'line_ids': [Command.create({
+                'invoice_line_id': draft.invoice_line_ids[0].id, 'quantity_corrected': -5.0})]})
+        self.assert_refused(UserError, "goes from 0 to", self.si_user,
+                            'service.invoice.correction.wizard', 'action_correct', [wizard_id])
+        self.assertFalse(self.env['account.move'].search([('reversed_entry_id', '=', draft.id)]))
+
+    def test_schedules_are_planned_by_managers_of_their_company(self):
+        values = {'partner_id': self.customer.id, 'date_from': date(2026, 1, 1),
+                  'date_to': date(2026, 3, 31)}
+        self.assert_refused(AccessError, "not allowed", self.si_user,
+                            'service.invoice.schedule', 'create', values)
+        self.assert_refused(AccessError, "", self.portal, 'service.invoice.schedule', 'create',
+                            values)
+        schedule_id = self.rpc(self.si_manager, 'service.invoice.schedule', 'create', values)
+        schedule = self.env['service.invoice.schedule'].browse(schedule_id)
+        self.assert_each_refused([
+            (AccessError, "", self.other_manager, 'service.invoice.schedule', 'write',
+             schedule.ids, {'day_of_month': 3}),
+            (AccessError, "", self.other_manager, 'service.invoice.schedule',
+             'action_generate_runs', schedule.ids),
+            (ValidationError, "", self.si_manager, 'service.invoice.schedule', 'write',
+             schedule.ids, {'day_of_month': 40}),
+            (AccessError, "not allowed", self.si_user, 'service.invoice.schedule.run',
+             'create', {'schedule_id': schedule.id, 'run_date': '2026-03-01'}),
+        ], schedule)
+        self.rpc(self.si_manager, 'service.invoice.schedule', 'action_generate_runs',
+                 schedule.ids)
+        self.assertEqual(len(schedule.run_ids), 3)
