@@ -30,7 +30,8 @@ class AccountMove(models.Model):
         for line in self.invoice_line_ids.filtered('service_milestone_id'):
             milestone = line.service_milestone_id.sudo()
             sale_line = milestone.sale_line_id
-            share = milestone.quantity_percentage * sale_line.product_uom_qty
+            share = sale_line.product_uom_id.round(
+                milestone.quantity_percentage * sale_line.product_uom_qty)
             quantity = line.product_uom_id._compute_quantity(
                 line.quantity, sale_line.product_uom_id)
             if sale_line.product_uom_id.compare(quantity, share) != 0:

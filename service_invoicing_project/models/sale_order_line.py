@@ -23,6 +23,8 @@ class SaleOrderLine(models.Model):
     service_limit = fields.Float(
         string="Not-to-Exceed Limit", digits='Product Price',
         help="Untaxed amount (Amount) or quantity in the line's unit (Hours).")
+    service_milestone_ids = fields.One2many(
+        'project.milestone', 'sale_line_id', string="Milestones", readonly=True)
     service_milestone_error = fields.Char(
         string="Milestones Error", compute='_compute_service_milestone_error',
         help="Milestones of a fixed-price line must add up to the line.")
@@ -64,7 +66,8 @@ class SaleOrderLine(models.Model):
 
     # --- Milestones --------------------------------------------------------------------------
 
-    @api.depends('qty_delivered_method', 'product_uom_qty')
+    @api.depends('qty_delivered_method', 'product_uom_qty',
+                 'service_milestone_ids.quantity_percentage')
     def _compute_service_milestone_error(self):
         lines = self.filtered(lambda line: line.qty_delivered_method == 'milestones')
         shares = {sale_line.id: total for sale_line, total in self.env['project.milestone']

@@ -61,6 +61,9 @@ class ServiceBillingItem(models.Model):
         'timesheet_id.service_approved', 'timesheet_id.service_qty_non_chargeable',
         'timesheet_id.timesheet_invoice_id', 'milestone_id.is_reached',
         'milestone_id.quantity_percentage', 'sale_line_id.product_uom_qty',
+        # What an order line invoiced is shared over all its items: one item reached or
+        # approved changes the others' share.
+        'sale_line_id.qty_delivered',
         'sale_line_id.invoice_lines.quantity', 'sale_line_id.invoice_lines.parent_state',
         'sale_line_id.invoice_lines.price_subtotal',
         'sale_line_id.invoice_lines.service_timesheet_ids',
@@ -150,6 +153,15 @@ class ServiceBillingItem(models.Model):
             return self.milestone_id.quantity_percentage * line.product_uom_qty
         return 0.0
 
+    def _service_sharing_key(self):
+        """Where this item comes when what its order line invoiced is shared over its items,
+        oldest first: a timesheet by its date, a reached milestone by the day it was reached
+        (its item's date follows only after the sync, and an invoice that names no milestone,
+        as Odoo's Create Invoice, bills the milestones reached first)."""
+        self.ensure_one()
+        day = self.milestone_id.reached_date if self.milestone_id.is_reached else self.date
+        return (day or fields.Date.today(), self.id)
+
     def _service_has_been_billed(self):
         """Whether an invoice (draft or posted) bills part of this item."""
         self.ensure_one()
@@ -233,7 +245,7 @@ class SaleOrderLine(models.Model):
         uom = line.product_uom_id
         items = line.service_billing_item_ids.filtered(
             lambda item: item.source_type in PROJECT_SOURCES).sorted(
-            lambda item: (item.date or fields.Date.today(), item.id))
+            lambda item: item._service_sharing_key())
         pieces = [(item, item._service_billable_quantity()) for item in items]
         by_timesheet = {item.timesheet_id: item for item in items if item.timesheet_id}
         by_milestone = {item.milestone_id: item for item in items if item.milestone_id}
