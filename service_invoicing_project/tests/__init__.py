@@ -1,1 +1,2 @@
 from . import test_time_and_material
+from . import test_milestones
