@@ -1,6 +1,7 @@
 """The main job end to end: a demo company invoices its contracts and emails the invoices
 through a real SMTP server (aiosmtpd on 127.0.0.1), each with its PDF; it posts service
-orders; its servers stop with it."""
+orders; it emails its project's invoice too (the project itself: test_demo_projects.py); its
+servers stop with it."""
 
 import email
 import os
@@ -11,18 +12,25 @@ from conftest import ROOT, free_port, listening, psql, run_script
 
 # What the demo's service orders leave in the database, read from Odoo's own sale and stock
 # columns: orders posted, shipped and not invoiced (goods on a delivery when Inventory is
-# installed), partly shipped.
+# installed), partly shipped. The project's order (delivered by timesheets and milestones) is
+# not one of them.
+SERVICE_LINES = "qty_delivered_method NOT IN ('timesheet', 'milestones')"
 ORDER_FIGURES = {
-    'orders posted': "SELECT count(DISTINCT order_id) FROM sale_order_line WHERE qty_delivered > 0",
-    'posted order invoices': """
+    'orders posted': f"""
+        SELECT count(DISTINCT order_id) FROM sale_order_line
+        WHERE qty_delivered > 0 AND {SERVICE_LINES}""",
+    'posted order invoices': f"""
         SELECT count(DISTINCT move.id) FROM sale_order_line_invoice_rel rel
+        JOIN sale_order_line sol ON sol.id = rel.order_line_id
         JOIN account_move_line line ON line.id = rel.invoice_line_id
-        JOIN account_move move ON move.id = line.move_id WHERE move.state = 'posted'""",
-    'lines shipped, not invoiced':
-        "SELECT count(*) FROM sale_order_line WHERE qty_delivered > 0 AND qty_to_invoice > 0",
-    'lines partly shipped': """
+        JOIN account_move move ON move.id = line.move_id
+        WHERE move.state = 'posted' AND sol.{SERVICE_LINES}""",
+    'lines shipped, not invoiced': f"""
         SELECT count(*) FROM sale_order_line
-        WHERE qty_delivered > 0 AND qty_delivered < product_uom_qty""",
+        WHERE qty_delivered > 0 AND qty_to_invoice > 0 AND {SERVICE_LINES}""",
+    'lines partly shipped': f"""
+        SELECT count(*) FROM sale_order_line
+        WHERE qty_delivered > 0 AND qty_delivered < product_uom_qty AND {SERVICE_LINES}""",
 }
 ON_DELIVERIES = """
     SELECT count(DISTINCT line.id) FROM sale_order_line line
@@ -63,12 +71,18 @@ def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
     delivered = int(re.search(r'emails delivered:\s+(\d+)', output).group(1))
     assert invoices >= 8, output
     assert delivered == invoices
+    # The project's invoice (billed from its backlog) is emailed as well.
+    project = re.search(r'project invoice: +(\d+) of the ready items, posted: (\d+), .*'
+                        r'emailed: (\d+)', output)
+    assert project, output[-3000:]
+    project_invoices = int(project.group(1))
+    assert project_invoices == int(project.group(2)) == int(project.group(3)) == 1
     assert "refused: Contract" in output and "is Open: lock it" in output
     totals = dict(re.findall(r'^ {4}(INV/\d{4}/\d{5}) .*? (-?\d+\.\d\d)  ', output, re.M))
 
     messages = [email.message_from_bytes(path.read_bytes())
                 for path in sorted(mail_dir.glob('*.eml'))]
-    assert len(messages) == invoices
+    assert len(messages) == invoices + project_invoices
     recipients = set()
     for message in messages:
         pdfs = [part for part in message.walk() if part.get_content_type() == 'application/pdf']
@@ -84,11 +98,13 @@ def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
         assert re.search(r'\bTotal\s+\$\s*' + re.escape(total) + r'\b', text), (total, text)
         assert 'billing@demo-services.example.com' in message['From']
         recipients.add(email.utils.parseaddr(message['To'])[1])
-    # Two invoices go to each customer with two invoices; every customer is emailed.
+    # Two invoices go to each customer with two invoices; every customer is emailed, the
+    # project's customer too.
     assert recipients == {
         'accounts@northwind-cooling.example.com', 'ap@contoso-facilities.example.com',
         'billing@fabrikam.example.com', 'invoices@tailspin-clinics.example.com',
-        'finance@adatum.example.com', 'office@litware.example.com'}
+        'finance@adatum.example.com', 'office@litware.example.com',
+        'payables@woodgrove-labs.example.com'}
 
     # Service orders: posted (some invoiced), some shipped and not invoiced, one partly shipped;
     # the summary says so.

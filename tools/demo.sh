@@ -2,7 +2,9 @@
 # The main job (make demo): a demo company invoices its contracts and emails the invoices.
 # Creates the database $DEMO_DB with the addon and demo data, runs Create Contract Invoices
 # for today (posted, sent with Odoo's invoice email to a local SMTP server that writes each
-# message to build/mail), posts a few service orders, prints a summary, then serves Odoo on
+# message to build/mail), posts a few service orders, bills a project from its approved
+# timesheets and reached milestone (sale_timesheet is installed: the Projects bridge installs
+# itself; its invoice is posted and emailed too), prints a summary, then serves Odoo on
 # http://localhost:8069. SERVE=0 skips serving.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -73,9 +75,9 @@ wait_listening() {
 smtp_pid=$!
 wait_listening "$SMTP_PORT" "$smtp_pid" "SMTP server"
 
-echo "[demo] creating the database $DEMO_DB with Service Invoicing (about a minute)"
+echo "[demo] creating the database $DEMO_DB with Service Invoicing and Projects (a few minutes)"
 dropdb --if-exists "$DEMO_DB" 2>/dev/null || true
-"$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DEMO_DB" -i service_invoicing \
+"$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DEMO_DB" -i service_invoicing,sale_timesheet \
     --stop-after-init --log-level=warn 2>&1 | grep -v "security risk\|odoo.tools.config" || true
 # Odoo serves while the invoices are sent: wkhtmltopdf loads the PDF's styles from it.
 "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" \

@@ -1,10 +1,12 @@
 """Fill the demo database and run one invoicing day: contracts invoiced, posted and emailed;
-service orders shipped, invoiced and consumed by posting.
+service orders shipped, invoiced and consumed by posting; a project billed from its approved
+timesheets and reached milestone through the billing backlog, its invoice posted and emailed.
 
 Run by tools/demo.sh (``make demo``) with the virtualenv's Python:
     python tools/demo_run.py -c build/odoo.conf -d service_invoicing_demo --mail-dir build/mail
 Prints a summary: contracts, invoices, amount, emails delivered to the SMTP server; orders
-posted, their invoices, and the order lines shipped and not invoiced.
+posted, their invoices, and the order lines shipped and not invoiced; the project's timesheets,
+milestones, invoice and what its billing backlog holds.
 """
 
 import argparse
@@ -28,6 +30,31 @@ CUSTOMERS = [
     ("Adatum Retail", 'finance@adatum.example.com'),
     ("Litware Schools", 'office@litware.example.com'),
 ]
+# The customer of the project (Projects bridge, installed with sale_timesheet).
+PROJECT_CUSTOMER = ("Woodgrove Laboratories", 'payables@woodgrove-labs.example.com')
+PROJECT_NAME = "Cleanroom ventilation upgrade"
+# Timesheets of the project's two weeks: (week, weekday, employee, hours, description); the
+# call-outs are logged on the task billed on the emergency call-out line.
+TIMESHEETS = [
+    (0, 0, "Ingrid Lind", 8.0, "Site survey and air flow measurements"),
+    (0, 1, "Ingrid Lind", 7.5, "Duct layout drawings"),
+    (0, 1, "Omar Haddad", 3.0, "Call-out: fan failure in room B2"),
+    (0, 2, "Sofia Reyes", 6.0, "Filter and fan specifications"),
+    (0, 3, "Omar Haddad", 2.0, "Call-out: pressure alarm in room B1"),
+    (0, 3, "Ingrid Lind", 8.0, "Design review with the customer"),
+    (0, 4, "Sofia Reyes", 4.5, "Bill of materials"),
+    (1, 0, "Ingrid Lind", 8.0, "Ceiling plenum preparation"),
+    (1, 1, "Omar Haddad", 7.0, "Removal of the old ducts"),
+    (1, 2, "Ingrid Lind", 6.5, "Duct installation, room B1"),
+    (1, 3, "Sofia Reyes", 5.0, "Fan units installation"),
+    (1, 4, "Omar Haddad", 7.5, "Duct installation, room B2"),
+]
+CALL_OUT = "Call-out"
+
+
+def first_project_monday(today):
+    """The Monday of the first of the project's two weeks: the week before last."""
+    return today - timedelta(days=today.weekday() + 14)
 
 
 def create_demo_data(env):
@@ -160,6 +187,100 @@ def post_service_orders(orders, today):
     return invoices
 
 
+def create_project(env, today):
+    """A customer's confirmed order with time and material (engineering hours, emergency
+    call-outs capped by a not-to-exceed limit) and a fixed price billed on three milestones;
+    its project, managed by a project manager; three employees' timesheets over the last two
+    weeks. Returns (order, project, project manager)."""
+    company = env.company
+    tax = company.account_sale_tax_id
+    hour = env.ref('uom.product_uom_hour')
+    customer = env['res.partner'].create(
+        {'name': PROJECT_CUSTOMER[0], 'email': PROJECT_CUSTOMER[1], 'is_company': True})
+    engineering, call_out, upgrade = env['product.product'].create([
+        {'name': "Engineering hours", 'type': 'service', 'service_type': 'timesheet',
+         'invoice_policy': 'delivery', 'service_tracking': 'no', 'uom_id': hour.id,
+         'lst_price': 95.0, 'taxes_id': [Command.set(tax.ids)]},
+        {'name': "Emergency call-out", 'type': 'service', 'service_type': 'timesheet',
+         'invoice_policy': 'delivery', 'service_tracking': 'no', 'uom_id': hour.id,
+         'lst_price': 140.0, 'taxes_id': [Command.set(tax.ids)]},
+        {'name': PROJECT_NAME, 'type': 'service', 'service_type': 'milestones',
+         'invoice_policy': 'delivery', 'service_tracking': 'no', 'lst_price': 24000.0,
+         'taxes_id': [Command.set(tax.ids)]},
+    ])
+    order = env['sale.order'].create({'partner_id': customer.id, 'order_line': [
+        Command.create({'product_id': engineering.id, 'product_uom_qty': 120.0}),
+        # Not to exceed 4 hours of call-outs (what the customer agreed to pay for).
+        Command.create({'product_id': call_out.id, 'product_uom_qty': 4.0,
+                        'service_limit_type': 'hours', 'service_limit': 4.0}),
+        Command.create({'product_id': upgrade.id, 'product_uom_qty': 1.0}),
+    ]})
+    order.action_confirm()
+    time_line, call_out_line, fixed_line = order.order_line
+    # The project manager approves the time logged on the project. No invitation, and
+    # notifications in Odoo's inbox: the demo's emails are the invoices.
+    manager = env['res.users'].with_context(no_reset_password=True).create({
+        'name': "Morgan Reed", 'login': 'morgan', 'password': 'morgan',
+        'notification_type': 'inbox',
+        'group_ids': [Command.set([env.ref('project.group_project_user').id,
+                                   env.ref('hr_timesheet.group_hr_timesheet_user').id])],
+    })
+    project = env['project.project'].create({
+        'name': PROJECT_NAME, 'partner_id': customer.id, 'user_id': manager.id,
+        'allow_billable': True, 'allow_timesheets': True, 'allow_milestones': True,
+        'sale_line_id': time_line.id, 'privacy_visibility': 'employees',
+    })
+    order.project_id = project
+    call_outs = env['project.task'].create({
+        'name': "Emergency call-outs", 'project_id': project.id,
+        'sale_line_id': call_out_line.id, 'user_ids': [Command.set(manager.ids)]})
+    shares = [("Design approved", 0.3, today - timedelta(days=7)),
+              ("Equipment installed", 0.5, today + timedelta(days=14)),
+              ("Commissioning and handover", 0.2, today + timedelta(days=35))]
+    # Their share of the line: Odoo takes quantity_percentage when a milestone is created
+    # (a product_uom_qty given at creation is computed again from it).
+    env['project.milestone'].create([{
+        'name': name, 'project_id': project.id, 'sale_line_id': fixed_line.id,
+        'quantity_percentage': share, 'deadline': deadline,
+    } for name, share, deadline in shares])
+    employees = {name: env['hr.employee'].create({'name': name, 'company_id': company.id})
+                 for name in sorted({entry[2] for entry in TIMESHEETS})}
+    first_monday = first_project_monday(today)
+    env['account.analytic.line'].create([{
+        'project_id': project.id,
+        'task_id': call_outs.id if description.startswith(CALL_OUT) else False,
+        'employee_id': employees[employee].id, 'unit_amount': hours,
+        'date': first_monday + timedelta(days=7 * week + weekday), 'name': description,
+    } for week, weekday, employee, hours, description in TIMESHEETS])
+    return order, project, manager
+
+
+def bill_project(order, project, manager, today):
+    """The project's billing: the project manager approves the first week and marks the
+    design milestone reached; the billing clerk makes the proforma invoice of what is ready
+    and confirms it (posted, queued for Odoo's invoice email); then the project manager
+    approves one employee's second week, ready for the next invoice. Returns the invoices."""
+    env = order.env
+    first_monday = first_project_monday(today)
+    approval = env['service.timesheet.approval.wizard'].with_user(manager)
+    approval.create({'date_from': first_monday,
+                     'date_to': first_monday + timedelta(days=6)}).action_approve()
+    design = project.milestone_ids.filtered(lambda milestone: milestone.name == "Design approved")
+    design.with_user(manager).is_reached = True
+    wizard = env['service.proforma.wizard'].create({'project_ids': [Command.set(project.ids)]})
+    wizard.action_create()
+    invoices = wizard.invoice_ids
+    invoices.action_service_confirm()
+    invoices._service_queue_sending()
+    ingrid = project.timesheet_ids.employee_id.filtered(lambda employee: employee.name
+                                                        == "Ingrid Lind")
+    approval.create({
+        'date_from': first_monday + timedelta(days=7), 'date_to': first_monday + timedelta(days=13),
+        'employee_ids': [Command.set(ingrid.ids)],
+    }).action_approve()
+    return invoices
+
+
 def use_debian_wkhtmltopdf(env):
     """Odoo's settings for Debian's wkhtmltopdf (built on unpatched Qt); see README."""
     if '(with patched qt)' in _wkhtml().version:
@@ -258,7 +379,21 @@ def main():
         order_invoices = post_service_orders(orders, today)
         cr.commit()
         print_orders(orders, order_invoices)
-    return 0 if invoices and delivered >= len(invoices) and order_invoices else 1
+
+        # The Projects bridge installs itself with sale_timesheet (tools/demo.sh installs it).
+        projects_ok = True
+        if 'service.timesheet.approval.wizard' in env:
+            order, project, manager = create_project(env, today)
+            project_invoices = bill_project(order, project, manager, today)
+            cr.commit()
+            send_queued_invoices(env)
+            project_delivered = count_messages(
+                args.mail_dir, before + delivered + len(project_invoices)) - before - delivered
+            print_project(order, project, project_invoices, project_delivered)
+            projects_ok = bool(project_invoices) and project_delivered >= len(project_invoices)
+        else:
+            print("  project billing:    the Projects bridge is not installed (sale_timesheet)")
+    return 0 if invoices and delivered >= len(invoices) and order_invoices and projects_ok else 1
 
 
 def print_invoices(invoices):
@@ -291,6 +426,45 @@ def print_orders(orders, invoices):
             line.order_id.name, line.order_id.partner_id.name[:22], line.product_id.name[:22],
             line.qty_to_invoice, line.product_uom_id.name[:6], line.qty_delivered,
             line.product_uom_qty))
+
+
+def print_project(order, project, invoices, delivered):
+    timesheets = project.timesheet_ids.sorted(lambda timesheet: (timesheet.date, timesheet.id))
+    approved = timesheets.filtered('service_approved')
+    waiting = timesheets - approved
+    milestones = project.milestone_ids.sorted('deadline')
+    print("  project:            %s for %s (order %s), project manager %s (login %s)" % (
+        project.name, order.partner_id.name, order.name, project.user_id.name,
+        project.user_id.login))
+    print("  timesheets:         %d by %d employees from %s to %s: %d approved (%.2f h), "
+          "%d waiting for approval (%.2f h)" % (
+              len(timesheets), len(timesheets.employee_id), timesheets[0].date,
+              timesheets[-1].date, len(approved), sum(approved.mapped('unit_amount')),
+              len(waiting), sum(waiting.mapped('unit_amount'))))
+    print("  milestones:         %s" % ", ".join(
+        "%s (%d%%%s)" % (milestone.name, round(milestone.quantity_percentage * 100),
+                         ", reached" if milestone.is_reached else "")
+        for milestone in milestones))
+    print("  project invoice:    %d of the ready items, posted: %d, amount %s %.2f, "
+          "emailed: %d" % (
+              len(invoices), len(invoices.filtered(lambda move: move.state == 'posted')),
+              order.currency_id.name, sum(invoices.mapped('amount_total')), delivered))
+    print_invoices(invoices)
+    for line in invoices.invoice_line_ids:
+        print("      %s: %.2f x %.2f = %.2f" % (
+            line.name.replace('\n', ' / '), line.quantity, line.price_unit,
+            line.price_subtotal))
+    items = order.env['service.billing.item'].search(
+        [('project_id', '=', project.id)], order='date, id')
+    statuses = dict(items._fields['billing_status']._description_selection(order.env))
+    print("  project backlog:    %s" % ", ".join(
+        "%d %s" % (len(group), statuses[status])
+        for status, group in items.grouped('billing_status').items()))
+    for item in items.filtered(lambda item: item.billing_status in ('ready', 'not_ready')):
+        print("    %s %s: %s" % (
+            item.date, statuses[item.billing_status],
+            item.not_ready_reason or "%s, %s, %.2f %s (next invoice)" % (
+                item.employee_id.name, item.name, item.quantity, item.product_uom_id.name)))
 
 
 if __name__ == '__main__':
