@@ -166,9 +166,11 @@ class AccountMove(models.Model):
                     return None
                 line_vals = {**line_vals, 'account_id': account.id}
             if 'analytic_distribution' not in line_vals and not batch['analytic_models']:
-                # What Odoo would find without distribution models (the order line's own
-                # distribution is already in ``line_vals``).
-                line_vals = {**line_vals, 'analytic_distribution': {}}
+                # What Odoo's compute finds without distribution models: the distribution of
+                # the order line the invoice line bills (``_related_analytic_distribution``).
+                line_vals = {**line_vals,
+                             'analytic_distribution': self._service_related_distribution(
+                                 line_vals)}
             elif not line_vals.get('analytic_distribution', True):
                 line_vals = {**line_vals, 'analytic_distribution': {}}
             product_vals.append(line_vals)
@@ -235,6 +237,19 @@ class AccountMove(models.Model):
                                        'currency_id': currency.id})._search_default_journal().id
             complete['journal_id'] = batch[key]
         return complete
+
+    @api.model
+    def _service_related_distribution(self, line_vals):
+        """The analytic distribution of the first order line ``line_vals`` bills, as Odoo's
+        ``account.move.line._related_analytic_distribution`` gives it."""
+        ids = []
+        for command in line_vals.get('sale_line_ids') or []:
+            if command[0] == Command.LINK:
+                ids.append(command[1])
+            elif command[0] == Command.SET:
+                ids.extend(command[2])
+        sale_lines = self.env['sale.order.line'].browse(ids).sorted()
+        return dict(sale_lines[:1].analytic_distribution or {})
 
     @api.model
     def _service_line_is_plain(self, line_vals):

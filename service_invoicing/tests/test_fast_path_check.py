@@ -319,6 +319,25 @@ class TestFastPathCheckOrders(FastPathCheckCommon, ServiceOrderCommon):
         self.assertRegex(log, r"journal item 1 of type Product: Account is .* with the fast "
                               r"path and 400995 Services with Odoo's standard create")
 
+    def test_the_order_lines_analytic_distribution_is_billed_without_a_detour(self):
+        """An order line's analytic distribution (a project's account) goes on its invoice
+        line as Odoo's ``_related_analytic_distribution`` puts it there: the shortcut gives
+        the same invoice and keeps going."""
+        plan = self.env['account.analytic.plan'].create({'name': "Projects"})
+        account = self.env['account.analytic.account'].create(
+            {'name': "Cooling retrofit", 'plan_id': plan.id})
+        orders = self.create_order([(self.labour, 2.0)]) \
+            | self.create_order([(self.labour, 3.0)], partner=self.customer_2) \
+            | self.create_order([(self.labour, 1.0)], partner=self.customer_2)
+        orders.order_line.analytic_distribution = {str(account.id): 100}
+        with self.counting_creates() as creates, self.assertNoLogs(LOGGER, 'WARNING'):
+            quantities = {line: line.product_uom_qty for line in orders.order_line}
+            invoices = orders.order_line._service_post(
+                'ship_invoice', ship=quantities, invoice=quantities)
+        self.assertEqual(creates, {'standard': 1, 'fast': 1})
+        self.assertEqual(invoices.invoice_line_ids.mapped('analytic_distribution'),
+                         [{str(account.id): 100}] * 3)
+        self.assert_same_as_standard(invoices)
 
 # Measured on Odoo 19.0: a chunk whose shape this transaction has not proven yet creates its
 # first invoice with Odoo's standard create (38 queries for a 3-line invoice instead of a
