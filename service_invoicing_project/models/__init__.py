@@ -8,3 +8,4 @@ from . import project_project
 from . import sale_order_line
 from . import account_move
 from . import account_move_line
+from . import service_invoice_schedule

@@ -1,11 +1,25 @@
-"""Where Odoo moves timesheets to another order line without writing them (a task's or a
-project's order line, the employee rates of a project): the backlog follows."""
+"""Projects in the billing backlog: their backlog items, Invoice Project, Generate Periodic
+Milestones; and where Odoo moves timesheets to another order line without writing them (a
+task's or a project's order line, the employee rates of a project): the backlog follows."""
 
-from odoo import api, models
+from odoo import api, fields, models
+from odoo.fields import Domain
 
 
 class ProjectProject(models.Model):
     _inherit = 'project.project'
+
+    service_billing_item_count = fields.Integer(
+        string="Backlog", compute='_compute_service_billing_item_count',
+        groups='service_invoicing.group_service_user',
+        help="Backlog items of the project waiting to be invoiced.")
+
+    def _compute_service_billing_item_count(self):
+        Item = self.env['service.billing.item']
+        for project in self:
+            project.service_billing_item_count = Item.search_count(
+                project._service_billing_item_domain()
+                & Domain('billing_status', 'in', ('ready', 'not_ready')))
 
     def write(self, vals):
         result = super().write(vals)
@@ -14,6 +28,52 @@ class ProjectProject(models.Model):
                 ('project_id', 'in', self.ids), ('timesheet_invoice_id', '=', False),
             ])._service_sync_billing_items()
         return result
+
+    def action_service_view_billing_items(self):
+        """Open the billing backlog of these projects: their time and milestones, and the
+        shipped materials of their orders."""
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'service_invoicing.action_service_billing_item')
+        action['domain'] = list(self._service_billing_item_domain())
+        action['context'] = {'search_default_waiting': 1, 'search_default_group_project': 1}
+        return action
+
+    def action_service_invoice_project(self):
+        """Invoice Project: proforma invoices of what is ready in these projects."""
+        action = self.env['ir.actions.act_window']._for_xml_id(
+            'service_invoicing_project.action_service_project_invoice_wizard')
+        action['context'] = {'default_project_ids': self.ids}
+        return action
+
+    def action_service_generate_milestones(self):
+        """Generate Periodic Milestones of this project's fixed-price order line."""
+        self.ensure_one()
+        line = self.env['sale.order.line'].search([
+            ('order_id', 'in', self._service_sale_orders().ids),
+            ('qty_delivered_method', '=', 'milestones'), ('state', '=', 'sale')], limit=1)
+        return {
+            'type': 'ir.actions.act_window',
+            'name': self.env._("Generate Periodic Milestones"),
+            'res_model': 'service.milestone.generate.wizard',
+            'view_mode': 'form',
+            'views': [(False, 'form')],
+            'target': 'new',
+            'context': {'default_project_id': self.id, 'default_sale_line_id': line.id},
+        }
+
+    def _service_sale_orders(self):
+        """The sale orders of these projects: the order of their order line, and the orders
+        that name them as their project."""
+        projects = self.sudo()
+        return projects.sale_order_id | self.env['sale.order'].sudo().search(
+            [('project_id', 'in', self.ids)])
+
+    def _service_billing_item_domain(self):
+        """The backlog items of these projects: their time and milestones, and the shipment
+        lines of their orders (the materials shipped for them)."""
+        return Domain('project_id', 'in', self.ids) | (
+            Domain('source_type', '=', 'shipment_line')
+            & Domain('order_id', 'in', self._service_sale_orders().ids))
 
 
 class ProjectTask(models.Model):

@@ -83,6 +83,19 @@ class SaleOrderLine(models.Model):
             else:
                 line.service_milestone_error = False
 
+    def action_service_generate_milestones(self):
+        """Generate Periodic Milestones: equal, dated milestones of this fixed-price line."""
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': self.env._("Generate Periodic Milestones"),
+            'res_model': 'service.milestone.generate.wizard',
+            'view_mode': 'form',
+            'views': [(False, 'form')],
+            'target': 'new',
+            'context': {'default_sale_line_id': self.id},
+        }
+
     # --- Not-to-exceed -----------------------------------------------------------------------
 
     def _service_limit_figures(self):
