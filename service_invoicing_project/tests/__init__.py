@@ -1,2 +1,3 @@
 from . import test_time_and_material
 from . import test_milestones
+from . import test_project_invoicing

@@ -88,12 +88,15 @@ class ProjectBillingCommon(ServiceInvoicingCommon):
     def milestones(self, shares, line=None, project=None):
         """Milestones of the fixed-price line: [(name, share of the line, 0.3 for 30%)]."""
         line = line or self.fixed_line
-        return self.env['project.milestone'].create([{
+        milestones = self.env['project.milestone'].create([{
             'name': name, 'project_id': (project or self.project).id,
             # As Odoo creates them: product_uom_qty is not stored and ignored on create.
             'sale_line_id': line.id, 'quantity_percentage': share,
             'deadline': date(2026, 3, 1 + index),
         } for index, (name, share) in enumerate(shares)])
+        # Odoo leaves the percentage to recompute from product_uom_qty: stored as given.
+        milestones.flush_recordset(['quantity_percentage'])
+        return milestones
 
     def items(self, records):
         return records.sudo().service_billing_item_ids
