@@ -33,6 +33,8 @@
         'views/service_invoicing_menus.xml',
         'report/service_test_report_templates.xml',
         'views/service_test_report_views.xml',
+        'data/account_move_sending_data.xml',
+        'views/account_move_send_views.xml',
     ],
     'assets': {
         'web.assets_tests': [

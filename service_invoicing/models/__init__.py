@@ -22,3 +22,5 @@ from . import account_move_proforma
 from . import service_invoice_schedule
 from . import account_move_statistics
 from . import account_move_test_report
+from . import account_move_sending
+from . import account_move_sending_worker

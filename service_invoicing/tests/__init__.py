@@ -13,4 +13,5 @@ from . import test_fast_path_check
 from . import test_billing_backlog
 from . import test_invoice_schedules
 from . import test_test_reports
+from . import test_invoice_sending
 from . import test_backlog_hostile_rpc

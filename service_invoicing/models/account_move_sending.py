@@ -1,0 +1,243 @@
+"""The sending status of an invoice: queued, sending, sent, retrying or failed, with the
+attempts, the reason and the next try, kept by the sending workers
+(``account_move_sending_worker.py``) and shown on the invoice.
+
+A failure is never lost: a temporary one is tried again, each wait twice the one before
+(starting at the pause, at most an hour); a permanent one, or the last of
+``service_invoicing.send_max_attempts`` tries, makes the invoice *Failed* with an activity
+for its salesperson, until *Send Again*. A mail server that refuses for now pauses every
+worker for ``service_invoicing.send_pause_seconds``.
+"""
+
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..const import SENDING_CRON_CODE
+from ..tools.sending_failures import DEFAULT_MAX_ATTEMPTS, DEFAULT_PAUSE_SECONDS, retry_delay
+
+_logger = logging.getLogger(__name__)
+
+SEND_STATES = [
+    ('queued', "Queued"),
+    ('sending', "Sending"),
+    ('sent', "Sent"),
+    ('retrying', "Retrying"),
+    ('failed', "Failed"),
+]
+SENDING_FAILED_ACTIVITY = 'service_invoicing.mail_activity_type_invoice_sending_failed'
+PAUSE_PARAM = 'service_invoicing.send_pause_seconds'
+MAX_ATTEMPTS_PARAM = 'service_invoicing.send_max_attempts'
+
+
+class AccountMove(models.Model):
+    _inherit = 'account.move'  # pylint: disable=consider-merging-classes-inherited
+
+    service_send_state = fields.Selection(
+        SEND_STATES, string="Sending Status", copy=False, readonly=True, store=True,
+        compute='_compute_service_send_state', index='btree_not_null',
+        help="Queued: waiting for a sending worker. Sending: the email is in Odoo's mail "
+             "queue. Sent: the mail server accepted the invoice email (or the customer's "
+             "invoice sending is Manual: the PDF is ready). Retrying: a try failed; the "
+             "workers try again at the next try. Failed: the workers gave up; the error says "
+             "what to correct before Send Again.")
+    service_send_attempts = fields.Integer(string="Sending Attempts", copy=False, readonly=True)
+    service_send_error = fields.Text(string="Sending Error", copy=False, readonly=True)
+    service_send_next_try = fields.Datetime(string="Next Sending Try", copy=False, readonly=True)
+    # When the mail server last refused an email for now: every worker waits a pause after it.
+    service_send_refused_at = fields.Datetime(copy=False, readonly=True, index='btree_not_null')
+    service_send_message_id = fields.Many2one(
+        'mail.message', string="Invoice Email", copy=False, readonly=True, ondelete='set null')
+    # Odoo's sending settings as queued (author, methods), kept to render again on a retry.
+    service_sending_data = fields.Json(copy=False)
+
+    @api.depends('sending_data', 'state')
+    def _compute_service_send_state(self):
+        for move in self:
+            if move.sending_data and move.state == 'posted':
+                if move.service_send_state != 'sent':  # queued twice: it stays sent
+                    move.service_send_state = 'queued'
+            elif move.service_send_state == 'queued' or (
+                    move.service_send_state == 'retrying' and move.state != 'posted'):
+                # Taken off the queue by another sender (Odoo's own job: the workers follow its
+                # email), or reset to draft.
+                move.service_send_state = 'sending' if (
+                    move.service_send_message_id and move.state == 'posted') else False
+
+    def message_post(self, **kwargs):
+        message = super().message_post(**kwargs)
+        if len(self) == 1 and self.env.context.get('service_invoice_email_of') == self.id:
+            self._service_invoice_email_made(message)
+        return message
+
+    def action_service_send_again(self):
+        """Send Again: queue the email of invoices whose sending failed (or is being retried)
+        once more, with a new set of tries, in the name of the current user."""
+        moves = self.filtered(lambda move: move.state == 'posted'
+                              and move.service_send_state in ('failed', 'retrying'))
+        if moves != self:
+            raise UserError(self.env._(
+                "Send Again queues posted invoices whose sending failed or is being retried; "
+                "%(invoices)s is not one.",
+                invoices=", ".join((self - moves).mapped('display_name'))))
+        moves.sudo().write({'service_send_attempts': 0, 'service_send_next_try': False})
+        moves._service_queue_sending()
+        return True
+
+    # --- the outcome of each try -----------------------------------------------------------
+
+    def _service_invoice_email_made(self, message):
+        """Odoo's sending made ``message``, the invoice email (a worker's, Odoo's Send, Odoo's
+        own job): the workers judge the invoice by its delivery from now on."""
+        values = {'service_send_message_id': message.id}
+        if not self.env.context.get('service_sending'):
+            if self.service_send_state in ('retrying', 'failed'):
+                # A user sent it by hand: the workers follow that email instead of theirs.
+                values.update(service_send_state='sending', service_send_next_try=False)
+            if self.service_send_state:
+                # Odoo sends it after the commit and forgets it: the workers look at it.
+                self._service_wake_sending_workers_at_commit()
+        self.sudo().write(values)
+
+    def _service_record_sent(self, attempted=True):
+        """The mail server accepted the invoice email: a failure before is resolved."""
+        had_error = bool(self.service_send_error)
+        values = {'service_send_state': 'sent', 'service_send_error': False,
+                  'service_send_next_try': False, 'sending_data': False,
+                  'service_sending_data': False}
+        if attempted:
+            values['service_send_attempts'] = self.service_send_attempts + 1
+        self.write(values)
+        if had_error:
+            self.activity_feedback([SENDING_FAILED_ACTIVITY], feedback=self.env._(
+                "Resolved: the invoice email was delivered."))
+
+    def _service_record_already_sent(self):
+        """Emailed before (its email went out, or Odoo's Send marked it sent): never again."""
+        if self.sending_data:
+            _logger.info("%s was already emailed: not emailed again", self.display_name)
+            self.message_post(body=self.env._(
+                "Queued for sending again, but this invoice was already emailed: the sending "
+                "workers do not email it twice. Use Send to email it once more."))
+        self._service_record_sent(attempted=False)
+
+    def _service_record_pending(self, mails):
+        """The email waits in Odoo's mail queue (a personal mail server's hourly limit, a user's
+        own send): Odoo sends it; the workers look at it again later."""
+        scheduled = [mail.scheduled_date for mail in mails.exists() if mail.scheduled_date]
+        later = fields.Datetime.now() + timedelta(seconds=max(self._service_pause_seconds(), 60))
+        self.write({'service_send_state': 'sending', 'sending_data': False,
+                    'service_send_next_try': max([later, *scheduled])})
+
+    def _service_record_failure(self, failure):
+        """Keep a failed try on the invoice: retried later while temporary and under the
+        attempts limit, else Failed with an activity for the salesperson. Returns ``failure``."""
+        attempts = self.service_send_attempts + 1
+        now = fields.Datetime.now()
+        values = {'service_send_attempts': attempts, 'sending_data': False}
+        if failure.server and failure.temporary:
+            values['service_send_refused_at'] = now
+        if failure.temporary and attempts < self._service_max_attempts():
+            delay = retry_delay(attempts, self._service_pause_seconds())
+            values.update(service_send_state='retrying',
+                          service_send_next_try=now + timedelta(seconds=delay),
+                          service_send_error=self._service_failure_text(failure))
+            _logger.info("Sending %s failed (attempt %s), next try in %s s: %s",
+                         self.display_name, attempts, delay, failure.reason)
+        else:
+            error = self._service_failure_text(failure, attempts=attempts)
+            values.update(service_send_state='failed', service_send_next_try=False,
+                          service_send_error=error)
+            _logger.warning("Sending %s failed (attempt %s), given up: %s",
+                            self.display_name, attempts, failure.reason)
+            self._service_schedule_failed_activity(error)
+        self.write(values)
+        return failure
+
+    def _service_failure_text(self, failure, attempts=None):
+        if failure.server:
+            if failure.temporary:
+                text = self.env._("The mail server refused the invoice email for now: %(reply)s",
+                                  reply=failure.reason)
+            else:
+                text = self.env._(
+                    "The mail server refused the invoice email: %(reply)s. Correct the "
+                    "customer's email address (or the outgoing mail server), then use Send "
+                    "Again.", reply=failure.reason)
+        else:
+            text = failure.reason
+        if failure.temporary and attempts:
+            text = self.env._("Given up after %(attempts)s attempts. %(error)s",
+                              attempts=attempts, error=text)
+        return text
+
+    def _service_schedule_failed_activity(self, error):
+        activity_type = self.env.ref(SENDING_FAILED_ACTIVITY, raise_if_not_found=False)
+        if not activity_type or self.activity_ids.filtered(
+                lambda activity: activity.activity_type_id == activity_type):
+            return
+        author = self.env['res.users'].browse(
+            (self.service_sending_data or {}).get('author_user_id')).exists()
+        user = self.invoice_user_id or author or self.env.user
+        self.sudo().activity_schedule(SENDING_FAILED_ACTIVITY, note=error, user_id=user.id)
+
+    # --- pause and wake-up ----------------------------------------------------------------------
+
+    @api.model
+    def _service_sending_paused_until(self):
+        """The end of the pause that the mail server's last temporary refusal started, if it
+        is still on."""
+        pause = self._service_pause_seconds()
+        if pause <= 0:
+            return None
+        now = fields.Datetime.now()
+        refused = self.sudo().search(
+            [('service_send_refused_at', '>', now - timedelta(seconds=pause))],
+            order='service_send_refused_at desc', limit=1)
+        return refused.service_send_refused_at + timedelta(seconds=pause) if refused else None
+
+    @api.model
+    def _service_wake_sending_workers(self, at):
+        """Every sending worker (copies made by the administrator included) runs at ``at``."""
+        for worker in self.env['ir.cron'].sudo().search(
+                [('code', '=', SENDING_CRON_CODE), ('active', '=', True)]):
+            worker._trigger(at)
+
+    @api.model
+    def _service_wake_sending_workers_at_commit(self):
+        """Every sending worker runs once this transaction is committed (one wake-up however
+        many invoices asked for it)."""
+        key = 'service_invoicing.wake_sending_workers'
+        if not self.env.cr.precommit.data.get(key):
+            self.env.cr.precommit.data[key] = True
+            self.env.cr.precommit.add(
+                lambda: self._service_wake_sending_workers(fields.Datetime.now()))
+
+    @api.model
+    def _service_wake_for_next_try(self):
+        """The workers wake up for the earliest next try still to come."""
+        following = self.sudo().search(
+            [('service_send_state', 'in', ('retrying', 'sending')),
+             ('service_send_next_try', '>', fields.Datetime.now())],
+            order='service_send_next_try', limit=1)
+        if following:
+            self._service_wake_sending_workers(following.service_send_next_try)
+
+    @api.model
+    def _service_pause_seconds(self):
+        return self._service_int_param(PAUSE_PARAM, DEFAULT_PAUSE_SECONDS)
+
+    @api.model
+    def _service_max_attempts(self):
+        return max(self._service_int_param(MAX_ATTEMPTS_PARAM, DEFAULT_MAX_ATTEMPTS), 1)
+
+    @api.model
+    def _service_int_param(self, key, default):
+        value = self.env['ir.config_parameter'].sudo().get_param(key)
+        try:
+            return int(value) if value not in (None, False, '') else default
+        except ValueError:
+            _logger.warning("System parameter %s is not a whole number: %r", key, value)
+            return default

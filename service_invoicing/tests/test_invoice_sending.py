@@ -1,0 +1,495 @@
+"""Sending invoices by email through a real SMTP server (tools/smtp_sink.py on a free port):
+each invoice emailed once, a failed send kept, retried and shown, a rate-limiting mail server
+waited for without failing the run.
+
+The sending workers commit per batch, so these tests build committed data (as
+test_contract_concurrency.py does) and remove it afterwards.
+"""
+
+import email
+import importlib.util
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from unittest.mock import patch
+
+from odoo import Command, api
+from odoo.exceptions import UserError
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.account.models.account_move_send import AccountMoveSend
+from odoo.addons.service_invoicing.const import SENDING_CRON_CODE
+from odoo.addons.service_invoicing.tools import sending_failures as failures
+
+SINK = Path(__file__).resolve().parents[2] / 'tools' / 'smtp_sink.py'
+ACTIVITY = 'service_invoicing.mail_activity_type_invoice_sending_failed'
+# Odoo logs every refused email as an error: expected here.
+MAIL_LOGGERS = ('odoo.addons.mail.models.mail_mail', 'odoo.addons.base.models.ir_mail_server')
+
+
+@tagged('post_install', '-at_install')
+class TestSendingFailures(BaseCase):
+    """What a refused email means, read from Odoo's failure reason, without a database."""
+
+    def failure(self, failure_type, reason):
+        return failures.mail_failure(failure_type, reason)
+
+    def test_a_4xx_reply_is_temporary_and_from_the_server(self):
+        failure = self.failure('unknown', "Mail Delivery Failed\nMail delivery failed via SMTP "
+                               "server 'None'.\nSMTPDataError: (451, b'4.7.1 rate limit')")
+        self.assertEqual((failure.reason, failure.temporary, failure.server),
+                         ('451 4.7.1 rate limit', True, True))
+        refused_sender = self.failure('unknown', "SMTPSenderRefused: (421, b'4.7.0 Try again "
+                                      "later, closing connection.', 'billing@example.com')")
+        self.assertTrue(refused_sender.temporary)
+
+    def test_a_5xx_reply_is_permanent_unless_it_speaks_of_a_limit(self):
+        refused = self.failure('unknown', "SMTPRecipientsRefused: {'x@example.com': (550, "
+                               "b'5.1.1 <x@example.com>: mailbox unavailable')}")
+        self.assertEqual((refused.reason, refused.temporary, refused.server),
+                         ('550 5.1.1 <x@example.com>: mailbox unavailable', False, True))
+        quota = self.failure('unknown', "SMTPDataError: (550, b'5.4.5 Daily user sending "
+                             "limit exceeded.')")
+        self.assertTrue(quota.temporary)
+
+    def test_without_a_reply(self):
+        unreachable = self.failure(False, "[Errno 111] Connection refused")
+        self.assertEqual((unreachable.temporary, unreachable.server), (True, True))
+        unknown = self.failure('unknown', "Error without exception.")
+        self.assertEqual((unknown.temporary, unknown.server), (True, False))
+        invalid = self.failure('mail_email_invalid', "Invalid address")
+        self.assertEqual((invalid.temporary, invalid.server), (False, False))
+
+    def test_each_wait_doubles_up_to_an_hour(self):
+        self.assertEqual([failures.retry_delay(attempt, 60) for attempt in range(1, 9)],
+                         [60, 120, 240, 480, 960, 1920, 3600, 3600])
+
+
+class SmtpSink:
+    """tools/smtp_sink.py in its own process, on a free port, writing to a temporary folder."""
+
+    def __init__(self, *options):
+        self.folder = Path(tempfile.mkdtemp(prefix='si-sink-'))
+        with socket.socket() as probe:
+            probe.bind(('127.0.0.1', 0))
+            self.port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [sys.executable, str(SINK), '--port', str(self.port), '--dir', str(self.folder),
+             '--exit-with-parent', *options],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 30
+        while not self.listening():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the SMTP sink did not start: {self.process.stdout.read()}")
+            time.sleep(0.1)
+
+    def listening(self):
+        with socket.socket() as client:
+            return client.connect_ex(('127.0.0.1', self.port)) == 0
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.process.stdout.close()
+
+    def messages(self):
+        """(Subject, To) of every message received."""
+        return sorted((message['Subject'], message['To']) for message in (
+            email.message_from_bytes(path.read_bytes()) for path in self.folder.glob('*.eml')))
+
+    def refusals(self):
+        log = self.folder / 'refusals.log'
+        return log.read_text().splitlines() if log.exists() else []
+
+
+class CommittedSendingCase(BaseCase):
+    """A salesperson, customers and a service product committed to the database; each test
+    posts and queues invoices, starts its own SMTP server and points Odoo's outgoing mail at
+    it; everything is removed afterwards."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not SINK.exists() or not importlib.util.find_spec('aiosmtpd'):
+            cls.skipTest(cls, "needs tools/smtp_sink.py and aiosmtpd")
+        cls.registry = Registry(get_db_name())
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            # A user cannot be deleted once they have worked: archived afterwards, and found
+            # again by the next run.
+            salesperson = env['res.users'].with_context(active_test=False).search(
+                [('login', '=', 'si_sending_salesperson')]) or env['res.users'].create({
+                    'name': "Sending Salesperson", 'login': 'si_sending_salesperson',
+                    'email': 'sales@sending.example.com',
+                    'group_ids': [Command.link(env.ref('account.group_account_invoice').id)]})
+            salesperson.active = True
+            cls.salesperson_id = salesperson.id
+            partners = env['res.partner'].create([
+                {'name': f"Sending Customer {index}", 'email': f'ap{index}@sending.example.com'}
+                for index in range(6)])
+            cls.partner_ids = partners.ids
+            cls.product_id = env['product.product'].create(
+                {'name': "Sending Service", 'type': 'service', 'lst_price': 100.0}).id
+
+    @classmethod
+    def tearDownClass(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env['product.product'].browse(cls.product_id).unlink()
+            env['res.partner'].browse(cls.partner_ids).write({'active': False})
+            env['res.users'].browse(cls.salesperson_id).write({'active': False})
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.invoice_ids = []
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            self.last_trigger = env['ir.cron.trigger'].search([], order='id desc', limit=1).id
+            params = env['ir.config_parameter']
+            self.params = {key: params.get_param(key) for key in (
+                'service_invoicing.send_pause_seconds', 'service_invoicing.send_max_attempts')}
+        self.addCleanup(self.clean_up)
+        # Odoo sends no email while testing; these tests send to their own SMTP server.
+        self.startPatcher(patch(
+            'odoo.addons.base.models.ir_mail_server.IrMail_Server._disable_send',
+            return_value=False))
+
+    def clean_up(self):
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            invoices = env['account.move'].browse(self.invoice_ids).exists()
+            invoices.filtered(lambda move: move.state == 'posted').button_draft()
+            invoices.unlink()
+            env['ir.mail_server'].search([('name', '=', "Sending test sink")]).unlink()
+            env['ir.cron.trigger'].search([('id', '>', self.last_trigger)]).unlink()
+            for key, value in self.params.items():
+                env['ir.config_parameter'].set_param(key, value)
+
+    @staticmethod
+    def env_of(cr):
+        return api.Environment(cr, api.SUPERUSER_ID, {})
+
+    def start_sink(self, *options):
+        sink = SmtpSink(*options)
+        self.addCleanup(sink.stop)
+        with self.registry.cursor() as cr:
+            self.env_of(cr)['ir.mail_server'].create({
+                'name': "Sending test sink", 'smtp_host': '127.0.0.1', 'smtp_port': sink.port,
+                'smtp_encryption': 'none', 'sequence': 0})
+        return sink
+
+    def set_params(self, pause=60, max_attempts=8):
+        with self.registry.cursor() as cr:
+            params = self.env_of(cr)['ir.config_parameter']
+            params.set_param('service_invoicing.send_pause_seconds', pause)
+            params.set_param('service_invoicing.send_max_attempts', max_attempts)
+
+    def queue_invoices(self, partner_indexes):
+        """Posted invoices of the salesperson, one per customer index, queued for sending as
+        Create Contract Invoices' "Send by email" queues them."""
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            invoices = env['account.move'].create([{
+                'move_type': 'out_invoice', 'partner_id': self.partner_ids[index],
+                'invoice_user_id': self.salesperson_id,
+                'invoice_line_ids': [Command.create({'product_id': self.product_id})],
+            } for index in partner_indexes])
+            self.invoice_ids += invoices.ids
+            invoices.action_post()
+            invoices._service_queue_sending()
+            return invoices.ids, invoices.mapped('name')
+
+    def run_worker(self, **options):
+        with self.registry.cursor() as cr:
+            return self.env_of(cr)['account.move']._service_send_queued_invoices(**options)
+
+    def states(self, ids, fnames=('service_send_state', 'service_send_attempts')):
+        with self.registry.cursor() as cr:
+            return [tuple(move[fname] for fname in fnames)
+                    for move in self.env_of(cr)['account.move'].browse(ids)]
+
+    def emailed(self, sink, number):
+        """How many times the invoice email of ``number`` reached the SMTP server (Odoo's
+        activity emails name the invoice too)."""
+        return sum(f'(Ref {number})' in subject for subject, _to in sink.messages())
+
+    def move_time_back(self, ids, seconds):
+        """As if ``seconds`` had passed since the last refusal and next tries were set."""
+        with self.registry.cursor() as cr:
+            for move in self.env_of(cr)['account.move'].browse(ids):
+                move.write({
+                    'service_send_next_try': move.service_send_next_try
+                    and move.service_send_next_try - timedelta(seconds=seconds),
+                    'service_send_refused_at': move.service_send_refused_at
+                    and move.service_send_refused_at - timedelta(seconds=seconds)})
+
+
+@tagged('post_install', '-at_install')
+class TestRateLimitedMailServer(CommittedSendingCase):
+
+    def test_a_rate_limited_run_ends_normally_and_each_invoice_is_delivered_once(self):
+        sink = self.start_sink('--refuse-first', '2')
+        self.set_params(pause=3, max_attempts=5)
+        ids, numbers = self.queue_invoices(range(4))
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            worker = env.ref('service_invoicing.ir_cron_send_queued_invoices')
+            with mute_logger(*MAIL_LOGGERS):
+                worker.method_direct_trigger()  # as Odoo's scheduler runs it
+            cr.commit()  # pylint: disable=invalid-commit
+            # The run ended normally, the job is not marked failed, and it comes back when
+            # the pause is over.
+            self.assertEqual(worker.failure_count, 0)
+            refused = env['account.move'].browse(ids[0])
+            self.assertRecordValues(refused, [{
+                'service_send_state': 'retrying', 'service_send_attempts': 1}])
+            self.assertIn("451 4.7.1 rate limit", refused.service_send_error)
+            self.assertTrue(env['ir.cron.trigger'].search([
+                ('cron_id', '=', worker.id), ('call_at', '>=', refused.service_send_refused_at),
+                ('id', '>', self.last_trigger)]))
+        # The first refusal paused the queue: the second invoice of the batch, and the rest,
+        # stay queued; a worker that starts during the pause does not call the server.
+        self.assertEqual(len(sink.refusals()), 1)
+        self.assertEqual(self.states(ids[1:]), [('queued', 0)] * 3)
+        self.assertEqual(self.run_worker(), 0)
+        self.assertEqual(len(sink.refusals()), 1)
+        self.assertFalse(sink.messages())
+
+        # The pause is over (3 seconds): the refused invoice is refused again, the queue
+        # pauses again.
+        time.sleep(3.5)
+        with mute_logger(*MAIL_LOGGERS):
+            self.assertEqual(self.run_worker(), 1)
+        self.assertEqual(len(sink.refusals()), 2)
+        self.assertEqual(self.states(ids[:1]), [('retrying', 2)])
+        # After the pause the server accepts: every invoice goes, the refused one when its next
+        # try (twice the pause) comes.
+        time.sleep(3.5)
+        self.assertEqual(self.run_worker(), 3)
+        self.assertEqual(self.states(ids[1:]), [('sent', 1)] * 3)
+        self.move_time_back(ids[:1], 3)
+        self.assertEqual(self.run_worker(), 1)
+        self.assertEqual(self.states(ids), [('sent', 3)] + [('sent', 1)] * 3)
+        self.assertEqual(self.run_worker(), 0)
+        for number in numbers:
+            self.assertEqual(self.emailed(sink, number), 1, number)
+        self.assertEqual(len(sink.messages()), 4)
+        with self.registry.cursor() as cr:
+            moves = self.env_of(cr)['account.move'].browse(ids)
+            self.assertEqual(moves.mapped('is_move_sent'), [True] * 4)
+            self.assertFalse(moves.mapped('service_send_error')[0])
+
+
+    def test_odoo_own_sending_job_refused_for_now_is_followed_and_sent_again(self):
+        sink = self.start_sink('--refuse-first', '1')
+        ids, numbers = self.queue_invoices([0, 1])
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            # Odoo's own job ("Send invoices automatically") takes the queue first and sends
+            # the emails its way; the mail server refuses the first one for now.
+            with mute_logger(*MAIL_LOGGERS):
+                env['account.move']._cron_account_move_send()
+            moves = env['account.move'].browse(ids)
+            self.assertEqual(moves.mapped('service_send_state'), ['sending', 'sending'])
+            self.assertFalse(any(moves.mapped('sending_data')))
+            workers = env['ir.cron'].search([('code', '=', SENDING_CRON_CODE)])
+            self.assertEqual(
+                env['ir.cron.trigger'].search([('id', '>', self.last_trigger)]).cron_id, workers,
+                "the workers are woken to look at Odoo's emails")
+        self.assertEqual(len(sink.refusals()), 1)
+        # The workers find one email delivered and one refused: a try, kept and paused on.
+        self.assertEqual(self.run_worker(), 2)
+        states = self.states(ids)
+        self.assertEqual(sorted(states), [('retrying', 1), ('sent', 0)])
+        refused = ids[states.index(('retrying', 1))]
+        self.move_time_back([refused], 60)
+        self.assertEqual(self.run_worker(), 1)
+        self.assertEqual(self.states([refused]), [('sent', 2)])
+        self.assertEqual([self.emailed(sink, number) for number in numbers], [1, 1])
+
+
+@tagged('post_install', '-at_install')
+class TestFailedSending(CommittedSendingCase):
+
+    def test_a_permanent_refusal_fails_with_its_reason_and_an_activity(self):
+        sink = self.start_sink('--reject', 'ap1@sending.example.com')
+        ids, numbers = self.queue_invoices([1, 2])
+        with mute_logger(*MAIL_LOGGERS):
+            self.assertEqual(self.run_worker(), 2)
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            failed, sent = env['account.move'].browse(ids)
+            self.assertRecordValues(failed | sent, [
+                {'service_send_state': 'failed', 'service_send_attempts': 1,
+                 'service_send_next_try': False, 'service_send_refused_at': False},
+                {'service_send_state': 'sent', 'service_send_attempts': 1,
+                 'service_send_next_try': False, 'service_send_refused_at': False},
+            ])
+            self.assertIn("550 5.1.1", failed.service_send_error)
+            self.assertIn("Correct the customer's email address", failed.service_send_error)
+            activity = failed.activity_ids
+            self.assertEqual(activity.activity_type_id, env.ref(ACTIVITY))
+            self.assertEqual(activity.user_id.id, self.salesperson_id)
+            self.assertIn("550 5.1.1", str(activity.note))
+            # Shown: the filter "Sending failed / retrying" lists it.
+            self.assertEqual(env['account.move'].search(
+                [('id', 'in', ids), ('service_send_state', 'in', ('failed', 'retrying'))]), failed)
+            # Corrected, then Send Again.
+            failed.partner_id.email = 'accounts1@sending.example.com'
+            failed.action_service_send_again()
+            self.assertRecordValues(failed, [{'service_send_state': 'queued',
+                                              'service_send_attempts': 0}])
+            with self.assertRaises(UserError):
+                sent.action_service_send_again()
+            cr.commit()  # pylint: disable=invalid-commit
+        self.assertEqual(self.run_worker(), 1)
+        with self.registry.cursor() as cr:
+            failed = self.env_of(cr)['account.move'].browse(ids[0])
+            self.assertRecordValues(failed, [{'service_send_state': 'sent',
+                                              'service_send_error': False}])
+            self.assertFalse(failed.activity_ids, "the activity is done once it is delivered")
+        self.assertEqual([self.emailed(sink, number) for number in numbers], [1, 1])
+        self.assertEqual(len(sink.refusals()), 1)
+
+    def test_a_render_error_is_kept_retried_then_failed_and_never_stops_the_queue(self):
+        sink = self.start_sink()
+        self.set_params(pause=60, max_attempts=2)
+        ids, numbers = self.queue_invoices([0, 1, 2])
+        broken = ids[0]
+        render = AccountMoveSend._prepare_invoice_pdf_report
+
+        def crash_on_the_broken_one(self_, invoices_data):
+            if any(invoice.id == broken for invoice in invoices_data):
+                raise OSError("wkhtmltopdf crashed")
+            return render(self_, invoices_data)
+
+        with patch.object(AccountMoveSend, '_prepare_invoice_pdf_report',
+                          crash_on_the_broken_one):
+            self.assertEqual(self.run_worker(), 3)
+            self.assertEqual(self.states(ids), [('retrying', 1), ('sent', 1), ('sent', 1)])
+            with self.registry.cursor() as cr:
+                move = self.env_of(cr)['account.move'].browse(broken)
+                self.assertIn("wkhtmltopdf crashed", move.service_send_error)
+                self.assertFalse(move.service_send_refused_at, "not the mail server: no pause")
+                self.assertFalse(move.is_move_sent)
+            self.move_time_back([broken], 60)
+            self.assertEqual(self.run_worker(), 1)
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            move = env['account.move'].browse(broken)
+            self.assertRecordValues(move, [{'service_send_state': 'failed',
+                                            'service_send_attempts': 2}])
+            self.assertIn("Given up after 2 attempts", move.service_send_error)
+            self.assertEqual(move.activity_ids.activity_type_id, env.ref(ACTIVITY))
+            move.action_service_send_again()
+            cr.commit()  # pylint: disable=invalid-commit
+        self.assertEqual(self.run_worker(), 1)
+        self.assertEqual(self.states(ids), [('sent', 1)] * 3)
+        self.assertEqual([self.emailed(sink, number) for number in numbers], [1, 1, 1])
+
+    def test_an_invoice_without_a_recipient_fails_and_is_not_marked_sent(self):
+        self.start_sink()
+        ids, _numbers = self.queue_invoices([3])
+        with self.registry.cursor() as cr:
+            self.env_of(cr)['res.partner'].browse(self.partner_ids[3]).email = False
+        try:
+            self.assertEqual(self.run_worker(), 1)
+            with self.registry.cursor() as cr:
+                move = self.env_of(cr)['account.move'].browse(ids)
+                self.assertRecordValues(move, [{'service_send_state': 'failed',
+                                                'is_move_sent': False}])
+                self.assertIn("has no recipient with an email address", move.service_send_error)
+                self.assertTrue(move.activity_ids)
+        finally:
+            with self.registry.cursor() as cr:
+                self.env_of(cr)['res.partner'].browse(self.partner_ids[3]).email = \
+                    'ap3@sending.example.com'
+
+
+@tagged('post_install', '-at_install')
+class TestEmailedOnce(CommittedSendingCase):
+
+    def test_an_invoice_queued_twice_is_emailed_once(self):
+        sink = self.start_sink()
+        ids, numbers = self.queue_invoices([0, 1])
+        self.assertEqual(self.run_worker(), 2)
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            moves = env['account.move'].browse(ids)
+            moves._service_queue_sending()  # queued again
+            self.assertEqual(moves.mapped('service_send_state'), ['sent', 'sent'])
+            # One sent before the sending workers knew it (Odoo's Send marks it sent).
+            invoice = env['account.move'].create({
+                'move_type': 'out_invoice', 'partner_id': self.partner_ids[2],
+                'invoice_user_id': self.salesperson_id,
+                'invoice_line_ids': [Command.create({'product_id': self.product_id})]})
+            self.invoice_ids.append(invoice.id)
+            invoice.action_post()
+            invoice.is_move_sent = True
+            invoice._service_queue_sending()
+            cr.commit()  # pylint: disable=invalid-commit
+        self.assertEqual(self.run_worker(), 3)
+        self.assertEqual([self.emailed(sink, number) for number in numbers], [1, 1])
+        self.assertEqual(len(sink.messages()), 2)
+        with self.registry.cursor() as cr:
+            moves = self.env_of(cr)['account.move'].browse([*ids, invoice.id])
+            self.assertEqual(moves.mapped('service_send_state'), ['sent'] * 3)
+            self.assertFalse(any(moves.mapped('sending_data')))
+            self.assertIn("already emailed", str(moves[0].message_ids[0].body))
+
+    def test_two_workers_racing_email_each_invoice_once(self):
+        sink = self.start_sink()
+        ids, numbers = self.queue_invoices(range(6))
+        with self.registry.cursor() as cr:
+            # Queued twice before any worker runs.
+            self.env_of(cr)['account.move'].browse(ids[:3])._service_queue_sending()
+        processed = {}
+        barrier = threading.Barrier(2)
+        # Each worker's cursor and environment are made here: the first environment of a
+        # cursor looks its registry up, which waits on a lock that Odoo's test runner holds.
+        cursors = {name: self.registry.cursor() for name in 'ab'}
+        envs = {name: self.env_of(cr) for name, cr in cursors.items()}
+
+        def worker(name):
+            barrier.wait()
+            processed[name] = envs[name]['account.move']._service_send_queued_invoices()
+            cursors[name].commit()  # pylint: disable=invalid-commit
+
+        threads = [threading.Thread(target=worker, args=(name,)) for name in 'ab']
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=300)
+        finally:
+            for cr in cursors.values():
+                cr.close()
+        self.assertEqual(sum(processed.values()), 6, processed)
+        self.assertEqual([self.emailed(sink, number) for number in numbers], [1] * 6)
+        self.assertEqual(self.states(ids), [('sent', 1)] * 6)
+        # A later run finds nothing to send.
+        self.assertEqual(self.run_worker(), 0)
+        self.assertEqual(len(sink.messages()), 6)
+
+    def test_the_state_follows_odoo_own_queue(self):
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            invoice = env['account.move'].create({
+                'move_type': 'out_invoice', 'partner_id': self.partner_ids[4],
+                'invoice_line_ids': [Command.create({'product_id': self.product_id})]})
+            self.invoice_ids.append(invoice.id)
+            self.assertFalse(invoice.service_send_state)
+            invoice.action_post()
+            invoice._service_queue_sending()
+            self.assertEqual(invoice.service_send_state, 'queued')
+            invoice.button_draft()  # Odoo takes it off its queue
+            self.assertFalse(invoice.service_send_state)
+            self.assertFalse(invoice.sending_data)

@@ -1,0 +1,128 @@
+"""Invoices sent in the background by Odoo's own cron workers, through a mail server that
+refuses for a rate limit: an Odoo server with two cron threads runs the two sending workers;
+the SMTP server (tools/smtp_sink.py) answers its first messages ``451 4.7.1 rate limit``. The
+workers pause, their runs end normally (no scheduled action marked failed), the refused
+invoices are tried again, and every invoice reaches the customer exactly once."""
+
+import email
+import os
+import subprocess
+import textwrap
+import time
+
+from conftest import ROOT, free_port, listening, psql, run_script
+
+PYTHON = str(ROOT / '.venv/bin/python')
+INVOICES = 6
+REFUSED = 3
+PAUSE = 5  # seconds (service_invoicing.send_pause_seconds)
+
+PREPARE = textwrap.dedent('''
+    import sys
+    import odoo
+    from odoo import Command, api
+    from odoo.modules.registry import Registry
+
+    conf, database, smtp_port, base_url, count, pause = sys.argv[1:]
+    odoo.tools.config.parse_config(['-c', conf, '-d', database])
+    with Registry(database).cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        env = env(user=env.ref('base.user_admin'), su=True)
+        env.user.partner_id.email = 'billing@sending-e2e.example.com'
+        params = env['ir.config_parameter']
+        params.set_param('web.base.url', base_url)
+        params.set_param('web.base.url.freeze', True)
+        params.set_param('account.pdf_generation_batch', '0')  # Debian's wkhtmltopdf
+        params.set_param('service_invoicing.send_pause_seconds', pause)
+        env['ir.mail_server'].create({
+            'name': "Rate-limited sink", 'smtp_host': '127.0.0.1', 'smtp_port': int(smtp_port),
+            'smtp_encryption': 'none'})
+        product = env['product.product'].create(
+            {'name': "Maintenance visit", 'type': 'service', 'lst_price': 250.0})
+        partners = env['res.partner'].create([
+            {'name': f"Customer {index}", 'email': f'ap{index}@sending-e2e.example.com'}
+            for index in range(int(count))])
+        invoices = env['account.move'].create([{
+            'move_type': 'out_invoice', 'partner_id': partner.id,
+            'invoice_line_ids': [Command.create({'product_id': product.id})],
+        } for partner in partners])
+        invoices.action_post()
+        # As Create Contract Invoices' "Send by email" does: queued, the workers woken.
+        invoices._service_queue_sending()
+        print(' '.join(invoices.mapped('name')))
+''')
+
+
+def sent_states(database):
+    return psql(database, """
+        SELECT name, service_send_state, service_send_attempts FROM account_move
+        WHERE move_type = 'out_invoice' AND state = 'posted' ORDER BY id""")
+
+
+def test_cron_workers_wait_for_a_rate_limiting_server_and_email_each_invoice_once(tmp_path):
+    database = f'service_invoicing_sending_{os.getpid()}'
+    smtp_port, http_port = free_port(), free_port()
+    mail_dir = tmp_path / 'mail'
+    script = tmp_path / 'prepare.py'
+    script.write_text(PREPARE)
+    conf = str(ROOT / 'build/odoo.conf')
+    sink = server = None
+    try:
+        sink = subprocess.Popen(
+            [PYTHON, 'tools/smtp_sink.py', '--port', str(smtp_port), '--dir', str(mail_dir),
+             '--exit-with-parent', '--refuse-first', str(REFUSED)],
+            cwd=ROOT, stdout=subprocess.DEVNULL)
+        install = run_script(['bash', '-c', '. tools/setup.sh >/dev/null && "$VENV/bin/python" '
+                              '"$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$0" -i service_invoicing '
+                              '--stop-after-init --log-level=warn', database])
+        assert install.returncode == 0, install.stderr[-3000:]
+        prepared = run_script([PYTHON, str(script), conf, database, str(smtp_port),
+                               f'http://127.0.0.1:{http_port}', str(INVOICES), str(PAUSE)])
+        assert prepared.returncode == 0, prepared.stderr[-3000:]
+        numbers = prepared.stdout.split()
+        assert len(numbers) == INVOICES
+        log = tmp_path / 'server.log'
+        server = subprocess.Popen(
+            ['bash', '-c', '. tools/setup.sh >/dev/null && exec "$VENV/bin/python" '
+             '"$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$0" --db-filter="^$0\\$" --http-port="$1" '
+             '--max-cron-threads=2 --logfile="$2" --log-level=info', database, str(http_port),
+             str(log)], cwd=ROOT)
+        # Odoo's cron threads look for due jobs at least every minute.
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            states = sent_states(database)
+            if all(state == 'sent' for _name, state, _attempts in states):
+                break
+            assert server.poll() is None, log.read_text()[-3000:]
+            time.sleep(2)
+        crons = psql(database, """
+            SELECT active, failure_count FROM ir_cron
+            WHERE id IN (SELECT res_id FROM ir_model_data WHERE module = 'service_invoicing'
+                         AND name LIKE 'ir_cron_send_queued_invoices%')""")
+    finally:
+        for process in (server, sink):
+            if process:
+                process.terminate()
+                process.wait(timeout=60)
+        subprocess.run(['dropdb', '--if-exists', database], cwd=ROOT, check=False)
+    assert not listening(http_port)
+    server_log = log.read_text()
+    assert all(state == 'sent' for _name, state, _attempts in states), (states, server_log[-3000:])
+    # Every invoice reached its customer exactly once, with its PDF.
+    messages = [email.message_from_bytes(path.read_bytes()) for path in mail_dir.glob('*.eml')]
+    invoice_emails = [message for message in messages if 'Invoice (Ref' in message['Subject']]
+    for number in numbers:
+        sent = [message for message in invoice_emails if f'(Ref {number})' in message['Subject']]
+        assert len(sent) == 1, (number, [message['Subject'] for message in messages])
+        assert any(part.get_content_type() == 'application/pdf' for part in sent[0].walk())
+    # The server refused the first messages, and those invoices were emailed again. (Whether
+    # a sending worker or Odoo's own sending job made the refused email, running beside them,
+    # the workers kept the refusal and tried again.)
+    refusals = (mail_dir / 'refusals.log').read_text().splitlines()
+    assert len(refusals) == REFUSED
+    assert 'Invoice sending paused until' in server_log
+    # The runs ended normally: both workers active, never counted as failed.
+    assert crons == [('t', '0'), ('t', '0')], crons
+    failed_runs = [line for line in server_log.splitlines()
+                   if 'server action #' in line and 'failed' in line]
+    assert not failed_runs, failed_runs
