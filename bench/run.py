@@ -3,7 +3,7 @@
 Every measurement runs in fresh Odoo processes on a fresh copy (``createdb -T``) of the same
 analyzed data, so both systems start from the same database and the same cold caches.
 Usage (through ``make bench``): python bench/run.py [--quick] [--sizes 250,500] [--orders M]
-[--sending K] [--scenarios contracts,shipments,sending,fastcheck].
+[--sending K] [--scenarios contracts,shipments,sending,fastcheck,backlog,timesheets].
 Figures go to build/bench/results.json and build/bench/contracts.png.
 """
 
@@ -25,6 +25,8 @@ PYTHON = os.path.join(ROOT, '.venv', 'bin', 'python')
 ODOO_BIN = os.path.join(os.environ.get('ODOO_SRC', '/opt/odoo'), 'odoo-bin')
 BASE_DB, DATA_DB, RUN_DB = 'si_bench_base', 'si_bench_data', 'si_bench_run'
 YOUNG_DB = 'si_bench_young'
+# The base with Project and Timesheets (sale_timesheet; the Projects bridge comes along).
+PROJECT_BASE_DB = 'si_bench_project_base'
 HTTP_PORT, SMTP_PORT = 8269, 2727
 
 
@@ -140,8 +142,16 @@ def make_base():
     odoo_install(BASE_DB)
 
 
-def make_data(populate, young=False, **params):
-    copy_db(BASE_DB, DATA_DB)
+def make_project_base():
+    """The base with Odoo's sale_timesheet installed: its Projects bridge installs itself."""
+    copy_db(BASE_DB, PROJECT_BASE_DB)
+    log(f'installing sale_timesheet on {PROJECT_BASE_DB} (the Projects bridge comes along)')
+    subprocess.run([PYTHON, ODOO_BIN, '-c', CONF, '-d', PROJECT_BASE_DB, '-i', 'sale_timesheet',
+                    '--stop-after-init', '--no-http'], check=True, cwd=ROOT)
+
+
+def make_data(populate, young=False, base=BASE_DB, **params):
+    copy_db(base, DATA_DB)
     # Statistics taken while the tables are (nearly) empty, as on a young database.
     psql('ANALYZE', DATA_DB)
     started = time.time()
@@ -253,6 +263,32 @@ def scenario_backlog(items, proformas, results):
     show(f'proformas, {proformas} customers x 3 ready periods', [
         ('ours, contract batch', batch), ('ours, proforma invoices', ours)])
     print(f'  ratio proformas/contract batch: {results["backlog"]["ratio"]}')
+
+
+def scenario_timesheets(projects, timesheets, results):
+    """Time and material: ``timesheets`` approved timesheets of March on ``projects`` projects
+    (one order and customer each). Odoo's Create Invoice of all the orders with March as its
+    timesheet date range, against our proforma invoices of the ready timesheet items; each
+    customer must be billed the same hours and money by both."""
+    make_project_base()
+    make_data('populate_timesheets', base=PROJECT_BASE_DB, projects=projects,
+              timesheets=timesheets)
+    odoo = measure('timesheets_odoo')
+    ours = measure('timesheets_ours')
+    differ = sorted(customer for customer in set(odoo['totals']) | set(ours['totals'])
+                    if odoo['totals'].get(customer) != ours['totals'].get(customer))
+    billed = {label: [round(sum(row[index] for row in run['totals'].values()), 2)
+                      for index in range(4)] for label, run in (('odoo', odoo), ('ours', ours))}
+    for run in (odoo, ours):
+        run.pop('totals')
+    results['timesheets'] = {'projects': projects, 'timesheets': timesheets, 'odoo': odoo,
+                             'ours': ours, 'ratio': ratio(ours, odoo), 'billed': billed,
+                             'customers_differing': differ}
+    show(f'time and material, {timesheets} approved timesheets on {projects} projects', [
+        ("Odoo's Create Invoice (date range)", odoo), ('ours, proforma invoices', ours)])
+    print(f'  ratio ours/Odoo: {results["timesheets"]["ratio"]}; billed (untaxed, tax, total, '
+          f'hours): Odoo {billed["odoo"]}, ours {billed["ours"]}; '
+          f'{len(differ)} customers billed differently {differ[:3]}')
 
 
 def scenario_young(n, results, timeout):
@@ -428,8 +464,10 @@ def main():
     parser.add_argument('--sizes', help='contract counts, e.g. 250,500,1000,2000')
     parser.add_argument('--orders', type=int, help='delivered sale orders (default 1000)')
     parser.add_argument('--sending', type=int, help='invoices to send (default 200)')
-    parser.add_argument('--scenarios', default='contracts,shipments,sending,fastcheck,backlog',
-                        help='any of contracts,shipments,sending,fastcheck,backlog,young,memory '
+    parser.add_argument('--scenarios',
+                        default='contracts,shipments,sending,fastcheck,backlog,timesheets',
+                        help='any of contracts,shipments,sending,fastcheck,backlog,timesheets,'
+                             'young,memory '
                              '(fastcheck: our batch with and without the fast path\'s check; '
                              'young: guard on and off on a young database; memory: ours alone '
                              'at --memory-sizes)')
@@ -446,6 +484,11 @@ def main():
                         help='items of the backlog scenario (default 100000)')
     parser.add_argument('--proformas', type=int,
                         help='customers of the proforma measurement (default 1000)')
+    parser.add_argument('--projects', type=int,
+                        help='projects (orders, customers) of the timesheets scenario '
+                             '(default 200)')
+    parser.add_argument('--timesheets', type=int,
+                        help='approved timesheets of the timesheets scenario (default 10000)')
     parser.add_argument('--memory-sizes', default='5000,20000',
                         help='contract counts of the memory scenario')
     parser.add_argument('--check-sample', type=int, default=200,
@@ -480,6 +523,9 @@ def main():
         if 'backlog' in scenarios:
             scenario_backlog(args.backlog_items if not args.quick else 20000,
                              args.proformas or (1000 if not args.quick else 200), results)
+        if 'timesheets' in scenarios:
+            scenario_timesheets(args.projects or (200 if not args.quick else 20),
+                                args.timesheets or (10000 if not args.quick else 500), results)
         if 'young' in scenarios:
             scenario_young(args.young_size, results, args.young_timeout)
         if 'memory' in scenarios:
@@ -489,7 +535,7 @@ def main():
             json.dump(results, handle, indent=1)
         log(f'figures: {out}')
         if not args.keep:
-            for db in (RUN_DB, YOUNG_DB, DATA_DB, BASE_DB):
+            for db in (RUN_DB, YOUNG_DB, DATA_DB, PROJECT_BASE_DB, BASE_DB):
                 drop(db)
 
 

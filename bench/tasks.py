@@ -476,6 +476,103 @@ def proformas_batch(env, **_kw):
                          lines=len(result.invoices.invoice_line_ids))
 
 
+# --- scenario: time and material from approved timesheets ------------------------------------
+
+TIMESHEET_MONTH = (date(2026, 3, 1), date(2026, 3, 31))
+
+
+def populate_timesheets(env, projects=200, timesheets=10000, employees=20):
+    """``projects`` customers, each with a confirmed order of consulting hours (invoiced on
+    timesheets, 15% tax... the company's sales tax) and its project; ``timesheets`` timesheets
+    spread over the projects, employees and the days of March 2026, approved by a project
+    manager (Approve: their backlog items become ready)."""
+    tax = env.company.account_sale_tax_id
+    hour = env.ref('uom.product_uom_hour')
+    consulting = env['product.product'].create({
+        'name': "Bench consulting", 'default_code': 'BENCH-TS', 'type': 'service',
+        'service_type': 'timesheet', 'invoice_policy': 'delivery', 'service_tracking': 'no',
+        'uom_id': hour.id, 'lst_price': 95.0, 'taxes_id': [Command.set(tax.ids)]})
+    staff = env['hr.employee'].create([{'name': f'Bench engineer {index:02d}'}
+                                       for index in range(employees)])
+    partners = customers(env, projects, prefix='Bench project customer')
+    Order = env['sale.order'].with_context(tracking_disable=True)
+    orders = Order.create([{
+        'partner_id': partner.id,
+        'order_line': [Command.create({'product_id': consulting.id, 'product_uom_qty': 400.0})],
+    } for partner in partners])
+    orders.action_confirm()
+    projects_made = env['project.project'].with_context(tracking_disable=True).create([{
+        'name': f'Bench project {index:04d}', 'partner_id': order.partner_id.id,
+        'allow_billable': True, 'allow_timesheets': True,
+        'sale_line_id': order.order_line.id, 'privacy_visibility': 'employees',
+    } for index, order in enumerate(orders)])
+    for order, project in zip(orders, projects_made, strict=True):
+        order.project_id = project
+    env.cr.commit()
+    Timesheet = env['account.analytic.line'].with_context(tracking_disable=True)
+    days = (TIMESHEET_MONTH[1] - TIMESHEET_MONTH[0]).days + 1
+    for start in range(0, timesheets, 1000):
+        made = Timesheet.create([{
+            'project_id': projects_made[index % projects].id,
+            'employee_id': staff[index % employees].id,
+            # Quarter hours from 0.25 to 8: the totals must agree to the cent.
+            'unit_amount': 0.25 * (1 + index * 7 % 32),
+            'date': date(2026, 3, 1 + index * 13 % days),
+            'name': f'Bench work {index}',
+        } for index in range(start, min(start + 1000, timesheets))])
+        made.action_service_approve()
+        env.cr.commit()
+    items = env['service.billing.item'].search_count(
+        [('source_type', '=', 'timesheet'), ('billing_status', '=', 'ready')])
+    return {'projects': projects, 'timesheets': timesheets, 'ready_items': items}
+
+
+def _timesheet_orders(env):
+    return env['sale.order'].search([('partner_id.name', '=like', 'Bench project customer %')],
+                                    order='id')
+
+
+def _totals(invoices):
+    """What the customers are billed: per customer (untaxed, tax, total, hours)."""
+    per_customer = {}
+    for move in invoices:
+        key = move.partner_id.name
+        untaxed, tax, total, hours = per_customer.get(key, (0.0, 0.0, 0.0, 0.0))
+        per_customer[key] = (round(untaxed + move.amount_untaxed, 2),
+                             round(tax + move.amount_tax, 2),
+                             round(total + move.amount_total, 2),
+                             round(hours + sum(move.invoice_line_ids.mapped('quantity')), 2))
+    return per_customer
+
+
+def timesheets_odoo(env, **_kw):
+    """Odoo's own Create Invoice of every project order, on its timesheets of March (the
+    wizard's timesheet date range), as a user selecting all the orders would."""
+    orders = _timesheet_orders(env)
+    wizard = env['sale.advance.payment.inv'].with_context(
+        active_model='sale.order', active_ids=orders.ids).create({
+            'advance_payment_method': 'delivered',
+            'date_start_invoice_timesheet': TIMESHEET_MONTH[0],
+            'date_end_invoice_timesheet': TIMESHEET_MONTH[1]})
+    with Meter() as meter:
+        invoices = wizard._create_invoices(orders)
+        env.cr.commit()
+    return meter.figures(invoices=len(invoices), lines=len(invoices.invoice_line_ids),
+                         totals=_totals(invoices))
+
+
+def timesheets_ours(env, **_kw):
+    """Proforma invoices of every ready timesheet item of March, one per customer."""
+    items = env['service.billing.item'].search(
+        [('source_type', '=', 'timesheet'), ('billing_status', '=', 'ready'),
+         ('date', '<=', TIMESHEET_MONTH[1])])
+    with Meter() as meter:
+        invoices, left_out = items._create_proformas('customer', TIMESHEET_MONTH[1])
+        env.cr.commit()
+    return meter.figures(invoices=len(invoices), left_out=len(left_out),
+                         lines=len(invoices.invoice_line_ids), totals=_totals(invoices))
+
+
 TASKS = {
     'populate_contracts': populate_contracts, 'contracts_ours': contracts_ours,
     'contracts_oca': contracts_oca, 'check_contracts': check_contracts,
@@ -486,6 +583,8 @@ TASKS = {
     'populate_backlog': populate_backlog, 'backlog_views': backlog_views,
     'populate_proformas': populate_proformas, 'proformas_ours': proformas_ours,
     'proformas_batch': proformas_batch,
+    'populate_timesheets': populate_timesheets, 'timesheets_odoo': timesheets_odoo,
+    'timesheets_ours': timesheets_ours,
 }
 
 
