@@ -10,7 +10,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/tools/setup.sh"
 cd "$ROOT"
-ADDONS=(service_invoicing service_invoicing_stock)
+ADDONS=(service_invoicing service_invoicing_stock service_invoicing_project)
 ONLY=${SI_TEST_ONLY:-}
 
 echo "[test] linters: ruff, pylint-odoo (manifest, translations), oca-checks-odoo-module (XML)"
