@@ -1,5 +1,5 @@
-"""Invoice schedules of projects: a run invoices the ready time and milestones of the
-schedule's projects only."""
+"""Invoice schedules of projects: a run invoices what is ready of the schedule's projects
+only: their time, their milestones and the materials shipped on their orders."""
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -12,7 +12,8 @@ class ServiceInvoiceSchedule(models.Model):
     project_ids = fields.Many2many(
         'project.project', string="Projects", check_company=True,
         domain="[('is_template', '=', False), ('allow_billable', '=', True)]",
-        help="Runs invoice the time and milestones of these projects only. Empty: any.")
+        help="Runs invoice the time, milestones and shipped materials of these projects only. "
+             "Empty: any.")
 
     @api.depends('project_ids')
     def _compute_name(self):
@@ -35,5 +36,5 @@ class ServiceInvoiceSchedule(models.Model):
     def _item_domain(self, cutoff):
         domain = super()._item_domain(cutoff)
         if self.project_ids:
-            domain &= Domain('project_id', 'in', self.project_ids.ids)
+            domain &= self.project_ids._service_billing_item_domain()
         return domain

@@ -12,6 +12,14 @@ from .common import ProjectBillingCommon
 
 class ProjectInvoicingCommon(ProjectBillingCommon):
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Materials shipped for the projects (goods, or services without Inventory).
+        cls.filter_kit = cls._create_product(
+            name="Filter kit", type='consu', lst_price=50.0, invoice_policy='delivery',
+            taxes_id=[Command.set(cls.tax_15.ids)])
+
     def rpc(self, user, model, method, *args, **kwargs):
         """``model.method(*args)`` as JSON-RPC runs it for ``user``: a fresh cache, the rights
         of the user, nothing kept on error."""
@@ -188,9 +196,6 @@ class TestInvoiceProject(ProjectInvoicingCommon):
         cls.field_service = cls.env['hr.department'].create({'name': "Field Service"})
         cls.nina.department_id = cls.engineering
         cls.eric.department_id = cls.field_service
-        cls.filter_kit = cls._create_product(
-            name="Filter kit", type='consu', lst_price=50.0, invoice_policy='delivery',
-            taxes_id=[Command.set(cls.tax_15.ids)])
 
     def setUp(self):
         super().setUp()
@@ -338,6 +343,17 @@ class TestProjectSchedules(ProjectInvoicingCommon):
         mine = self.log(6.0, date(2026, 3, 2))
         theirs = self.log(5.0, date(2026, 3, 2), project=other_order.project_id)
         (mine | theirs).with_user(self.project_manager).action_service_approve()
+        # Materials shipped on each project's order: the schedule bills its project's only.
+        kits = []
+        for order in (self.order, other_order):
+            order.order_line = [Command.create({'product_id': self.filter_kit.id,
+                                                'product_uom_qty': 2.0})]
+            kit_line = order.order_line.filtered(lambda line: line.product_id == self.filter_kit)
+            with freeze_time('2026-03-10'):  # before the run's cut-off
+                kit_line._service_post('ship', ship={kit_line: 2.0})
+            kits.append(self.env['service.billing.item'].search(
+                [('order_id', '=', order.id), ('source_type', '=', 'shipment_line')]))
+            kits[-1].action_mark_ready()
         schedule = self.env['service.invoice.schedule'].create({
             'project_ids': [Command.set(self.project.ids)], 'frequency': 'monthly',
             'day_of_month': 15, 'date_from': date(2026, 3, 1), 'date_to': date(2026, 4, 30)})
@@ -346,11 +362,14 @@ class TestProjectSchedules(ProjectInvoicingCommon):
         runs = self.env['service.invoice.schedule']._run_due_schedules()
         self.assertRecordValues(runs, [{'run_date': date(2026, 3, 15), 'state': 'succeeded',
                                         'cutoff_date': date(2026, 3, 14)}])
+        # 6 hours at 100 and 2 kits at 50.
         self.assertRecordValues(runs.invoice_ids, [{
-            'partner_id': self.customer.id, 'amount_untaxed': 600.0,
+            'partner_id': self.customer.id, 'amount_untaxed': 700.0,
             'service_cutoff_date': date(2026, 3, 14), 'service_proforma': True}])
         self.assertEqual(self.items(mine).billing_status, 'invoice_created')
+        self.assertEqual(kits[0].billing_status, 'invoice_created')
         self.assertEqual(self.items(theirs).billing_status, 'ready')
+        self.assertEqual(kits[1].billing_status, 'ready')
 
 
 @tagged('post_install', '-at_install')
