@@ -7,7 +7,11 @@ billed of each is shared from the order line's invoice lines (``tools/allocation
 own Create Invoice and the backlog see the same figures and nothing is billed twice.
 """
 
+from collections import defaultdict
+from functools import partial
+
 from odoo import api, fields, models
+from odoo.tools import float_compare, float_round
 
 from odoo.addons.service_invoicing.tools.trusted import trusted
 
@@ -80,27 +84,35 @@ class ServiceBillingItem(models.Model):
         for sale_line in self.sale_line_id:
             figures.update(sale_line._service_invoiced_per_item())
         open_amounts = self._service_amounts_to_invoice(figures)
+        compare = self.env['sale.order.line']._service_quantity_compare()
+        # Items with the same figures are written together: an order line's hundreds of
+        # timesheets share a few values.
+        same = defaultdict(list)
         for item in self:
             billable, (invoiced, in_draft, amount_invoiced) = figures.get(
                 item._origin or item, (0.0, (0.0, 0.0, 0.0)))
-            uom = item.sale_line_id.product_uom_id or item.product_uom_id
             left = billable - invoiced - in_draft
-            item.quantity_billable = billable
-            item.quantity_invoiced = invoiced
-            item.quantity = max(left, 0.0)
-            item.amount = open_amounts.get(item, 0.0)
-            item.amount_invoiced = amount_invoiced
-            if uom.compare(left, 0.0) > 0:
+            if compare(left, 0.0) > 0:
                 status = 'ready' if item.ready else 'not_ready'
-            elif uom.compare(in_draft, 0.0) > 0:
+            elif compare(in_draft, 0.0) > 0:
                 status = 'invoice_created'
-            elif uom.compare(invoiced, 0.0) > 0:
+            elif compare(invoiced, 0.0) > 0:
                 status = 'invoice_posted'
             elif item._service_waits_for_approval():
                 status = 'not_ready'
             else:
                 status = 'non_chargeable'
-            item.billing_status = status
+            same[billable, invoiced, max(left, 0.0), open_amounts.get(item, 0.0),
+                 amount_invoiced, status].append(item.id)
+        for (billable, invoiced, quantity, amount, amount_invoiced, status), ids \
+                in same.items():
+            items = self.browse(ids)
+            items.quantity_billable = billable
+            items.quantity_invoiced = invoiced
+            items.quantity = quantity
+            items.amount = amount
+            items.amount_invoiced = amount_invoiced
+            items.billing_status = status
 
     def _service_waits_for_approval(self):
         """Nothing billable yet because the timesheet waits for approval or the milestone
@@ -114,14 +126,17 @@ class ServiceBillingItem(models.Model):
         """{item: untaxed amount left to invoice}, by Odoo's tax engine for the order line
         (computed once per order line and quantity)."""
         AccountTax = self.env['account.tax']
+        compare = self.env['sale.order.line']._service_quantity_compare()
+        digits = self.env['decimal.precision'].precision_get('Product Unit')
         wanted = {}
         for item in self:
             billable, (invoiced, in_draft, _amount) = figures.get(
                 item._origin or item, (0.0, (0.0, 0.0, 0.0)))
             left = billable - invoiced - in_draft
             line = item.sale_line_id
-            if line and line.product_uom_id.compare(left, 0.0) > 0:
-                wanted.setdefault((line, line.product_uom_id.round(left)), []).append(item)
+            if line and compare(left, 0.0) > 0:
+                wanted.setdefault((line, float_round(left, precision_digits=digits)),
+                                  []).append(item)
         result = {}
         for company, keys in self.env['sale.order.line'].union(
                 *(line for line, _qty in wanted)).grouped('company_id').items():
@@ -140,14 +155,14 @@ class ServiceBillingItem(models.Model):
         the non-chargeable ones; the share of a reached milestone."""
         self.ensure_one()
         line = self.sale_line_id
-        if self.timesheet_id:
-            timesheet = self.timesheet_id
+        timesheet = self.timesheet_id
+        if timesheet:
             hours = timesheet.unit_amount - timesheet.service_qty_non_chargeable
-            if not timesheet._service_is_billable() or hours <= 0:
+            if hours <= 0 or not timesheet._service_is_billable():
                 return 0.0
-            if timesheet.product_uom_id and line.product_uom_id:
-                return timesheet.product_uom_id._compute_quantity(
-                    hours, line.product_uom_id, rounding_method='HALF-UP')
+            unit, line_unit = timesheet.product_uom_id, line.product_uom_id
+            if unit and line_unit:
+                return unit._compute_quantity(hours, line_unit, rounding_method='HALF-UP')
             return hours
         if self.milestone_id.is_reached:
             return self.milestone_id.quantity_percentage * line.product_uom_qty
@@ -159,7 +174,8 @@ class ServiceBillingItem(models.Model):
         (its item's date follows only after the sync, and an invoice that names no milestone,
         as Odoo's Create Invoice, bills the milestones reached first)."""
         self.ensure_one()
-        day = self.milestone_id.reached_date if self.milestone_id.is_reached else self.date
+        milestone = self.source_type == 'milestone' and self.milestone_id
+        day = milestone.reached_date if milestone and milestone.is_reached else self.date
         return (day or fields.Date.today(), self.id)
 
     def _service_has_been_billed(self):
@@ -172,12 +188,24 @@ class ServiceBillingItem(models.Model):
     def _compute_invoice_ids(self):
         project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
         result = super(ServiceBillingItem, self - project_items)._compute_invoice_ids()
-        for item in project_items:
-            lines = item.sale_line_id.invoice_lines.filtered(
-                lambda line, item=item: item.timesheet_id in line.service_timesheet_ids
-                or (item.milestone_id and line.service_milestone_id == item.milestone_id))
-            item.invoice_ids = lines.move_id | item.timesheet_id.timesheet_invoice_id
-            item.invoice_count = len(item.invoice_ids)
+        same = defaultdict(list)
+        for sale_line, items in project_items.grouped('sale_line_id').items():
+            # The invoices of each timesheet and milestone of the order line, read once.
+            moves_of = defaultdict(set)
+            for line in sale_line.invoice_lines:
+                for timesheet_id in line.service_timesheet_ids.ids:
+                    moves_of['timesheet', timesheet_id].add(line.move_id.id)
+                if line.service_milestone_id:
+                    moves_of['milestone', line.service_milestone_id.id].add(line.move_id.id)
+            for item in items:
+                moves = moves_of.get(('timesheet', item.timesheet_id.id), set()) \
+                    | moves_of.get(('milestone', item.milestone_id.id), set()) \
+                    | set(item.timesheet_id.timesheet_invoice_id.ids)
+                same[tuple(sorted(moves))].append(item.id)
+        for move_ids, ids in same.items():
+            items = self.browse(ids)
+            items.invoice_ids = self.env['account.move'].browse(move_ids)
+            items.invoice_count = len(move_ids)
         return result
 
     @api.depends('sale_line_id.invoice_lines.move_id.payment_state',
@@ -185,10 +213,21 @@ class ServiceBillingItem(models.Model):
     def _compute_payment_state(self):
         project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
         result = super(ServiceBillingItem, self - project_items)._compute_payment_state()
-        for item in project_items:
-            invoices = item.invoice_ids.filtered(
-                lambda move: move.state == 'posted' and move.move_type == 'out_invoice')
-            item.payment_state = self._payment_state_of(invoices)
+        same = defaultdict(list)
+        for sale_line, items in project_items.grouped('sale_line_id').items():
+            if not (sale_line.invoice_lines.move_id | items.timesheet_id.timesheet_invoice_id) \
+                    .filtered(lambda move: move.state == 'posted'
+                              and move.move_type == 'out_invoice'):
+                # Nothing posted bills the order line (a proforma was just made): no
+                # payment to follow, without sharing out its invoices.
+                same[self._payment_state_of(self.env['account.move'])] += items.ids
+                continue
+            for item in items:
+                invoices = item.invoice_ids.filtered(
+                    lambda move: move.state == 'posted' and move.move_type == 'out_invoice')
+                same[self._payment_state_of(invoices)].append(item.id)
+        for state, ids in same.items():
+            self.browse(ids).payment_state = state
         return result
 
     # --- Ready to invoice ------------------------------------------------------------------
@@ -243,39 +282,51 @@ class SaleOrderLine(models.Model):
         self.ensure_one()
         line = self._origin or self
         uom = line.product_uom_id
+        compare = self._service_quantity_compare()
+        digits = self.env['decimal.precision'].precision_get('Product Unit')
         items = line.service_billing_item_ids.filtered(
             lambda item: item.source_type in PROJECT_SOURCES).sorted(
             lambda item: item._service_sharing_key())
-        pieces = [(item, item._service_billable_quantity()) for item in items]
-        by_timesheet = {item.timesheet_id: item for item in items if item.timesheet_id}
-        by_milestone = {item.milestone_id: item for item in items if item.milestone_id}
+        # Shared by item id: thousands of timesheets on one order line.
+        pieces = [(item.id, item._service_billable_quantity()) for item in items]
+        by_timesheet = {item.timesheet_id.id: item.id for item in items if item.timesheet_id}
+        by_milestone = {item.milestone_id.id: item.id for item in items if item.milestone_id}
         odoo_links = {}
         for item in items.filtered('timesheet_id'):
             move = item.timesheet_id.timesheet_invoice_id
             if move:
-                odoo_links.setdefault(move, set()).add(item)
+                odoo_links.setdefault(move.id, set()).add(item.id)
         invoice_lines = []
         for invoice_line in line.invoice_lines:
             move = invoice_line.move_id
             if move.move_type not in ('out_invoice', 'out_refund') \
                     or invoice_line.parent_state not in ('posted', 'draft'):
                 continue
-            if invoice_line.service_timesheet_ids or invoice_line.service_milestone_id:
-                linked = {by_timesheet[timesheet] for timesheet
-                          in invoice_line.service_timesheet_ids if timesheet in by_timesheet}
-                if invoice_line.service_milestone_id in by_milestone:
-                    linked.add(by_milestone[invoice_line.service_milestone_id])
+            timesheet_ids = invoice_line.service_timesheet_ids.ids
+            milestone_id = invoice_line.service_milestone_id.id
+            if timesheet_ids or milestone_id:
+                linked = {by_timesheet[timesheet_id] for timesheet_id in timesheet_ids
+                          if timesheet_id in by_timesheet}
+                if milestone_id in by_milestone:
+                    linked.add(by_milestone[milestone_id])
             else:
                 # Odoo's own invoicing links its timesheets to the invoice; its credit notes
                 # credit those of the invoice they reverse.
                 origin = move.reversed_entry_id if move.move_type == 'out_refund' else move
-                linked = odoo_links.get(origin, set())
+                linked = odoo_links.get(origin.id, set())
             quantity = invoice_line.product_uom_id._compute_quantity(
                 invoice_line.quantity, uom or invoice_line.product_uom_id)
             invoice_lines.append((invoice_line.parent_state, move.move_type, quantity,
                                   invoice_line.price_subtotal, linked))
-        shared = share_invoiced(pieces, invoice_lines, uom.compare)
-        return {item: (billable, (uom.round(shared[item][POSTED]),
-                                  uom.round(shared[item][DRAFT]),
-                                  line.currency_id.round(shared[item][AMOUNT])))
-                for item, billable in pieces}
+        shared = share_invoiced(pieces, invoice_lines, compare)
+        return {item: (billable, (float_round(shared[item_id][POSTED], precision_digits=digits),
+                                  float_round(shared[item_id][DRAFT], precision_digits=digits),
+                                  line.currency_id.round(shared[item_id][AMOUNT])))
+                for item, (item_id, billable) in zip(items, pieces, strict=True)}
+
+    @api.model
+    def _service_quantity_compare(self):
+        """``uom.compare`` of Odoo 19 (every unit rounds quantities at the 'Product Unit'
+        precision), read once for the thousands of comparisons of a backlog computation."""
+        digits = self.env['decimal.precision'].precision_get('Product Unit')
+        return partial(float_compare, precision_digits=digits)
