@@ -38,6 +38,9 @@ CONTRACT_MAX_LINE_AMOUNT = 1e13
 # together.
 CONTRACT_CHUNK_SIZE = 200
 
+# Proforma invoices created per call of the complete create (all in one transaction).
+PROFORMA_CHUNK_SIZE = 200
+
 # --- Service orders and shipments -------------------------------------------------------------
 
 POSTING_OPTIONS = [

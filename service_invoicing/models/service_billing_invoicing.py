@@ -12,6 +12,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.fields import Command
 
+from ..const import PROFORMA_CHUNK_SIZE
 from ..tools import invoice_period as periods
 from .service_contract_planning import ContractPlan
 
@@ -46,11 +47,23 @@ class ServiceBillingItem(models.Model):
         for group in groups.values():
             vals_list.append(self._proforma_vals(group, invoice_date))
             contract_batches.append([piece['plan'] for piece in group if piece.get('plan')])
-        invoices = self.env['account.move'].with_context(
-            default_move_type='out_invoice')._service_create_invoices(vals_list, batch=batch)
-        self.env['service.contract']._record_invoiced_periods(
-            invoices, [(vals, plans) for vals, plans
-                       in zip(vals_list, contract_batches, strict=True)])
+        Contract = self.env['service.contract']
+        Move = self.env['account.move'].with_context(default_move_type='out_invoice')
+        batch = {} if batch is None else batch
+        invoices = Move
+        # By chunks, as the contract batch creates them, in one transaction (the proformas are
+        # made together or not at all): the accounting tables grow by thousands of rows, and
+        # the planner must know it (as the batch's statistics guard sees after each commit).
+        Contract._refresh_stale_statistics()
+        for start in range(0, len(vals_list), PROFORMA_CHUNK_SIZE):
+            if start:
+                self.env.flush_all()
+                Contract._refresh_stale_statistics_in_transaction()
+            chunk = vals_list[start:start + PROFORMA_CHUNK_SIZE]
+            created = Move._service_create_invoices(chunk, batch=batch)
+            Contract._record_invoiced_periods(created, list(zip(
+                chunk, contract_batches[start:start + PROFORMA_CHUNK_SIZE], strict=True)))
+            invoices |= created
         return invoices, left_out
 
     def _invoice_pieces(self):

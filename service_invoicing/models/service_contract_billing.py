@@ -174,6 +174,12 @@ class ServiceContract(models.Model):
         return statistics.refresh_stale_statistics(self.env, ANALYZED_TABLES)
 
     @api.model
+    def _refresh_stale_statistics_in_transaction(self):
+        """The same, for a run that creates many invoices in one transaction (the proformas):
+        analyzed with the rows it has written."""
+        return statistics.refresh_stale_statistics_in_transaction(self.env.cr, ANALYZED_TABLES)
+
+    @api.model
     def _stale_statistics_tables(self):
         return statistics.stale_tables(self.env.cr, ANALYZED_TABLES)
 

@@ -186,6 +186,24 @@ class TestContractInvoicingFastPath(ServiceInvoicingCommon):
             self.skipTest("account_move_line is too small here to look stale")
         self.assertIn('account_move_line', Contract._stale_statistics_tables())
 
+    def test_statistics_refreshed_inside_a_long_transaction(self):
+        """The proformas create thousands of invoices before they commit: their statistics
+        are refreshed in their own transaction, with its rows, and its lock timeout kept."""
+        Contract = self.env['service.contract']
+        cr = self.env.cr
+        cr.execute("UPDATE pg_class SET relpages = 0 WHERE oid = 'account_move_line'::regclass")
+        cr.execute("SELECT pg_relation_size('account_move_line') > 16 * 8192")
+        if not cr.fetchone()[0]:
+            self.skipTest("account_move_line is too small here to look stale")
+        cr.execute("SELECT current_setting('lock_timeout')")
+        lock_timeout = cr.fetchone()[0]
+        self.assertIn('account_move_line', Contract._refresh_stale_statistics_in_transaction())
+        cr.execute("SELECT relpages FROM pg_class WHERE oid = 'account_move_line'::regclass")
+        self.assertGreater(cr.fetchone()[0], 0)
+        self.assertNotIn('account_move_line', Contract._stale_statistics_tables())
+        cr.execute("SELECT current_setting('lock_timeout')")
+        self.assertEqual(cr.fetchone()[0], lock_timeout)
+
     def assert_fast_path(self, contracts, invoice_to_date, fast=True, combined=False):
         """Whether the batch will precompute these contracts' invoices (or leave them to
         Odoo's standard create)."""
