@@ -3,7 +3,6 @@ only: their time, their milestones and the materials shipped on their orders."""
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.fields import Domain
 
 
 class ServiceInvoiceSchedule(models.Model):
