@@ -202,9 +202,7 @@ class AccountAnalyticLine(models.Model):
                                   'timesheet_id': timesheet.id, 'ready': False,
                                   '_ready': ready})
                 continue
-            changed = {name: value for name, value in vals.items()
-                       if item._fields[name].convert_to_cache(item[name], item)
-                       != item._fields[name].convert_to_cache(value, item)}
+            changed = item._service_values_that_differ(vals)
             if changed:
                 item.write(changed)
         if to_create:
@@ -216,21 +214,11 @@ class AccountAnalyticLine(models.Model):
     def _service_billing_item_vals(self):
         self.ensure_one()
         line = self.so_line
-        order = line.order_id
         return {
-            'sale_line_id': line.id,
-            'order_id': order.id,
+            **line._service_billing_item_vals(),
             'project_id': self.project_id.id,
             'task_id': self.task_id.id,
             'employee_id': self.employee_id.id,
-            'partner_id': order.partner_invoice_id.commercial_partner_id.id,
-            'partner_invoice_id': order.partner_invoice_id.id,
-            'company_id': line.company_id.id,
-            'currency_id': line.currency_id.id,
-            'user_id': order.user_id.id,
-            'product_id': line.product_id.id,
-            'product_uom_id': line.product_uom_id.id,
             'name': self.name if self.name and self.name != '/' else line.name,
             'date': self.date,
-            'price_unit': line.price_unit,
         }

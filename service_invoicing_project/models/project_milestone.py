@@ -59,27 +59,14 @@ class ProjectMilestone(models.Model):
             if item._service_has_been_billed():
                 continue
             vals['ready'] = milestone.is_reached and (reached_changed or item.ready)
-            item.write({name: value for name, value in vals.items()
-                        if item._fields[name].convert_to_cache(item[name], item)
-                        != item._fields[name].convert_to_cache(value, item)})
+            item.write(item._service_values_that_differ(vals))
         Item.create(to_create)
 
     def _service_billing_item_vals(self):
         self.ensure_one()
-        line = self.sale_line_id
-        order = line.order_id
         return {
-            'sale_line_id': line.id,
-            'order_id': order.id,
+            **self.sale_line_id._service_billing_item_vals(),
             'project_id': self.project_id.id,
-            'partner_id': order.partner_invoice_id.commercial_partner_id.id,
-            'partner_invoice_id': order.partner_invoice_id.id,
-            'company_id': line.company_id.id,
-            'currency_id': line.currency_id.id,
-            'user_id': order.user_id.id,
-            'product_id': line.product_id.id,
-            'product_uom_id': line.product_uom_id.id,
             'name': self.name,
             'date': self.reached_date or self.deadline or fields.Date.context_today(self),
-            'price_unit': line.price_unit,
         }

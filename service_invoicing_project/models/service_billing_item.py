@@ -230,6 +230,13 @@ class ServiceBillingItem(models.Model):
             self.browse(ids).payment_state = state
         return result
 
+    def _service_values_that_differ(self, vals):
+        """The ``vals`` that would change this item (its source was synchronised)."""
+        self.ensure_one()
+        return {name: value for name, value in vals.items()
+                if self._fields[name].convert_to_cache(self[name], self)
+                != self._fields[name].convert_to_cache(value, self)}
+
     # --- Ready to invoice ------------------------------------------------------------------
 
     def _not_ready_reason(self):
@@ -323,6 +330,23 @@ class SaleOrderLine(models.Model):
                                   float_round(shared[item_id][DRAFT], precision_digits=digits),
                                   line.currency_id.round(shared[item_id][AMOUNT])))
                 for item, (item_id, billable) in zip(items, pieces, strict=True)}
+
+    def _service_billing_item_vals(self):
+        """What a backlog item of this order line (a timesheet, a milestone) takes from it."""
+        self.ensure_one()
+        order = self.order_id
+        return {
+            'sale_line_id': self.id,
+            'order_id': order.id,
+            'partner_id': order.partner_invoice_id.commercial_partner_id.id,
+            'partner_invoice_id': order.partner_invoice_id.id,
+            'company_id': self.company_id.id,
+            'currency_id': self.currency_id.id,
+            'user_id': order.user_id.id,
+            'product_id': self.product_id.id,
+            'product_uom_id': self.product_uom_id.id,
+            'price_unit': self.price_unit,
+        }
 
     @api.model
     def _service_quantity_compare(self):
