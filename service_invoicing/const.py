@@ -38,6 +38,12 @@ CONTRACT_MAX_LINE_AMOUNT = 1e13
 # together.
 CONTRACT_CHUNK_SIZE = 200
 
+# System parameter: '0' (or 'False') sends every invoice through Odoo's standard create.
+FAST_CREATE_PARAM = 'service_invoicing.fast_invoice_create'
+# Invoice shapes checked against Odoo's standard create in this transaction (``cr.cache``):
+# {shape: why it differs, or ''}.
+SHAPES_CACHE_KEY = 'service_invoicing.checked_shapes'
+
 # Proforma invoices created per call of the complete create (all in one transaction).
 PROFORMA_CHUNK_SIZE = 200
 

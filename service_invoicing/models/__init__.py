@@ -13,6 +13,7 @@ from . import res_company
 from . import res_config_settings
 from . import account_move
 from . import account_move_complete
+from . import account_move_shape_check
 from . import account_move_line
 from . import sale_order
 from . import sale_order_line

@@ -8,10 +8,10 @@ from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import frozendict
 
-from ..models.account_move_complete import FAST_CREATE_PARAM, SHAPES_CACHE_KEY
+from ..const import FAST_CREATE_PARAM, SHAPES_CACHE_KEY
 from .common import ServiceInvoicingCommon, ServiceOrderCommon
 
-LOGGER = 'odoo.addons.service_invoicing.models.account_move_complete'
+LOGGER = 'odoo.addons.service_invoicing.models.account_move_shape_check'
 BILLING_DATE = date(2026, 1, 31)
 
 
