@@ -313,6 +313,8 @@ class TestCombineShipments(ServiceOrderCommon):
         self.assertEqual(action['res_model'], wizard._name)
         self.assertEqual(wizard.state, 'done')
         self.assertEqual(len(wizard.invoice_ids), 3)
+        self.assertEqual(self.env['account.move'].search(wizard.action_view_invoices()['domain']),
+                         wizard.invoice_ids, "several invoices: their list")
         refused_draft = wizard.invoice_ids.filtered(lambda move: move.partner_id == customer_4)
         self.assertEqual(refused_draft.state, 'draft')
         self.assertEqual(set((wizard.invoice_ids - refused_draft).mapped('state')), {'posted'})

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import format_date
 
 from ..tools import invoice_period as periods
+from ..tools.actions import records_action
 from ..tools.report_source import ReportSource
 
 
@@ -116,10 +117,7 @@ class ServiceContractInvoiceWizard(models.TransientModel):
 
     def action_view_invoices(self):
         """Open the invoices this run created."""
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'account.action_move_out_invoice_type')
-        action['domain'] = [('id', 'in', self.invoice_ids.ids)]
-        return action
+        return records_action(self.invoice_ids, 'account.action_move_out_invoice_type')
 
     def action_back(self):
         """Back to the options of the run."""

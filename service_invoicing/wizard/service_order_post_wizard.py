@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date
 
 from ..const import POSTED_QUANTITIES, POSTING_OPTIONS
+from ..tools.actions import records_action
 from ..tools.report_source import ReportSource
 
 
@@ -67,13 +68,7 @@ class ServiceOrderPostWizard(models.TransientModel):
         self.invoice_ids = invoices
         if not invoices:
             return {'type': 'ir.actions.act_window_close'}
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'account.action_move_out_invoice_type')
-        if len(invoices) == 1:
-            action.update(views=[(False, 'form')], res_id=invoices.id)
-        else:
-            action['domain'] = [('id', 'in', invoices.ids)]
-        return action
+        return records_action(invoices, 'account.action_move_out_invoice_type')
 
     def action_test_report(self):
         """Test Report: what Post would invoice with these quantities and option, and every

@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 from ..models.service_billing_invoicing import GROUPINGS
+from ..tools.actions import records_action
 
 
 class ServiceProformaWizard(models.TransientModel):
@@ -56,11 +57,9 @@ class ServiceProformaWizard(models.TransientModel):
         return self.action_view_invoices()
 
     def action_view_invoices(self):
+        """Open the invoices this run created."""
         self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'account.action_move_out_invoice_type')
-        action['domain'] = [('id', 'in', self.invoice_ids.ids)]
-        return action
+        return records_action(self.invoice_ids, 'account.action_move_out_invoice_type')
 
     def _items(self):
         """The ready items this run invoices."""

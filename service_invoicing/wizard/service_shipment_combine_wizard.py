@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
+from ..tools.actions import records_action
 from ..tools.report_source import ReportSource
 
 
@@ -120,11 +121,9 @@ class ServiceShipmentCombineWizard(models.TransientModel):
         return source
 
     def action_view_invoices(self):
+        """Open the invoices this run created."""
         self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'account.action_move_out_invoice_type')
-        action['domain'] = [('id', 'in', self.invoice_ids.ids)]
-        return action
+        return records_action(self.invoice_ids, 'account.action_move_out_invoice_type')
 
     def _items(self):
         return self.env['service.shipment.line']._items_to_invoice(

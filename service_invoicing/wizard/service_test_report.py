@@ -21,6 +21,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tools import formatLang
 
+from ..tools.actions import records_action
+
 # Where a test report comes from: {origin: (the field that holds it, its action)}. The
 # action is always one of these: a report never calls a method named by its data.
 ORIGINS = {
@@ -263,10 +265,7 @@ class ServiceTestReport(models.TransientModel):
         invoices = records if records._name == 'account.move' else records.invoice_ids
         if not invoices:
             return {'type': 'ir.actions.act_window_close'}
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'account.action_move_out_invoice_type')
-        action['domain'] = [('id', 'in', invoices.ids)]
-        return action
+        return records_action(invoices, 'account.action_move_out_invoice_type')
 
 
 class ServiceTestReportInvoice(models.TransientModel):

@@ -8,6 +8,7 @@ from odoo.fields import Domain
 from odoo.tools import format_date
 
 from odoo.addons.service_invoicing.models.service_billing_invoicing import GROUPINGS
+from odoo.addons.service_invoicing.tools.actions import records_action
 
 # Items not ready said one by one in the result; the rest are counted.
 NOT_READY_SAID = 10
@@ -82,11 +83,9 @@ class ServiceProjectInvoiceWizard(models.TransientModel):
         return self.action_view_invoices()
 
     def action_view_invoices(self):
+        """Open the invoices this run created."""
         self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'account.action_move_out_invoice_type')
-        action['domain'] = [('id', 'in', self.invoice_ids.ids)]
-        return action
+        return records_action(self.invoice_ids, 'account.action_move_out_invoice_type')
 
     def _items(self):
         """The ready items of the projects this run invoices."""

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.service_invoicing.tools.actions import records_action
+
 
 class StockPicking(models.Model):
     _inherit = 'stock.picking'
@@ -28,8 +30,5 @@ class StockPicking(models.Model):
 
     def action_view_service_invoices(self):
         """Open the invoices and credit notes of this delivery."""
-        action = self.env['ir.actions.act_window']._for_xml_id(
-            'account.action_move_out_invoice_type')
-        action['domain'] = [('id', 'in', self.service_invoice_ids.ids)]
-        action['context'] = {'default_move_type': 'out_invoice'}
-        return action
+        return records_action(self.service_invoice_ids, 'account.action_move_out_invoice_type',
+                              context={'default_move_type': 'out_invoice'})

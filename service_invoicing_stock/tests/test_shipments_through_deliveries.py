@@ -45,6 +45,9 @@ class TestShipmentsThroughDeliveries(ServiceOrderCommon):
                          done.move_ids)
         self.assertEqual(done.service_invoice_state, 'partial')
         self.assertEqual(done.service_invoice_ids, invoice)
+        action = done.action_view_service_invoices()
+        self.assertEqual((action['views'], action['res_id']), ([(False, 'form')], invoice.id),
+                         "one invoice: its form")
         self.post(order, 'ship', ship={self.spare_part: 6.0})
         self.assertEqual(order.picking_ids.mapped('state'), ['done', 'done'])
         self.assertRecordValues(part, [{'qty_delivered': 10.0,
