@@ -69,7 +69,8 @@ SERVICE_ORDER_LINE_POSTED_FIELDS = {
 }
 
 # What an invoice line bills: set when the product's own flows create the line, never
-# re-pointed afterwards.
+# re-pointed afterwards. Read through account.move.line._service_link_fields, which the
+# bridges extend with theirs.
 INVOICE_LINE_LINK_FIELDS = (
     'service_contract_id', 'service_period_start', 'service_period_end',
     'service_shipment_line_id',

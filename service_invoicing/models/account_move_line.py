@@ -36,14 +36,7 @@ class AccountMoveLine(models.Model):
                 for line in self.filtered(lambda line: line.discount == 100.0):
                     super(AccountMoveLine, line).write(
                         {'discount': line.sale_line_ids[:1].discount})
-        if any(self._fields[name].convert_to_cache(line[name], line)
-               != self._fields[name].convert_to_cache(vals[name], line)
-               for name in INVOICE_LINE_LINK_FIELDS if name in vals for line in self):
-            raise UserError(self.env._(
-                "What an invoice line bills (contract period, shipment line) is set when the "
-                "line is created and cannot be changed (%(lines)s): delete the line and bill "
-                "again with Get Shipment Lines, Combine Shipments or Create Contract Invoices.",
-                lines=', '.join(self.move_id.mapped('display_name'))))
+        self._service_check_links_unchanged(vals)
         return super().write(vals)
 
     def unlink(self):
@@ -114,6 +107,28 @@ class AccountMoveLine(models.Model):
                     "of the contract's own customer, company and currency can. Create the "
                     "credit note from the contract's invoice (Reverse).",
                     document=document.display_name, contract=contract.display_name))
+
+    @api.model
+    def _service_link_fields(self):
+        """The fields that say what an invoice line bills: set when the line is created,
+        never re-pointed afterwards (bridges add theirs)."""
+        return INVOICE_LINE_LINK_FIELDS
+
+    def _service_check_links_unchanged(self, vals):
+        """Refuse ``vals`` when they re-point what one of these lines bills."""
+        names = [name for name in self._service_link_fields() if name in vals]
+        if not names:
+            return
+        changed = self.filtered(lambda line: any(
+            line._fields[name].convert_to_cache(line[name], line)
+            != line._fields[name].convert_to_cache(vals[name], line) for name in names))
+        if changed:
+            raise UserError(self.env._(
+                "What an invoice line bills (a contract period, a shipment line, timesheets, "
+                "a milestone) is set when the line is created and cannot be changed "
+                "(%(invoices)s): delete the line and bill again from the billing backlog, "
+                "with Get Shipment Lines, Combine Shipments or Create Contract Invoices.",
+                invoices=', '.join(changed.move_id.mapped('display_name'))))
 
     def _service_bills_backlog_source(self):
         """Whether this line bills a source of the billing backlog (bridges add theirs)."""

@@ -10,13 +10,6 @@ from odoo import api, fields, models
 from odoo.fields import Command
 from odoo.tools import format_date, formatLang
 
-from ..const import INVOICE_LINE_LINK_FIELDS
-
-# What an invoice line bills. They do not change its amounts, and an invoice in memory linked
-# to an order line or a shipment line would count among their invoice lines (in the cache)
-# for the rest of the transaction: they are left out.
-LINK_FIELDS = {*INVOICE_LINE_LINK_FIELDS, 'sale_line_ids'}
-
 
 class ServiceTestReport(models.TransientModel):
     _inherit = 'service.test.report'  # pylint: disable=consider-merging-classes-inherited
@@ -48,11 +41,16 @@ class ServiceTestReport(models.TransientModel):
 
     @api.model
     def _without_links(self, vals):
+        # What an invoice line bills (its order line too) is left out: it does not change
+        # the amounts, and an invoice in memory linked to an order line or a shipment line
+        # would count among their invoice lines (in the cache) for the rest of the
+        # transaction.
+        links = {*self.env['account.move.line']._service_link_fields(), 'sale_line_ids'}
         commands = []
         for command in vals.get('invoice_line_ids', []):
             if command[0] == Command.CREATE:
                 command = Command.create({key: value for key, value in command[2].items()
-                                          if key not in LINK_FIELDS})
+                                          if key not in links})
             commands.append(command)
         return {**vals, 'invoice_line_ids': commands}
 

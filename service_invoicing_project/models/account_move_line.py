@@ -19,19 +19,6 @@ class AccountMoveLine(models.Model):
         lines._service_link_timesheets_to_invoices()
         return lines
 
-    def write(self, vals):
-        for name in ('service_timesheet_ids', 'service_milestone_id'):
-            if name in vals and any(
-                    line._fields[name].convert_to_cache(line[name], line)
-                    != line._fields[name].convert_to_cache(vals[name], line)
-                    for line in self):
-                raise UserError(self.env._(
-                    "What an invoice line bills (timesheets, a milestone) is set when the line "
-                    "is created and cannot be changed (%(invoices)s): delete the line and bill "
-                    "again from the billing backlog.",
-                    invoices=', '.join(self.move_id.mapped('display_name'))))
-        return super().write(vals)
-
     def unlink(self):
         timesheets = self.sudo().service_timesheet_ids
         result = super().unlink()
@@ -64,6 +51,10 @@ class AccountMoveLine(models.Model):
                     "milestone: only those of the order line it bills. Invoice them from the "
                     "billing backlog.", line=line.name or line.product_id.display_name,
                     invoice=line.move_id.display_name))
+
+    @api.model
+    def _service_link_fields(self):
+        return super()._service_link_fields() + ('service_timesheet_ids', 'service_milestone_id')
 
     def _service_bills_backlog_source(self):
         return super()._service_bills_backlog_source() \

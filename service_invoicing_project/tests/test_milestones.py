@@ -1,3 +1,5 @@
+import re
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -69,6 +71,9 @@ class TestMilestones(ProjectBillingCommon):
         self.assertEqual(line.service_milestone_id, self.design)
         self.assertEqual(line.name, "Implementation\nMilestone: Design")
         self.assertEqual(design_item.billing_status, 'invoice_created')
+        with self.assert_refused(
+                UserError, rf"cannot be changed \({re.escape(invoices.display_name)}\)"):
+            line.service_milestone_id = self.build
         invoices.action_post()
         self.assertRecordValues(design_item, [{
             'billing_status': 'invoice_posted', 'quantity': 0.0, 'quantity_invoiced': 0.3,

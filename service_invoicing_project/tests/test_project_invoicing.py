@@ -359,6 +359,12 @@ class TestProjectSchedules(ProjectInvoicingCommon):
             'day_of_month': 15, 'date_from': date(2026, 3, 1), 'date_to': date(2026, 4, 30)})
         self.assertEqual(schedule.name, "Cooling retrofit - Monthly")
         schedule.action_generate_runs()
+        # Its test report, built in memory without the lines' timesheet links, shows the
+        # invoice the run makes.
+        march = schedule.run_ids.filtered(lambda run: run.run_date == date(2026, 3, 15))
+        report = self.env['service.test.report'].browse(march.action_test_report()['res_id'])
+        self.assertRecordValues(report.invoice_ids, [{'amount_untaxed': 700.0}])
+        self.assertEqual(self.items(mine).billing_status, 'ready')
         runs = self.env['service.invoice.schedule']._run_due_schedules()
         self.assertRecordValues(runs, [{'run_date': date(2026, 3, 15), 'state': 'succeeded',
                                         'cutoff_date': date(2026, 3, 14)}])
