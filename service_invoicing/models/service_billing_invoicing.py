@@ -58,6 +58,9 @@ class ServiceBillingItem(models.Model):
         for start in range(0, len(vals_list), PROFORMA_CHUNK_SIZE):
             if start:
                 self.env.flush_all()
+                # Free the cache, as the batch does at each commit: a cache of thousands of
+                # invoices makes every later chunk slower.
+                self.env.invalidate_all()
                 Contract._refresh_stale_statistics_in_transaction()
             chunk = vals_list[start:start + PROFORMA_CHUNK_SIZE]
             created = Move._service_create_invoices(chunk, batch=batch)
