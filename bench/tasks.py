@@ -285,6 +285,9 @@ def populate_orders(env, m):
                 move.picked = True
         pickings.with_context(skip_backorder=True, skip_sms=True).button_validate()
         env.cr.commit()
+        # The data base starts young (analyzed empty): without this, Odoo's delivery queries
+        # are planned for empty tables and creating the orders takes many times longer.
+        env.cr.execute('ANALYZE')
     return {'orders': m}
 
 

@@ -136,8 +136,13 @@ class AccountMove(models.Model):
             product = env['product.product'].browse(line_vals['product_id'])
             account = env['account.account'].browse(line_vals.get('account_id'))
             if not account:
-                account = product.with_company(company).product_tmpl_id.get_product_accounts(
-                    fiscal_pos=fiscal_position)['income']
+                # The product's income account, looked up once per product and fiscal
+                # position in a batch (each look-up reads every account of the product).
+                key = ('income', product.id, company.id, fiscal_position.id)
+                if key not in batch:
+                    batch[key] = product.with_company(company).product_tmpl_id \
+                        .get_product_accounts(fiscal_pos=fiscal_position)['income']
+                account = batch[key]
                 if not account:
                     return None
                 line_vals = {**line_vals, 'account_id': account.id}
