@@ -21,9 +21,14 @@ class AccountMove(models.Model):
         return result
 
     def _post(self, soft=True):
-        self.filtered(lambda move: move.move_type == 'out_refund' and move.state == 'draft') \
-            ._service_check_milestones_credited_whole()
-        return super()._post(soft=soft)
+        credit_notes = self.filtered(
+            lambda move: move.move_type == 'out_refund' and move.state == 'draft')
+        credit_notes._service_check_milestones_credited_whole()
+        billed_before = credit_notes._service_milestones_billed()
+        result = super()._post(soft=soft)
+        if billed_before:
+            credit_notes._service_check_unnamed_milestone_credits(billed_before)
+        return result
 
     def _service_check_milestones_credited_whole(self):
         """A milestone is credited whole or not at all (Project Operations)."""
@@ -39,6 +44,36 @@ class AccountMove(models.Model):
                     "Milestone %(milestone)s is credited whole or not at all: credit "
                     "%(share)s on %(credit)s, or remove the line from the credit note.",
                     milestone=milestone.name, share=share, credit=line.move_id.display_name))
+
+    def _service_milestones_billed(self):
+        """{milestone item: quantity posted} of the order lines these credit notes credit
+        without naming a milestone (Odoo's own credit notes and those typed by hand)."""
+        sale_lines = self.invoice_line_ids.filtered(
+            lambda line: not line.service_milestone_id and not line.service_timesheet_ids
+        ).sale_line_ids.sudo().filtered(
+            lambda sale_line: sale_line.service_billing_item_ids.filtered('milestone_id'))
+        billed = {}
+        for sale_line in sale_lines:
+            for item, (_billable, (posted, _in_draft, _amount)) in \
+                    sale_line._service_invoiced_per_item().items():
+                if item.milestone_id:
+                    billed[item] = posted
+        return billed
+
+    def _service_check_unnamed_milestone_credits(self, billed_before):
+        """A credit note that names no milestone gives back the milestones billed last:
+        whole, or not at all (Project Operations), as Correct this Invoice does."""
+        billed_after = self._service_milestones_billed()
+        for item, before in billed_before.items():
+            uom = item.sale_line_id.product_uom_id
+            after = billed_after.get(item, before)
+            if uom.compare(after, 0.0) > 0 and uom.compare(after, before) < 0:
+                raise UserError(self.env._(
+                    "Milestone %(milestone)s is credited whole or not at all: %(credit)s "
+                    "would leave %(left)s of its %(billed)s billed. Credit whole milestones "
+                    "(those billed last are credited first).",
+                    milestone=item.milestone_id.name,
+                    credit=', '.join(self.mapped('name')), left=after, billed=before))
 
     def _service_write_off_non_chargeable(self):
         """Confirming: the hours of a non-chargeable time line are never billed (they stay

@@ -211,6 +211,30 @@ class TestMilestones(ProjectBillingCommon):
         invoices, _left_out = self.proforma()
         self.assertEqual(invoices.amount_untaxed, 3000.0)
 
+    def test_odoo_partial_credit_note_gives_back_whole_milestones_only(self):
+        """Odoo's credit note names no milestone: it gives back those billed last, whole or
+        not at all."""
+        (self.design | self.build).is_reached = True
+        odoo_invoice = self.odoo_invoice()
+        self.assertEqual(odoo_invoice.invoice_line_ids.quantity, 1.0)
+        odoo_invoice.action_post()
+        credit_note = self.odoo_reversal(odoo_invoice)
+        credit_note.invoice_line_ids.quantity = 0.5
+        with self.assert_refused(UserError, r"Milestone Build is credited whole or not at all: "
+                                            r"RINV/\S+ would leave 0\.2 of its 0\.7 billed\."):
+            credit_note.action_post()
+        self.assertEqual(credit_note.state, 'draft')
+        self.assertEqual(self.items(self.design | self.build).mapped('billing_status'),
+                         ['invoice_posted', 'invoice_posted'])
+        # Build whole (billed last): it posts, and Build is ready again for its share.
+        credit_note.invoice_line_ids.quantity = 0.7
+        credit_note.action_post()
+        self.assertRecordValues(self.items(self.design | self.build), [
+            {'billing_status': 'invoice_posted', 'quantity': 0.0, 'quantity_invoiced': 0.3},
+            {'billing_status': 'ready', 'quantity': 0.7, 'quantity_invoiced': 0.0},
+        ])
+        self.assertEqual(self.proforma()[0].amount_untaxed, 7000.0)
+
     def test_milestones_must_add_up_to_the_line(self):
         self.assertFalse(self.fixed_line.service_milestone_error)
         self.build.product_uom_qty = 0.5
