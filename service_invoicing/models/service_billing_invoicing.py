@@ -4,7 +4,8 @@ Every source bills the way it always does (a contract's period lines and billed 
 shipment line's quantity at its order line's price), so a proforma is the same invoice
 Create Contract Invoices, Get Shipment Lines or Combine Shipments would make; only the
 grouping is chosen: per customer, per source (contract or order) or per invoice address,
-currencies never mixed. Invoices are created complete, in one call (the fast path).
+currencies never mixed. Invoices are created complete (the fast path), by chunks in one
+transaction.
 """
 
 from collections import defaultdict
@@ -57,9 +58,8 @@ class ServiceBillingItem(models.Model):
         Contract._refresh_stale_statistics()
         for start in range(0, len(vals_list), PROFORMA_CHUNK_SIZE):
             if start:
-                self.env.flush_all()
-                # Free the cache, as the batch does at each commit: a cache of thousands of
-                # invoices makes every later chunk slower.
+                # Flush and free the cache, as the batch does at each commit: a cache of
+                # thousands of invoices makes every later chunk slower.
                 self.env.invalidate_all()
                 Contract._refresh_stale_statistics_in_transaction()
             chunk = vals_list[start:start + PROFORMA_CHUNK_SIZE]
