@@ -58,9 +58,12 @@ class ServiceBillingItem(models.Model):
         Contract._refresh_stale_statistics()
         for start in range(0, len(vals_list), PROFORMA_CHUNK_SIZE):
             if start:
-                # Flush and free the cache, as the batch does at each commit: a cache of
+                # Flush, then free the cache and drop what is left to compute (only the
+                # draft records Odoo made to precompute the invoices: never computed, but
+                # scanned at every later recompute), as the batch's commit does: a cache of
                 # thousands of invoices makes every later chunk slower.
-                self.env.invalidate_all()
+                self.env.flush_all()
+                self.env.clear()
                 Contract._refresh_stale_statistics_in_transaction()
             chunk = vals_list[start:start + PROFORMA_CHUNK_SIZE]
             created = Move._service_create_invoices(chunk, batch=batch)

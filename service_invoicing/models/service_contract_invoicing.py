@@ -55,6 +55,10 @@ class ServiceContract(models.Model):
         return invoices, failed
 
     def _record_invoiced_periods(self, invoices, batches):
+        # The periods' amounts are in their contract's currency: read for all the contracts
+        # at once (a caller may have freed the cache since it planned them).
+        self.browse({plan.contract.id for _vals, group in batches for plan in group}).fetch(
+            ['currency_id'])
         billed = self.env['service.contract.period'].sudo().create([
             {
                 'contract_id': plan.contract.id,

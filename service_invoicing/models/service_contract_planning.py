@@ -93,7 +93,9 @@ class ServiceContract(models.Model):
                 "The journal %(journal)s of contract %(contract)s belongs to another company: "
                 "choose a sales journal of %(company)s.", journal=self.journal_id.display_name,
                 contract=name, company=self.company_id.display_name)
-        for partner in self.partner_id | self.partner_invoice_id:
+        # Not ``partner_id | partner_invoice_id``: a new recordset, read on its own (a query
+        # per contract in a batch).
+        for partner in (self.partner_id, self.partner_invoice_id):
             if partner.company_id and partner.company_id != self.company_id:
                 return self.env._(
                     "The customer %(partner)s of contract %(contract)s belongs to the company "

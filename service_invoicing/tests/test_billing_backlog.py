@@ -1,4 +1,5 @@
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -6,6 +7,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
 
+from ..models import service_billing_invoicing as proforma_module
 from .common import ServiceOrderCommon
 
 TODAY = '2026-03-15'
@@ -92,6 +94,31 @@ class TestBillingBacklog(ServiceOrderCommon):
                 invoices.unlink()
                 self.assertEqual(set(self.items(contract).mapped('billing_status')),
                                  {'ready'})
+
+    def test_proformas_made_by_chunks_bill_every_item_once(self):
+        """Thousands of proformas are created by chunks in one transaction, the cache freed
+        between chunks: nothing is lost or billed twice across the chunks."""
+        customers = self.env['res.partner'].create(
+            [{'name': f"Chunk customer {index}"} for index in range(3)])
+        contracts = self.env['service.contract'].browse(
+            [self.create_contract(partner=customer).id for customer in customers])
+        order = self.create_order([(self.labour, 2.0)], partner=customers[0])
+        self.post(order, 'ship', ship={self.labour: 2.0})
+        with patch.object(proforma_module, 'PROFORMA_CHUNK_SIZE', 1):
+            invoices = self.proformas('source').invoice_ids
+        # One invoice per contract (January and February) and one for the order.
+        self.assertEqual(len(invoices), 4)
+        self.assertEqual(sorted(invoices.mapped('amount_untaxed')), [160.0, 200.0, 200.0, 200.0])
+        for contract in contracts:
+            self.assertEqual(contract.period_ids.mapped('date_start'),
+                             [date(2026, 1, 1), date(2026, 2, 1)])
+            self.assertEqual(len(contract.period_ids.invoice_id), 1)
+        self.assertEqual(set((self.items(order) | self.env['service.billing.item'].search(
+            [('contract_id', 'in', contracts.ids)])).mapped('billing_status')),
+            {'invoice_created'})
+        self.assertFalse(self.env['service.billing.item'].search(
+            [('billing_status', '=', 'ready'), ('partner_id', 'in', customers.ids)]))
+        self.assert_same_as_standard(invoices)
 
     def test_deleting_a_line_or_the_draft_gives_the_items_back(self):
         order = self.create_order([(self.labour, 5.0), (self.filter_kit, 1.0)])
