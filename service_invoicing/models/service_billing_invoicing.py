@@ -162,24 +162,28 @@ class ServiceBillingItem(models.Model):
                     "You may not invoice the order %(order)s: its salesperson or a manager "
                     "does.", order=line.order_id.name)))
                 continue
-            order = line.order_id
-            journal = order.journal_id
-            if not journal:
-                # Odoo's default sales journal, looked up once per company and currency.
-                key = (order.company_id, order.currency_id)
-                if key not in default_journals:
-                    default_journals[key] = self._default_sale_journal(*key)
-                journal = default_journals[key]
-            pieces.append({
-                'key': self._grouping_keys(order.partner_invoice_id, order.currency_id,
-                                           order.company_id, journal,
-                                           order.fiscal_position_id, order.payment_term_id,
-                                           order),
-                'lines': [line.order_line_id._prepare_invoice_line(
-                    quantity=item.quantity, service_shipment_line_id=line.id)],
-                'origin': order.name, 'user': order.user_id,
-            })
+            invoice_line = line.order_line_id._prepare_invoice_line(
+                quantity=item.quantity, service_shipment_line_id=line.id)
+            pieces.append(self._order_piece(line.order_id, [invoice_line], default_journals))
         return pieces, refused
+
+    @api.model
+    def _order_piece(self, order, lines, default_journals):
+        """A piece billing invoice ``lines`` of ``order``, grouped as its invoices are: its
+        journal, or Odoo's default sales journal (looked up once per company and currency in
+        ``default_journals``)."""
+        journal = order.journal_id
+        if not journal:
+            key = (order.company_id, order.currency_id)
+            if key not in default_journals:
+                default_journals[key] = self._default_sale_journal(*key)
+            journal = default_journals[key]
+        return {
+            'key': self._grouping_keys(order.partner_invoice_id, order.currency_id,
+                                       order.company_id, journal, order.fiscal_position_id,
+                                       order.payment_term_id, order),
+            'lines': lines, 'origin': order.name, 'user': order.user_id,
+        }
 
     @api.model
     def _grouping_keys(self, invoice_address, currency, company, journal, fiscal_position,

@@ -34,24 +34,10 @@ class ServiceBillingItem(models.Model):
                     "The order %(order)s is not confirmed: nothing of it is invoiced.",
                     order=order.name)) for item in items]
                 continue
-            journal = order.journal_id
-            if not journal:
-                key = (order.company_id, order.currency_id)
-                if key not in default_journals:
-                    default_journals[key] = self._default_sale_journal(*key)
-                journal = default_journals[key]
             lines = items.filtered('timesheet_id')._service_time_lines(sale_line) \
                 + items.filtered('milestone_id')._service_milestone_lines(sale_line)
-            if not lines:
-                continue
-            pieces.append({
-                'key': self._grouping_keys(order.partner_invoice_id, order.currency_id,
-                                           order.company_id, journal,
-                                           order.fiscal_position_id, order.payment_term_id,
-                                           order),
-                'lines': lines,
-                'origin': order.name, 'user': order.user_id,
-            })
+            if lines:
+                pieces.append(self._order_piece(order, lines, default_journals))
         return pieces, refused
 
     def _service_time_lines(self, sale_line):

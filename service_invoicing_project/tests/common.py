@@ -108,6 +108,19 @@ class ProjectBillingCommon(ServiceInvoicingCommon):
         invoices, left_out = items._create_proformas(**options)
         return invoices, left_out
 
+    def proforma_billing_as_odoo(self):
+        """The proformas of the order's ready items, asserted to bill the money Odoo's Create
+        Invoice of the same order bills (made first, then rolled back): (invoices, left out)."""
+        def money(invoices):
+            return (invoices.amount_untaxed, invoices.amount_tax, invoices.amount_total,
+                    invoices.invoice_line_ids.mapped('quantity'))
+        with self.env.cr.savepoint(flush=True) as savepoint:
+            odoo_figures = money(self.odoo_invoice())
+            savepoint.rollback()
+        invoices, left_out = self.proforma()
+        self.assertEqual(money(invoices), odoo_figures)
+        return invoices, left_out
+
     def odoo_invoice(self, order=None, **wizard_values):
         """Odoo's own Create Invoice (delivered quantities) of the order."""
         order = order or self.order
