@@ -76,8 +76,9 @@ class ServiceBillingItem(models.Model):
         """What each ready item bills, as invoice lines and grouping keys: ([piece],
         [(item, reason)])."""
         pieces, refused = [], []
-        contract_items = self.filtered(lambda item: item.source_type == 'contract_period')
-        shipment_items = self.filtered(lambda item: item.source_type == 'shipment_line')
+        by_source = self.grouped('source_type')
+        contract_items = by_source.get('contract_period', self.browse())
+        shipment_items = by_source.get('shipment_line', self.browse())
         pieces_c, refused_c = contract_items._contract_pieces()
         pieces_s, refused_s = shipment_items._shipment_pieces()
         pieces += pieces_c + pieces_s

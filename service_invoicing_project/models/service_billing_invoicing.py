@@ -34,8 +34,9 @@ class ServiceBillingItem(models.Model):
                     "The order %(order)s is not confirmed: nothing of it is invoiced.",
                     order=order.name)) for item in items]
                 continue
-            lines = items.filtered('timesheet_id')._service_time_lines(sale_line) \
-                + items.filtered('milestone_id')._service_milestone_lines(sale_line)
+            by_source = items.grouped('source_type')
+            lines = by_source.get('timesheet', items.browse())._service_time_lines(sale_line) \
+                + by_source.get('milestone', items.browse())._service_milestone_lines(sale_line)
             if lines:
                 pieces.append(self._order_piece(order, lines, default_journals))
         return pieces, refused

@@ -8,14 +8,13 @@ own Create Invoice and the backlog see the same figures and nothing is billed tw
 """
 
 from collections import defaultdict
-from functools import partial
 
 from odoo import api, fields, models
-from odoo.tools import float_compare, float_round
+from odoo.tools import float_round
 
 from odoo.addons.service_invoicing.tools.trusted import trusted
 
-from ..tools.allocation import AMOUNT, DRAFT, POSTED, share_invoiced
+from ..tools.allocation import AMOUNT, DRAFT, POSTED, quantity_compare, rounded, share_invoiced
 
 PROJECT_SOURCES = ('timesheet', 'milestone')
 
@@ -326,9 +325,10 @@ class SaleOrderLine(models.Model):
             invoice_lines.append((invoice_line.parent_state, move.move_type, quantity,
                                   invoice_line.price_subtotal, linked))
         shared = share_invoiced(pieces, invoice_lines, compare)
-        return {item: (billable, (float_round(shared[item_id][POSTED], precision_digits=digits),
-                                  float_round(shared[item_id][DRAFT], precision_digits=digits),
-                                  line.currency_id.round(shared[item_id][AMOUNT])))
+        money = line.currency_id.rounding
+        return {item: (billable, (rounded(shared[item_id][POSTED], digits),
+                                  rounded(shared[item_id][DRAFT], digits),
+                                  rounded(shared[item_id][AMOUNT], rounding=money)))
                 for item, (item_id, billable) in zip(items, pieces, strict=True)}
 
     def _service_billing_item_vals(self):
@@ -352,5 +352,4 @@ class SaleOrderLine(models.Model):
     def _service_quantity_compare(self):
         """``uom.compare`` of Odoo 19 (every unit rounds quantities at the 'Product Unit'
         precision), read once for the thousands of comparisons of a backlog computation."""
-        digits = self.env['decimal.precision'].precision_get('Product Unit')
-        return partial(float_compare, precision_digits=digits)
+        return quantity_compare(self.env['decimal.precision'].precision_get('Product Unit'))

@@ -1,3 +1,4 @@
 from . import test_time_and_material
 from . import test_milestones
 from . import test_project_invoicing
+from . import test_allocation

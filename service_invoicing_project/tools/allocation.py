@@ -13,7 +13,33 @@ Draft invoices hold quantities too (so that two drafts never bill one hour); dra
 give nothing back until posted. The result, per piece: [posted, on drafts, amount posted].
 """
 
+from odoo.tools import float_compare, float_round
+
 POSTED, DRAFT, AMOUNT = 0, 1, 2
+
+
+def quantity_compare(digits):
+    """``float_compare`` at ``digits`` decimals, for the hundred thousand comparisons of a
+    backlog computation: two values more than two units of the last decimal apart compare
+    by their difference (rounding each moves it by half a unit at most), the others as
+    ``float_compare`` does."""
+    margin = 2 * 10 ** -digits
+
+    def compare(value1, value2):
+        delta = value1 - value2
+        if delta > margin:
+            return 1
+        if delta < -margin:
+            return -1
+        return float_compare(value1, value2, precision_digits=digits)
+    return compare
+
+
+def rounded(value, digits=None, rounding=None):
+    """``float_round`` of ``value``, at once for zero (most figures of a backlog item)."""
+    if not value:
+        return 0.0
+    return float_round(value, precision_digits=digits, precision_rounding=rounding)
 
 
 def share_invoiced(pieces, invoice_lines, compare):
