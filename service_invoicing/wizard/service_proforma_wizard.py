@@ -3,13 +3,13 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 from ..models.service_billing_invoicing import GROUPINGS
-from ..tools.actions import records_action
 
 
 class ServiceProformaWizard(models.TransientModel):
     """Create Proforma Invoices: draft customer invoices of what is ready to invoice."""
 
     _name = 'service.proforma.wizard'
+    _inherit = ['service.proforma.run']
     _description = "Create Proforma Invoices"
 
     cutoff_date = fields.Date(
@@ -23,9 +23,6 @@ class ServiceProformaWizard(models.TransientModel):
     item_ids = fields.Many2many('service.billing.item', string="Backlog Items")
     contract_ids = fields.Many2many('service.contract', string="Contracts")
     order_ids = fields.Many2many('sale.order', string="Orders")
-    invoice_ids = fields.Many2many('account.move', string="Proforma Invoices", readonly=True)
-    result_message = fields.Text(string="Left Out", readonly=True)
-    state = fields.Selection([('setup', "Setup"), ('done', "Done")], default='setup')
 
     @api.model
     def default_get(self, fields_list):
@@ -45,21 +42,7 @@ class ServiceProformaWizard(models.TransientModel):
             raise UserError(self.env._(
                 "Nothing is ready to invoice up to %(date)s for this choice: mark backlog "
                 "items ready first.", date=self.cutoff_date))
-        invoices, left_out = items._create_proformas(self.grouping, self.invoice_date)
-        invoices.write({'service_proforma': True, 'service_cutoff_date': self.cutoff_date,
-                        'service_grouping': self.grouping})
-        self.write({
-            'invoice_ids': [fields.Command.set(invoices.ids)], 'state': 'done',
-            'result_message': '\n'.join(dict.fromkeys(reason for _item, reason in left_out)),
-        })
-        if left_out or not invoices:
-            return self._reopen()
-        return self.action_view_invoices()
-
-    def action_view_invoices(self):
-        """Open the invoices this run created."""
-        self.ensure_one()
-        return records_action(self.invoice_ids, 'account.action_move_out_invoice_type')
+        return self._run_proformas(items)
 
     def _items(self):
         """The ready items this run invoices."""
@@ -83,10 +66,3 @@ class ServiceProformaWizard(models.TransientModel):
         return [source for source, chosen in (
             ('contract_period', self.include_contract_periods),
             ('shipment_line', self.include_shipment_lines)) if chosen]
-
-    def _reopen(self):
-        return {
-            'type': 'ir.actions.act_window', 'res_model': self._name, 'res_id': self.id,
-            'view_mode': 'form', 'views': [(False, 'form')], 'target': 'new',
-            'name': self.env._("Create Proforma Invoices"),
-        }

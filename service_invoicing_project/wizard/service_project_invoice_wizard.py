@@ -8,7 +8,6 @@ from odoo.fields import Domain
 from odoo.tools import format_date
 
 from odoo.addons.service_invoicing.models.service_billing_invoicing import GROUPINGS
-from odoo.addons.service_invoicing.tools.actions import records_action
 
 # Items not ready said one by one in the result; the rest are counted.
 NOT_READY_SAID = 10
@@ -16,6 +15,7 @@ NOT_READY_SAID = 10
 
 class ServiceProjectInvoiceWizard(models.TransientModel):
     _name = 'service.project.invoice.wizard'
+    _inherit = ['service.proforma.run']
     _description = "Invoice Project"
 
     project_ids = fields.Many2many(
@@ -43,9 +43,6 @@ class ServiceProjectInvoiceWizard(models.TransientModel):
         string="Untaxed Amount Ready", compute='_compute_ready',
         currency_field='currency_id')
     currency_id = fields.Many2one('res.currency', default=lambda self: self.env.company.currency_id)
-    invoice_ids = fields.Many2many('account.move', string="Proforma Invoices", readonly=True)
-    result_message = fields.Text(string="Left Out", readonly=True)
-    state = fields.Selection([('setup', "Setup"), ('done', "Done")], default='setup')
 
     @api.depends('project_ids', 'cutoff_date', 'include_timesheets', 'include_milestones',
                  'include_shipment_lines', 'milestone_ids', 'department_ids')
@@ -70,22 +67,7 @@ class ServiceProjectInvoiceWizard(models.TransientModel):
                 "Nothing is ready to invoice in %(projects)s up to %(date)s for this choice.",
                 projects=', '.join(self.project_ids.mapped('display_name')),
                 date=format_date(self.env, self.cutoff_date))] + waiting))
-        invoices, left_out = items._create_proformas(self.grouping, self.invoice_date)
-        invoices.write({'service_proforma': True, 'service_cutoff_date': self.cutoff_date,
-                        'service_grouping': self.grouping})
-        self.write({
-            'invoice_ids': [fields.Command.set(invoices.ids)], 'state': 'done',
-            'result_message': '\n'.join(dict.fromkeys(
-                [reason for _item, reason in left_out] + waiting)),
-        })
-        if left_out or not invoices:
-            return self._reopen()
-        return self.action_view_invoices()
-
-    def action_view_invoices(self):
-        """Open the invoices this run created."""
-        self.ensure_one()
-        return records_action(self.invoice_ids, 'account.action_move_out_invoice_type')
+        return self._run_proformas(items, notes=waiting)
 
     def _items(self):
         """The ready items of the projects this run invoices."""
@@ -146,10 +128,3 @@ class ServiceProjectInvoiceWizard(models.TransientModel):
                 "%(count)s more items are not ready to invoice: see the project's backlog.",
                 count=len(not_ready) - NOT_READY_SAID))
         return list(dict.fromkeys(messages))
-
-    def _reopen(self):
-        return {
-            'type': 'ir.actions.act_window', 'res_model': self._name, 'res_id': self.id,
-            'view_mode': 'form', 'views': [(False, 'form')], 'target': 'new',
-            'name': self.env._("Invoice Project"),
-        }
