@@ -29,5 +29,7 @@ class TestQuickFigures(BaseCase):
                         float_compare(value1, value2, precision_digits=digits),
                         f"{value1!r} against {value2!r} at {digits} digits")
             for value in values:
-                self.assertEqual(rounded(value, digits), float_round(value, precision_digits=digits))
-                self.assertEqual(rounded(value, rounding=0.01), float_round(value, precision_rounding=0.01))
+                self.assertEqual(rounded(value, digits),
+                                 float_round(value, precision_digits=digits))
+                self.assertEqual(rounded(value, rounding=0.01),
+                                 float_round(value, precision_rounding=0.01))
