@@ -149,34 +149,6 @@ class ServiceBillingItem(models.Model):
                     result[item] = base_line['tax_details']['total_excluded_currency']
         return result
 
-    def _service_billable_quantity(self):
-        """What may be billed of this item, in its order line's unit: the approved hours less
-        the non-chargeable ones; the share of a reached milestone."""
-        self.ensure_one()
-        line = self.sale_line_id
-        timesheet = self.timesheet_id
-        if timesheet:
-            hours = timesheet.unit_amount - timesheet.service_qty_non_chargeable
-            if hours <= 0 or not timesheet._service_is_billable():
-                return 0.0
-            unit, line_unit = timesheet.product_uom_id, line.product_uom_id
-            if unit and line_unit:
-                return unit._compute_quantity(hours, line_unit, rounding_method='HALF-UP')
-            return hours
-        if self.milestone_id.is_reached:
-            return self.milestone_id.quantity_percentage * line.product_uom_qty
-        return 0.0
-
-    def _service_sharing_key(self):
-        """Where this item comes when what its order line invoiced is shared over its items,
-        oldest first: a timesheet by its date, a reached milestone by the day it was reached
-        (its item's date follows only after the sync, and an invoice that names no milestone,
-        as Odoo's Create Invoice, bills the milestones reached first)."""
-        self.ensure_one()
-        milestone = self.source_type == 'milestone' and self.milestone_id
-        day = milestone.reached_date if milestone and milestone.is_reached else self.date
-        return (day or fields.Date.today(), self.id)
-
     def _service_has_been_billed(self):
         """Whether an invoice (draft or posted) bills part of this item."""
         self.ensure_one()
@@ -290,18 +262,15 @@ class SaleOrderLine(models.Model):
         uom = line.product_uom_id
         compare = self._service_quantity_compare()
         digits = self.env['decimal.precision'].precision_get('Product Unit')
-        items = line.service_billing_item_ids.filtered(
-            lambda item: item.source_type in PROJECT_SOURCES).sorted(
-            lambda item: item._service_sharing_key())
-        # Shared by item id: thousands of timesheets on one order line.
-        pieces = [(item.id, item._service_billable_quantity()) for item in items]
-        by_timesheet = {item.timesheet_id.id: item.id for item in items if item.timesheet_id}
-        by_milestone = {item.milestone_id.id: item.id for item in items if item.milestone_id}
-        odoo_links = {}
-        for item in items.filtered('timesheet_id'):
-            move = item.timesheet_id.timesheet_invoice_id
-            if move:
-                odoo_links.setdefault(move.id, set()).add(item.id)
+        items, pieces = line._service_sharing_pieces()
+        by_timesheet, by_milestone, odoo_links = {}, {}, {}
+        for item in items:
+            if timesheet := item.timesheet_id:
+                by_timesheet[timesheet.id] = item.id
+                if move_id := timesheet.timesheet_invoice_id.id:
+                    odoo_links.setdefault(move_id, set()).add(item.id)
+            elif milestone := item.milestone_id:
+                by_milestone[milestone.id] = item.id
         invoice_lines = []
         for invoice_line in line.invoice_lines:
             move = invoice_line.move_id
@@ -330,6 +299,46 @@ class SaleOrderLine(models.Model):
                                   rounded(shared[item_id][DRAFT], digits),
                                   rounded(shared[item_id][AMOUNT], rounding=money)))
                 for item, (item_id, billable) in zip(items, pieces, strict=True)}
+
+    def _service_sharing_pieces(self):
+        """(items, [(item id, billable quantity)]) of this order line's timesheets and
+        milestones, in the order what it invoiced is shared over them: oldest first, a
+        timesheet by its date, a reached milestone by the day it was reached (its item's
+        date follows only after the sync, and an invoice that names no milestone, as Odoo's
+        Create Invoice, bills the milestones reached first).
+
+        Billable: a timesheet's approved hours less the non-chargeable ones, in the order
+        line's unit; a reached milestone's share of the line. One pass over thousands of
+        timesheets: each unit conversion is made once."""
+        self.ensure_one()
+        line_unit = self.product_uom_id
+        today = fields.Date.today()
+        converted = {}
+        rows = []
+        for item in self.service_billing_item_ids:
+            if item.source_type not in PROJECT_SOURCES:
+                continue
+            day, billable = item.date, 0.0
+            if timesheet := item.timesheet_id:
+                hours = timesheet.unit_amount - timesheet.service_qty_non_chargeable
+                if hours > 0 and timesheet._service_is_billable():
+                    unit = timesheet.product_uom_id
+                    if unit and line_unit:
+                        key = (unit.id, hours)
+                        if key not in converted:
+                            converted[key] = unit._compute_quantity(
+                                hours, line_unit, rounding_method='HALF-UP')
+                        billable = converted[key]
+                    else:
+                        billable = hours
+            elif (milestone := item.milestone_id) and milestone.is_reached:
+                billable = milestone.quantity_percentage * self.product_uom_qty
+                if item.source_type == 'milestone':
+                    day = milestone.reached_date
+            rows.append(((day or today, item.id), item, billable))
+        rows.sort(key=lambda row: row[0])
+        items = self.env['service.billing.item'].browse([row[1].id for row in rows])
+        return items, [(row[1].id, row[2]) for row in rows]
 
     def _service_billing_item_vals(self):
         """What a backlog item of this order line (a timesheet, a milestone) takes from it."""
