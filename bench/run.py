@@ -265,7 +265,7 @@ def scenario_backlog(items, proformas, results):
     print(f'  ratio proformas/contract batch: {results["backlog"]["ratio"]}')
 
 
-def scenario_timesheets(projects, timesheets, results, rounds=3):
+def scenario_timesheets(projects, timesheets, results, rounds=5):
     """Time and material: ``timesheets`` approved timesheets of March on ``projects`` projects
     (one order and customer each). Odoo's Create Invoice of all the orders with March as its
     timesheet date range, against our proforma invoices of the ready timesheet items; each
@@ -504,7 +504,7 @@ def main():
                              '(default 200)')
     parser.add_argument('--timesheets', type=int,
                         help='approved timesheets of the timesheets scenario (default 10000)')
-    parser.add_argument('--timesheet-rounds', type=int, default=3,
+    parser.add_argument('--timesheet-rounds', type=int, default=5,
                         help='runs of each side of the timesheets scenario, in turn (the '
                              'medians are compared; quick 1)')
     parser.add_argument('--memory-sizes', default='5000,20000',
