@@ -544,7 +544,7 @@ def main():
         if 'timesheets' in scenarios:
             scenario_timesheets(args.projects or (200 if not args.quick else 20),
                                 args.timesheets or (10000 if not args.quick else 500), results,
-                                rounds=args.timesheet_rounds if not args.quick else 1)
+                                rounds=max(args.timesheet_rounds, 1) if not args.quick else 1)
         if 'young' in scenarios:
             scenario_young(args.young_size, results, args.young_timeout)
         if 'memory' in scenarios:

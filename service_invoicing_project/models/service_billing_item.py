@@ -262,9 +262,11 @@ class SaleOrderLine(models.Model):
         uom = line.product_uom_id
         compare = self._service_quantity_compare()
         digits = self.env['decimal.precision'].precision_get('Product Unit')
-        items, pieces = line._service_sharing_pieces()
+        rows = line._service_sharing_pieces()
+        # Shared by item id: thousands of timesheets on one order line.
+        pieces = [(item.id, billable) for item, billable in rows]
         by_timesheet, by_milestone, odoo_links = {}, {}, {}
-        for item in items:
+        for item, _billable in rows:
             if timesheet := item.timesheet_id:
                 by_timesheet[timesheet.id] = item.id
                 if move_id := timesheet.timesheet_invoice_id.id:
@@ -295,17 +297,17 @@ class SaleOrderLine(models.Model):
                                   invoice_line.price_subtotal, linked))
         shared = share_invoiced(pieces, invoice_lines, compare)
         money = line.currency_id.rounding
-        return {item: (billable, (rounded(shared[item_id][POSTED], digits),
-                                  rounded(shared[item_id][DRAFT], digits),
-                                  rounded(shared[item_id][AMOUNT], rounding=money)))
-                for item, (item_id, billable) in zip(items, pieces, strict=True)}
+        return {item: (billable, (rounded(shared[item.id][POSTED], digits),
+                                  rounded(shared[item.id][DRAFT], digits),
+                                  rounded(shared[item.id][AMOUNT], rounding=money)))
+                for item, billable in rows}
 
     def _service_sharing_pieces(self):
-        """(items, [(item id, billable quantity)]) of this order line's timesheets and
-        milestones, in the order what it invoiced is shared over them: oldest first, a
-        timesheet by its date, a reached milestone by the day it was reached (its item's
-        date follows only after the sync, and an invoice that names no milestone, as Odoo's
-        Create Invoice, bills the milestones reached first).
+        """[(item, billable quantity)] of this order line's timesheets and milestones, in
+        the order what it invoiced is shared over them: oldest first, a timesheet by its
+        date, a reached milestone by the day it was reached (its item's date follows only
+        after the sync, and an invoice that names no milestone, as Odoo's Create Invoice,
+        bills the milestones reached first).
 
         Billable: a timesheet's approved hours less the non-chargeable ones, in the order
         line's unit; a reached milestone's share of the line. One pass over thousands of
@@ -333,12 +335,10 @@ class SaleOrderLine(models.Model):
                         billable = hours
             elif (milestone := item.milestone_id) and milestone.is_reached:
                 billable = milestone.quantity_percentage * self.product_uom_qty
-                if item.source_type == 'milestone':
-                    day = milestone.reached_date
+                day = milestone.reached_date
             rows.append(((day or today, item.id), item, billable))
         rows.sort(key=lambda row: row[0])
-        items = self.env['service.billing.item'].browse([row[1].id for row in rows])
-        return items, [(row[1].id, row[2]) for row in rows]
+        return [(item, billable) for _key, item, billable in rows]
 
     def _service_billing_item_vals(self):
         """What a backlog item of this order line (a timesheet, a milestone) takes from it."""
