@@ -4,7 +4,8 @@ Odoo Community bills every timesheet not yet invoiced; Project Operations bills 
 only. With Timesheet Approval on (a company setting, on by default) a timesheet counts as
 delivered for its order line only once a project manager approved it, so Odoo's own Create
 Invoice, Combine Shipments and the backlog all bill approved time only. An approved timesheet
-is no longer changed by its employee, an invoiced one by nobody.
+is no longer changed by its employee, an invoiced one by nobody; a timesheet's invoice is set
+and released by invoicing only.
 """
 
 from odoo import api, fields, models
@@ -60,12 +61,14 @@ class AccountAnalyticLine(models.Model):
             raise UserError(self.env._(
                 "A timesheet is approved with Approve, by a project manager: not when it is "
                 "created."))
+        self._service_check_invoice_link_untouched(vals_list)
         timesheets = super().create(vals_list)
         timesheets._service_sync_billing_items()
         return timesheets
 
     def write(self, vals):
         self._service_check_approval_untouched(vals)
+        self._service_check_invoice_link_untouched([vals])
         self._service_check_billed_untouched(vals)
         result = super().write(vals)
         if {'so_line', 'project_id', 'task_id', 'date', 'name', 'employee_id', 'unit_amount'} \
@@ -83,6 +86,16 @@ class AccountAnalyticLine(models.Model):
             raise UserError(self.env._(
                 "Approval of timesheets (%(fields)s) changes through Approve and Unapprove, by "
                 "a project manager.", fields=', '.join(sorted(written))))
+
+    def _service_check_invoice_link_untouched(self, vals_list):
+        """A timesheet's invoice is Odoo's record that it is billed: unlinked, Odoo's Create
+        Invoice would bill it again; linked to any invoice, never. Invoicing sets and releases
+        it (as superuser, Odoo's own invoicing as ours), nobody by hand."""
+        if not self.env.su and any('timesheet_invoice_id' in vals for vals in vals_list):
+            raise UserError(self.env._(
+                "The invoice of a timesheet is set by invoicing (a proforma invoice, Odoo's "
+                "Create Invoice) and released by deleting or crediting its invoice line: it "
+                "cannot be changed by hand."))
 
     def _service_check_billed_untouched(self, vals):
         """An approved timesheet is changed only by who may approve it; an invoiced one (on a

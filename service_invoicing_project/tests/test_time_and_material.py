@@ -273,6 +273,33 @@ class TestTimesheetRights(ProjectBillingCommon):
         with self.assert_refused(UserError, "invoiced"):
             timesheet.with_user(self.project_manager).action_service_unapprove()
 
+    def test_nobody_links_a_timesheet_to_an_invoice_by_hand(self):
+        """The invoice of a timesheet is Odoo's record that it is billed: unlinked, Odoo's
+        Create Invoice would bill it again; linked to any invoice, never. Only invoicing
+        sets it, whoever asks through the API."""
+        billed = self.log(8.0, date(2026, 3, 2), employee=self.eric)
+        waiting = self.log(3.0, date(2026, 3, 3), employee=self.eric)
+        (billed | waiting).with_user(self.project_manager).action_service_approve()
+        invoices, _left_out = self.proforma(self.items(billed))
+        self.assertEqual(billed.timesheet_invoice_id, invoices)
+        admin = self.env.ref('base.user_admin')
+        for user in (self.employee_user, self.project_manager, self.billing_user, admin):
+            for timesheet, value in ((billed, False), (waiting, invoices.id)):
+                with self.assert_refused(UserError, "set by invoicing"):
+                    timesheet.with_user(user).write({'timesheet_invoice_id': value})
+        with self.assert_refused(UserError, "set by invoicing"):
+            self.env['account.analytic.line'].with_user(self.employee_user).create({
+                'project_id': self.project.id, 'employee_id': self.eric.id,
+                'unit_amount': 2.0, 'date': date(2026, 3, 4), 'name': "Hidden",
+                'timesheet_invoice_id': invoices.id})
+        self.assertEqual(billed.timesheet_invoice_id, invoices)
+        self.assertFalse(waiting.timesheet_invoice_id)
+        # Odoo's Create Invoice bills the waiting hours once, not the billed ones again.
+        odoo_invoice = self.odoo_invoice()
+        self.assertEqual(odoo_invoice.invoice_line_ids.filtered(
+            lambda line: line.product_id == self.consulting).quantity, 3.0)
+        self.assertEqual(waiting.timesheet_invoice_id, odoo_invoice)
+
     def test_a_project_manager_approves_only_their_projects(self):
         other_order = self.create_project_order(name="Someone else's")
         other_order.project_id.user_id = self.env.user
