@@ -23,6 +23,9 @@ TIMESHEET_APPROVAL_FIELDS = {
     'service_qty_non_chargeable',
 }
 
+# What a milestone bills of its order line: kept once it is invoiced.
+MILESTONE_SHARE_FIELDS = {'quantity_percentage', 'product_uom_qty', 'sale_line_id'}
+
 # Frequencies of Generate Periodic Milestones, in months (0: weeks, see the wizard).
 MILESTONE_FREQUENCIES = [
     ('weekly', "Weekly"),

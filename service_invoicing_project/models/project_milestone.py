@@ -1,8 +1,12 @@
-"""Fixed-price milestones in the billing backlog: a reached milestone is ready for its share."""
+"""Fixed-price milestones in the billing backlog: a reached milestone is ready for its share.
+A milestone on an invoice keeps its share of the order line until it is credited whole."""
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.service_invoicing.tools.trusted import trusted
+
+from ..const import MILESTONE_SHARE_FIELDS
 
 
 class ProjectMilestone(models.Model):
@@ -31,10 +35,40 @@ class ProjectMilestone(models.Model):
         return milestones
 
     def write(self, vals):
+        self._service_check_share_unchanged(vals)
         result = super().write(vals)
         if {'sale_line_id', 'is_reached', 'name', 'deadline', 'project_id'}.intersection(vals):
             self._service_sync_billing_items(reached_changed='is_reached' in vals)
         return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_billed(self):
+        if not self.env.su:
+            self._service_check_unbilled()
+
+    def _service_check_share_unchanged(self, vals):
+        """Refuse ``vals`` when they change the share of a milestone an invoice bills."""
+        names = MILESTONE_SHARE_FIELDS.intersection(vals)
+        if self.env.su or not names:
+            return
+        self.filtered(lambda milestone: any(
+            milestone._fields[name].convert_to_cache(milestone[name], milestone)
+            != milestone._fields[name].convert_to_cache(vals[name], milestone)
+            for name in names))._service_check_unbilled()
+
+    def _service_check_unbilled(self):
+        """A milestone on an invoice (draft or posted, not credited whole) keeps the share it
+        bills: changed afterwards, the backlog and Odoo's Create Invoice would bill the
+        difference as if the customer had agreed to it."""
+        billed = self.sudo().service_billing_item_ids.filtered(
+            lambda item: item._service_has_been_billed())
+        if billed:
+            raise UserError(self.env._(
+                "Milestone %(milestone)s is invoiced (%(invoices)s): its share of the order "
+                "line is kept and it cannot be deleted. Credit it whole first (Correct this "
+                "Invoice, or Odoo's Credit Note): it is then free again.",
+                milestone=billed[0].milestone_id.name,
+                invoices=', '.join(billed[0].invoice_ids.mapped('display_name'))))
 
     def _service_sync_billing_items(self, reached_changed=True):
         """Each milestone of an order line invoiced on milestones is an item of the backlog,

@@ -151,6 +151,15 @@ class SaleOrderLine(models.Model):
         for line in self.filtered(lambda line: line.qty_delivered_method
                                   in ('timesheet', 'milestones')
                                   and line.product_id.invoice_policy == 'delivery'):
+            if line.qty_delivered_method == 'milestones' and line.product_uom_id.compare(
+                    line.qty_invoiced_posted, line.product_uom_qty) > 0:
+                raise UserError(self.env._(
+                    "%(product)s of order %(order)s is a fixed price of %(ordered)s "
+                    "%(unit)s: it would be invoiced %(invoiced)s. Its milestones add up to "
+                    "more than the line: correct them to make 100%% of it, or raise the "
+                    "quantity ordered.", product=line.product_id.display_name,
+                    order=line.order_id.name, ordered=line.product_uom_qty,
+                    unit=line.product_uom_id.name, invoiced=line.qty_invoiced_posted))
             available = line.qty_delivered - line.service_qty_consumed
             if line.product_uom_id.compare(line.qty_invoiced_posted, available) > 0:
                 what = self.env._("approved hours") \

@@ -238,6 +238,60 @@ class TestMilestones(ProjectBillingCommon):
         # A line without milestones has nothing to add up.
         self.assertFalse(self.time_line.service_milestone_error)
 
+    def test_a_billed_milestone_keeps_its_share(self):
+        """A milestone on an invoice (draft or posted) keeps the share it bills, whoever asks
+        through the API: re-priced afterwards, the backlog and Odoo's Create Invoice would
+        bill the difference as if the customer had agreed to it. Credited whole, it is free
+        again."""
+        self.design.is_reached = True
+        invoices, _left_out = self.proforma()
+        for user in (self.project_manager, self.env.user):
+            design = self.design.with_user(user)
+            for vals in ({'quantity_percentage': 0.5}, {'product_uom_qty': 0.5},
+                         {'sale_line_id': self.time_line.id}):
+                with self.assert_refused(UserError, "Milestone Design is invoiced"):
+                    design.write(vals)
+            with self.assert_refused(UserError, "Milestone Design is invoiced"):
+                design.unlink()
+        # Its name and deadline, and the milestones not billed, stay free.
+        self.design.with_user(self.project_manager).name = "Design and survey"
+        self.build.with_user(self.project_manager).quantity_percentage = 0.6
+        self.assertEqual(self.items(self.build).quantity_billable, 0.0)
+        self.build.with_user(self.project_manager).quantity_percentage = 0.7
+        invoices.action_post()
+        with self.assert_refused(UserError, "Milestone Design and survey is invoiced"):
+            self.design.with_user(self.project_manager).quantity_percentage = 0.5
+        self.assertEqual(self.design.quantity_percentage, 0.3)
+        self.assertEqual(self.items(self.design).billing_status, 'invoice_posted')
+        self.credit(invoices).action_post()
+        self.design.with_user(self.project_manager).quantity_percentage = 0.4
+        self.assertRecordValues(self.items(self.design), [{
+            'billing_status': 'ready', 'quantity': 0.4, 'amount': 4000.0}])
+
+    def test_a_fixed_price_is_never_invoiced_beyond_the_line(self):
+        """Milestones adding up to more than the line (the line says so) are not billed
+        beyond it: neither a proforma nor Odoo's own invoice of them is posted."""
+        self.design.quantity_percentage = 0.5
+        self.assertIn("120.0%", self.fixed_line.service_milestone_error)
+        (self.design | self.build).is_reached = True
+        self.assertEqual(self.fixed_line.qty_delivered, 1.2)
+        invoices, _left_out = self.proforma()
+        self.assertEqual(invoices.amount_untaxed, 12000.0)
+        with self.assert_refused(UserError, r"fixed price of 1\.0.*would be invoiced 1\.2"):
+            invoices.action_post()
+        self.assertEqual(invoices.state, 'draft')
+        invoices.unlink()
+        odoo_invoice = self.odoo_invoice()
+        with self.assert_refused(UserError, "fixed price"):
+            odoo_invoice.action_post()
+        odoo_invoice.unlink()
+        # Put right, the line bills its price once.
+        self.design.quantity_percentage = 0.3
+        invoices, _left_out = self.proforma()
+        invoices.action_post()
+        self.assertEqual(invoices.amount_untaxed, 10000.0)
+        self.assertEqual(self.fixed_line.qty_invoiced, 1.0)
+
     def test_unreaching_an_unbilled_milestone_takes_it_back(self):
         self.design.is_reached = True
         item = self.items(self.design)
