@@ -10,6 +10,7 @@ own Create Invoice and the backlog see the same figures and nothing is billed tw
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_round
 
 from odoo.addons.service_invoicing.tools.trusted import trusted
@@ -214,18 +215,37 @@ class ServiceBillingItem(models.Model):
         reason = super()._not_ready_reason()
         if reason or self.source_type not in PROJECT_SOURCES:
             return reason
-        if self.timesheet_id and not self.timesheet_id._service_is_billable():
+        # The rule reads what it needs (the timesheet, the order line and its invoices)
+        # whatever this user may read of them: it only says why the item waits.
+        item = self.sudo()
+        if item.timesheet_id and not item.timesheet_id._service_is_billable():
             return self.env._(
                 "The timesheet of %(employee)s on %(date)s waits for approval: a project "
                 "manager approves it (Approve) before it is billed.",
-                employee=self.employee_id.name, date=self.date)
-        if self.milestone_id and not self.milestone_id.is_reached:
+                employee=item.employee_id.name, date=item.date)
+        if item.milestone_id and not item.milestone_id.is_reached:
             return self.env._(
                 "Milestone %(milestone)s is not reached: mark it reached before it is billed.",
-                milestone=self.milestone_id.name)
-        if self.timesheet_id:
-            return self.sale_line_id._service_not_to_exceed_reason(self)
+                milestone=item.milestone_id.name)
+        if item.timesheet_id:
+            return item.sale_line_id._service_not_to_exceed_reason(item)
         return ''
+
+    def _set_ready(self, ready):
+        """Mark Ready: the timesheets of a line with a not-to-exceed limit one by one, oldest
+        first, each checked with those before it made ready (checked together, each alone
+        would fit under the limit)."""
+        limited = self.filtered(lambda item: item.source_type == 'timesheet'
+                                and item.sudo().sale_line_id.service_limit_type) \
+            if ready else self.browse()
+        if limited:
+            limited.check_access('read')
+            for item in limited.sorted(lambda item: (item.date, item.id)):
+                if item.billing_status == 'not_ready':
+                    if reason := item._not_ready_reason():
+                        raise UserError(reason)
+                    trusted(item.sudo()).ready = True
+        return super(ServiceBillingItem, self - limited)._set_ready(ready)
 
     def _service_make_ready_within_limits(self):
         """Mark these items ready, oldest first, as far as their reasons allow (approval,

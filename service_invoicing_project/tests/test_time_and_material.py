@@ -229,6 +229,25 @@ class TestNotToExceed(ProjectBillingCommon):
         second_item.action_mark_ready()
         self.assertEqual(second_item.billing_status, 'ready')
 
+    def test_items_marked_ready_together_stay_within_the_limit(self):
+        """Mark Ready of several items checks each against the limit with the ones before it
+        (oldest first): two of 6 h under a 10 h limit are not both made ready at once."""
+        self.time_line.write({'service_limit_type': 'hours', 'service_limit': 10.0})
+        first = self.log(6.0, date(2026, 3, 2))
+        second = self.log(6.0, date(2026, 3, 3))
+        (first | second).with_user(self.project_manager).action_service_approve()
+        items = self.items(first | second)
+        items.with_user(self.billing_user).action_mark_not_ready()
+        self.assertEqual(items.mapped('billing_status'), ['not_ready', 'not_ready'])
+        with self.assert_refused(UserError, "not-to-exceed limit of 10.0"):
+            items.with_user(self.billing_user).action_mark_ready()
+        self.assertEqual(items.mapped('billing_status'), ['not_ready', 'not_ready'])
+        self.items(first).with_user(self.billing_user).action_mark_ready()
+        self.assertEqual(items.mapped('billing_status'), ['ready', 'not_ready'])
+        invoices, _left_out = self.proforma()
+        self.assertEqual(invoices.invoice_line_ids.quantity, 6.0)
+        invoices.action_post()
+
     def test_amount_limit_holds_for_odoo_invoicing_too(self):
         self.time_line.write({'service_limit_type': 'amount', 'service_limit': 1000.0})
         self.log(12.0, date(2026, 3, 2)).with_user(self.project_manager).action_service_approve()
