@@ -327,6 +327,27 @@ class TestTimesheetRights(ProjectBillingCommon):
             timesheet.with_user(self.project_manager).action_service_approve()
         self.assertFalse(timesheet.service_approved)
 
+    def test_approving_a_week_leaves_the_projects_of_others(self):
+        """Without projects chosen, the week of every project the user may approve: a
+        project manager's week leaves alone the time on projects others manage."""
+        other_order = self.create_project_order(name="Someone else's")
+        other_order.project_id.user_id = self.env.user
+        mine = self.log(8.0, date(2026, 3, 2), employee=self.eric)
+        theirs = self.log(8.0, date(2026, 3, 3), employee=self.eric,
+                          project=other_order.project_id)
+        wizard = self.env['service.timesheet.approval.wizard'].with_user(
+            self.project_manager).create({
+                'date_from': date(2026, 3, 2), 'date_to': date(2026, 3, 8),
+                'employee_ids': [(6, 0, self.eric.ids)]})
+        self.assertEqual(wizard.timesheet_count, 1)
+        wizard.action_approve()
+        self.assertEqual((mine | theirs).mapped('service_approved'), [True, False])
+        # Chosen by name, another's project has nothing this project manager may approve.
+        wizard.project_ids = other_order.project_id
+        with self.assert_refused(UserError, "No billable timesheet"):
+            wizard.action_approve()
+        self.assertFalse(theirs.service_approved)
+
     def test_approve_a_week_per_employee(self):
         monday = self.log(8.0, date(2026, 3, 2), employee=self.eric)
         friday = self.log(8.0, date(2026, 3, 6), employee=self.nina)
