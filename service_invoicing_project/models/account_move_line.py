@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 
 
 class AccountMoveLine(models.Model):
@@ -51,6 +52,13 @@ class AccountMoveLine(models.Model):
                     "milestone: only those of the order line it bills. Invoice them from the "
                     "billing backlog.", line=line.name or line.product_id.display_name,
                     invoice=line.move_id.display_name))
+
+    def _timesheet_domain_get_invoiced_lines(self, sale_line_delivery):
+        """Odoo's Create Invoice links to its invoice the timesheets it bills: the billable
+        ones only (approved, with Timesheet Approval on). Time approved later is billed by
+        the next invoice of its dates, and its employee may correct it until approved."""
+        return Domain.AND([super()._timesheet_domain_get_invoiced_lines(sale_line_delivery),
+                           self.env['account.analytic.line']._service_billable_domain()])
 
     @api.model
     def _service_link_fields(self):

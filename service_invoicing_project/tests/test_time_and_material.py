@@ -60,6 +60,32 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         self.assertFalse(self.env['service.billing.item'].search(
             [('sale_line_id', '=', self.time_line.id), ('billing_status', '=', 'ready')]))
 
+    def test_odoo_invoice_links_only_the_time_it_bills(self):
+        """Odoo's Create Invoice links the timesheets it bills to its invoice: the approved
+        ones only. Time approved later is billed by the next Create Invoice of its dates, and
+        its employee may still correct it until then."""
+        approved = self.log(8.0, date(2026, 3, 2))
+        waiting = self.log(4.0, date(2026, 3, 3), employee=self.eric)
+        approved.with_user(self.project_manager).action_service_approve()
+        march = {'date_start_invoice_timesheet': date(2026, 3, 1),
+                 'date_end_invoice_timesheet': date(2026, 3, 31)}
+        first = self.odoo_invoice(**march)
+        self.assertEqual(first.invoice_line_ids.filtered(
+            lambda line: line.product_id == self.consulting).quantity, 8.0)
+        self.assertEqual(approved.timesheet_invoice_id, first)
+        self.assertFalse(waiting.timesheet_invoice_id)
+        first.action_post()
+        waiting.with_user(self.employee_user).unit_amount = 5.0
+        waiting.with_user(self.project_manager).action_service_approve()
+        second = self.odoo_invoice(**march)
+        self.assertEqual(second.invoice_line_ids.filtered(
+            lambda line: line.product_id == self.consulting).quantity, 5.0)
+        self.assertEqual(waiting.timesheet_invoice_id, second)
+        second.action_post()
+        self.assertEqual(self.time_line.qty_invoiced, 13.0)
+        self.assertEqual(set(self.items(approved | waiting).mapped('billing_status')),
+                         {'invoice_posted'})
+
     def test_without_approval_every_timesheet_is_billable(self):
         self.env.company.service_timesheet_approval = False
         timesheet = self.log(6.0, date(2026, 3, 2))
