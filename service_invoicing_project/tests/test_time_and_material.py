@@ -201,6 +201,11 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         self.assertEqual(timesheet.service_qty_non_chargeable, 4.0)
         self.assertEqual(self.items(timesheet).billing_status, 'non_chargeable')
         self.assertEqual(self.time_line.qty_to_invoice, 0.0)
+        self.assertEqual(invoices.state, 'posted')
+        # Nor by Odoo's Create Invoice of their dates: the written-off hours are not billed.
+        with self.assert_refused(UserError, "No items are available to invoice"):
+            self.odoo_invoice(date_start_invoice_timesheet=date(2026, 3, 1),
+                              date_end_invoice_timesheet=date(2026, 3, 31))
 
     def test_recalculate_adds_time_approved_after_the_draft(self):
         self.log(4.0, date(2026, 3, 2)).with_user(self.project_manager).action_service_approve()
