@@ -64,6 +64,33 @@ class SaleOrderLine(models.Model):
             line.service_qty_shipped_not_invoiced -= quantity
         return result
 
+    def _recompute_qty_to_invoice(self, start_date, end_date):
+        """Odoo's Create Invoice with a timesheet date range: what is left to bill of the time
+        of those dates, as the backlog shares what was invoiced over the timesheets. Odoo
+        counts the timesheets not linked to an invoice, and every timesheet of an invoice
+        with a credit note: a partial credit (8 h billed, corrected to 6 h) would bill the
+        8 h again instead of the 2 h it gives back."""
+        result = super()._recompute_qty_to_invoice(start_date, end_date)
+        lines = self.filtered(lambda line: line.qty_delivered_method == 'timesheet')
+        if not lines:
+            return result
+        domain = Domain([('sale_line_id', 'in', lines.ids), ('source_type', '=', 'timesheet')])
+        if start_date:
+            domain &= Domain('date', '>=', start_date)
+        if end_date:
+            domain &= Domain('date', '<=', end_date)
+        left = dict(self.env['service.billing.item'].sudo()._read_group(
+            domain, ['sale_line_id'], ['quantity:sum']))
+        for line in lines:
+            quantity = line.product_uom_id.round(left.get(line._origin, 0.0))
+            if line.product_uom_id.compare(quantity, line.qty_to_invoice):
+                status = line.invoice_status
+                line.qty_to_invoice = quantity
+                if not quantity:
+                    # As Odoo leaves it for a line with nothing in the range.
+                    line.invoice_status = status
+        return result
+
     # --- Milestones --------------------------------------------------------------------------
 
     @api.depends('qty_delivered_method', 'product_uom_qty',

@@ -162,6 +162,25 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         self.assertEqual(self.time_line.qty_invoiced, 8.0)
         self.assertEqual(item.billing_status, 'invoice_posted')
 
+    def test_odoo_invoice_of_the_dates_after_a_partial_credit(self):
+        """8 h billed, corrected to 6 h: Odoo's Create Invoice of their dates bills the 2 h
+        given back, not the 8 h again."""
+        timesheet = self.log(8.0, date(2026, 3, 2))
+        timesheet.with_user(self.project_manager).action_service_approve()
+        invoices, _left_out = self.proforma()
+        invoices.action_post()
+        wizard = self.env['service.invoice.correction.wizard'].with_context(
+            default_invoice_id=invoices.id).create({})
+        wizard._onchange_invoice_id()
+        wizard.line_ids.quantity_corrected = 6.0
+        self.env['account.move'].browse(wizard.action_correct()['res_id']).action_post()
+        odoo_invoice = self.odoo_invoice(date_start_invoice_timesheet=date(2026, 3, 1),
+                                         date_end_invoice_timesheet=date(2026, 3, 31))
+        self.assertEqual(odoo_invoice.invoice_line_ids.filtered(
+            lambda line: line.product_id == self.consulting).quantity, 2.0)
+        odoo_invoice.action_post()
+        self.assertEqual(self.time_line.qty_invoiced, 8.0)
+
     def test_odoo_credit_note_gives_the_hours_back_once(self):
         timesheet = self.log(8.0, date(2026, 3, 2))
         timesheet.with_user(self.project_manager).action_service_approve()
