@@ -121,6 +121,14 @@ class ProjectBillingCommon(ServiceInvoicingCommon):
         self.assertEqual(money(invoices), odoo_figures)
         return invoices, left_out
 
+    def credit(self, invoice, corrected=0.0):
+        """Correct this Invoice: every line corrected to ``corrected``; the draft credit note."""
+        wizard = self.env['service.invoice.correction.wizard'].with_context(
+            default_invoice_id=invoice.id).create({})
+        wizard._onchange_invoice_id()
+        wizard.line_ids.quantity_corrected = corrected
+        return self.env['account.move'].browse(wizard.action_correct()['res_id'])
+
     def odoo_invoice(self, order=None, **wizard_values):
         """Odoo's own Create Invoice (delivered quantities) of the order."""
         order = order or self.order

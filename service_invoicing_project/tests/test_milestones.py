@@ -16,14 +16,6 @@ class TestMilestones(ProjectBillingCommon):
         super().setUp()
         self.design, self.build = self.milestones([("Design", 0.3), ("Build", 0.7)])
 
-    def credit(self, invoice, corrected=0.0):
-        """Correct this Invoice: every line corrected to ``corrected``; the draft credit note."""
-        wizard = self.env['service.invoice.correction.wizard'].with_context(
-            default_invoice_id=invoice.id).create({})
-        wizard._onchange_invoice_id()
-        wizard.line_ids.quantity_corrected = corrected
-        return self.env['account.move'].browse(wizard.action_correct()['res_id'])
-
     def odoo_reversal(self, invoice):
         """Odoo's Credit Note (full reversal) of ``invoice``, left in draft."""
         reversal = self.env['account.move.reversal'].with_context(

@@ -145,11 +145,7 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         timesheet.with_user(self.project_manager).action_service_approve()
         invoices, _left_out = self.proforma()
         invoices.action_post()
-        wizard = self.env['service.invoice.correction.wizard'].with_context(
-            default_invoice_id=invoices.id).create({})
-        wizard._onchange_invoice_id()
-        wizard.line_ids.quantity_corrected = 6.0
-        credit_note = self.env['account.move'].browse(wizard.action_correct()['res_id'])
+        credit_note = self.credit(invoices, corrected=6.0)
         self.assertEqual(credit_note.invoice_line_ids.quantity, 2.0)
         self.assertEqual(credit_note.invoice_line_ids.service_timesheet_ids, timesheet)
         credit_note.action_post()
@@ -169,11 +165,7 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         timesheet.with_user(self.project_manager).action_service_approve()
         invoices, _left_out = self.proforma()
         invoices.action_post()
-        wizard = self.env['service.invoice.correction.wizard'].with_context(
-            default_invoice_id=invoices.id).create({})
-        wizard._onchange_invoice_id()
-        wizard.line_ids.quantity_corrected = 6.0
-        self.env['account.move'].browse(wizard.action_correct()['res_id']).action_post()
+        self.credit(invoices, corrected=6.0).action_post()
         odoo_invoice = self.odoo_invoice(date_start_invoice_timesheet=date(2026, 3, 1),
                                          date_end_invoice_timesheet=date(2026, 3, 31))
         self.assertEqual(odoo_invoice.invoice_line_ids.filtered(
@@ -369,6 +361,14 @@ class TestTimesheetRights(ProjectBillingCommon):
             lambda line: line.product_id == self.consulting).quantity, 3.0)
         self.assertEqual(waiting.timesheet_invoice_id, odoo_invoice)
 
+    def approve_week_wizard(self, employees):
+        """Approve Timesheets of the week of 2 March for ``employees``, as the project
+        manager."""
+        return self.env['service.timesheet.approval.wizard'].with_user(
+            self.project_manager).create({
+                'date_from': date(2026, 3, 2), 'date_to': date(2026, 3, 8),
+                'employee_ids': [(6, 0, employees.ids)]})
+
     def test_a_project_manager_approves_only_their_projects(self):
         other_order = self.create_project_order(name="Someone else's")
         other_order.project_id.user_id = self.env.user
@@ -385,10 +385,7 @@ class TestTimesheetRights(ProjectBillingCommon):
         mine = self.log(8.0, date(2026, 3, 2), employee=self.eric)
         theirs = self.log(8.0, date(2026, 3, 3), employee=self.eric,
                           project=other_order.project_id)
-        wizard = self.env['service.timesheet.approval.wizard'].with_user(
-            self.project_manager).create({
-                'date_from': date(2026, 3, 2), 'date_to': date(2026, 3, 8),
-                'employee_ids': [(6, 0, self.eric.ids)]})
+        wizard = self.approve_week_wizard(self.eric)
         self.assertEqual(wizard.timesheet_count, 1)
         wizard.action_approve()
         self.assertEqual((mine | theirs).mapped('service_approved'), [True, False])
@@ -402,10 +399,7 @@ class TestTimesheetRights(ProjectBillingCommon):
         monday = self.log(8.0, date(2026, 3, 2), employee=self.eric)
         friday = self.log(8.0, date(2026, 3, 6), employee=self.nina)
         next_week = self.log(8.0, date(2026, 3, 9), employee=self.eric)
-        wizard = self.env['service.timesheet.approval.wizard'].with_user(
-            self.project_manager).create({
-                'date_from': date(2026, 3, 2), 'date_to': date(2026, 3, 8),
-                'employee_ids': [(6, 0, self.eric.ids)]})
+        wizard = self.approve_week_wizard(self.eric)
         self.assertEqual(wizard.timesheet_count, 1)
         wizard.action_approve()
         self.assertEqual((monday | friday | next_week).mapped('service_approved'),
