@@ -330,8 +330,11 @@ class SaleOrderLine(models.Model):
         bills the milestones reached first).
 
         Billable: a timesheet's approved hours less the non-chargeable ones, in the order
-        line's unit; a reached milestone's share of the line. One pass over thousands of
-        timesheets: each unit conversion is made once."""
+        line's unit; a reached milestone's share of the line. Hours logged in another unit
+        than the line's (hours of a line sold by the day) are converted as Odoo converts the
+        delivered quantity, a sum per unit: each timesheet takes what it adds to the converted
+        sum of the timesheets before it (three hours are 0.38 day, not 3 x 0.13). One pass
+        over thousands of timesheets: each conversion in the line's own unit is made once."""
         self.ensure_one()
         line_unit = self.product_uom_id
         today = fields.Date.today()
@@ -340,25 +343,40 @@ class SaleOrderLine(models.Model):
         for item in self.service_billing_item_ids:
             if item.source_type not in PROJECT_SOURCES:
                 continue
-            day, billable = item.date, 0.0
+            day, hours = item.date, None
             if timesheet := item.timesheet_id:
                 hours = timesheet.unit_amount - timesheet.service_qty_non_chargeable
-                if hours > 0 and timesheet._service_is_billable():
-                    unit = timesheet.product_uom_id
-                    if unit and line_unit:
-                        key = (unit.id, hours)
-                        if key not in converted:
-                            converted[key] = unit._compute_quantity(
-                                hours, line_unit, rounding_method='HALF-UP')
-                        billable = converted[key]
-                    else:
-                        billable = hours
+                if hours <= 0 or not timesheet._service_is_billable():
+                    hours = 0.0
             elif (milestone := item.milestone_id) and milestone.is_reached:
-                billable = milestone.quantity_percentage * self.product_uom_qty
                 day = milestone.reached_date
-            rows.append(((day or today, item.id), item, billable))
+            rows.append(((day or today, item.id), item, hours))
         rows.sort(key=lambda row: row[0])
-        return [(item, billable) for _key, item, billable in rows]
+        # {unit: (hours so far, their sum converted)} of units other than the line's.
+        summed = {}
+        pieces = []
+        for _key, item, hours in rows:
+            billable = 0.0
+            if hours is None:
+                if item.milestone_id.is_reached:
+                    billable = item.milestone_id.quantity_percentage * self.product_uom_qty
+            elif hours:
+                unit = item.timesheet_id.product_uom_id
+                if not unit or not line_unit:
+                    billable = hours
+                elif unit == line_unit:
+                    if hours not in converted:
+                        converted[hours] = unit._compute_quantity(
+                            hours, line_unit, rounding_method='HALF-UP')
+                    billable = converted[hours]
+                else:
+                    hours_before, quantity_before = summed.get(unit, (0.0, 0.0))
+                    quantity = unit._compute_quantity(
+                        hours_before + hours, line_unit, rounding_method='HALF-UP')
+                    summed[unit] = (hours_before + hours, quantity)
+                    billable = line_unit.round(quantity - quantity_before)
+            pieces.append((item, billable))
+        return pieces
 
     def _service_billing_item_vals(self):
         """What a backlog item of this order line (a timesheet, a milestone) takes from it."""

@@ -108,6 +108,25 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         self.assertRecordValues(invoices, [{'amount_untaxed': 1687.5, 'amount_tax': 253.13,
                                             'amount_total': 1940.63}])
 
+    def test_hours_billed_by_the_day_as_odoo_converts_them(self):
+        """An order line sold by the day, time logged by the hour: Odoo converts each day's
+        sum of hours, not each timesheet; three hours are 0.38 day, not 3 x 0.13."""
+        day = self.env.ref('uom.product_uom_day')
+        self.time_line.write({'product_uom_id': day.id, 'price_unit': 800.0})
+        timesheets = self.log(1.0, date(2026, 3, 2)) | self.log(1.0, date(2026, 3, 3)) \
+            | self.log(1.0, date(2026, 3, 4))
+        timesheets.with_user(self.project_manager).action_service_approve()
+        self.assertEqual(self.time_line.qty_delivered, 0.38)
+        self.assertEqual(self.items(timesheets).mapped('quantity'), [0.13, 0.12, 0.13])
+        invoices, _left_out = self.proforma_billing_as_odoo()
+        self.assertEqual(invoices.invoice_line_ids.quantity, 0.38)
+        self.assertEqual(invoices.amount_untaxed, 304.0)
+        invoices.action_post()
+        # Nothing left of them, in the backlog or for Odoo.
+        self.assertEqual(set(self.items(timesheets).mapped('billing_status')),
+                         {'invoice_posted'})
+        self.assertEqual(self.time_line.qty_to_invoice, 0.0)
+
     def test_invoice_lines_say_what_they_bill(self):
         for day, hours, employee, text in ((2, 3.0, self.nina, "Survey"),
                                            (5, 2.0, self.eric, "Wiring")):
