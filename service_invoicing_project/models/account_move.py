@@ -91,11 +91,17 @@ class AccountMove(models.Model):
             for item in items.sorted(lambda item: (item.date, item.id), reverse=True):
                 if sale_line.product_uom_id.compare(rest, 0.0) <= 0:
                     break
-                _billable, (_posted, in_draft, _amount) = shares.get(item, (0, (0, 0, 0)))
+                billable, (posted, in_draft, _amount) = shares.get(item, (0, (0, 0, 0)))
                 taken = min(in_draft, rest)
                 timesheet = item.timesheet_id
-                hours = sale_line.product_uom_id._compute_quantity(
-                    taken, timesheet.product_uom_id or sale_line.product_uom_id)
+                hours_left = timesheet.unit_amount - timesheet.service_qty_non_chargeable
+                if sale_line.product_uom_id.compare(taken, billable - posted) >= 0:
+                    # All that is left of it: its hours whole (days converted back to hours
+                    # would leave a few minutes, or write off more than was logged).
+                    hours = hours_left
+                else:
+                    hours = min(hours_left, sale_line.product_uom_id._compute_quantity(
+                        taken, timesheet.product_uom_id or sale_line.product_uom_id))
                 trusted(timesheet.sudo()).service_qty_non_chargeable += hours
                 rest -= taken
             line.unlink()

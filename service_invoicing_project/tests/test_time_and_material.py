@@ -127,6 +127,26 @@ class TestTimeAndMaterial(ProjectBillingCommon):
                          {'invoice_posted'})
         self.assertEqual(self.time_line.qty_to_invoice, 0.0)
 
+    def test_hours_sold_by_the_day_written_off_whole(self):
+        """A non-chargeable line of time sold by the day writes off its timesheets' hours
+        whole: nothing, not a hundredth of a day, is left to bill of them."""
+        day = self.env.ref('uom.product_uom_day')
+        self.time_line.write({'product_uom_id': day.id, 'price_unit': 800.0})
+        timesheets = self.log(1.0, date(2026, 3, 2)) | self.log(1.0, date(2026, 3, 3)) \
+            | self.log(1.0, date(2026, 3, 4))
+        timesheets.with_user(self.project_manager).action_service_approve()
+        self.milestones([("Handover", 1.0)]).is_reached = True
+        invoices, _left_out = self.proforma()
+        invoices.invoice_line_ids.filtered('service_timesheet_ids').service_billing_type = \
+            'non_chargeable'
+        invoices.action_service_confirm()
+        self.assertEqual(invoices.amount_untaxed, 10000.0)
+        self.assertEqual(timesheets.mapped('service_qty_non_chargeable'), [1.0, 1.0, 1.0])
+        self.assertEqual(self.items(timesheets).mapped('quantity'), [0.0, 0.0, 0.0])
+        self.assertEqual(set(self.items(timesheets).mapped('billing_status')),
+                         {'non_chargeable'})
+        self.assertEqual(self.time_line.qty_to_invoice, 0.0)
+
     def test_invoice_lines_say_what_they_bill(self):
         for day, hours, employee, text in ((2, 3.0, self.nina, "Survey"),
                                            (5, 2.0, self.eric, "Wiring")):
