@@ -56,19 +56,23 @@ class ProjectMilestone(models.Model):
             != milestone._fields[name].convert_to_cache(vals[name], milestone)
             for name in names))._service_check_unbilled()
 
+    def _service_billed(self):
+        """These milestones that an invoice bills (draft or posted, not credited whole)."""
+        return self.filtered(lambda milestone: any(
+            item._service_has_been_billed()
+            for item in milestone.sudo().service_billing_item_ids))
+
     def _service_check_unbilled(self):
-        """A milestone on an invoice (draft or posted, not credited whole) keeps the share it
-        bills: changed afterwards, the backlog and Odoo's Create Invoice would bill the
-        difference as if the customer had agreed to it."""
-        billed = self.sudo().service_billing_item_ids.filtered(
-            lambda item: item._service_has_been_billed())
-        if billed:
+        """A milestone on an invoice keeps the share it bills: changed afterwards, the backlog
+        and Odoo's Create Invoice would bill the difference as if the customer had agreed to
+        it."""
+        if billed := self._service_billed()[:1]:
             raise UserError(self.env._(
                 "Milestone %(milestone)s is invoiced (%(invoices)s): its share of the order "
                 "line is kept and it cannot be deleted. Credit it whole first (Correct this "
                 "Invoice, or Odoo's Credit Note): it is then free again.",
-                milestone=billed[0].milestone_id.name,
-                invoices=', '.join(billed[0].invoice_ids.mapped('display_name'))))
+                milestone=billed.name, invoices=', '.join(
+                    billed.sudo().service_billing_item_ids.invoice_ids.mapped('display_name'))))
 
     def _service_sync_billing_items(self, reached_changed=True):
         """Each milestone of an order line invoiced on milestones is an item of the backlog,

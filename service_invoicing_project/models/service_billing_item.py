@@ -240,20 +240,21 @@ class ServiceBillingItem(models.Model):
             if ready else self.browse()
         if limited:
             limited.check_access('read')
-            for item in limited.sorted(lambda item: (item.date, item.id)):
-                if item.billing_status == 'not_ready':
-                    if reason := item._not_ready_reason():
-                        raise UserError(reason)
-                    trusted(item.sudo()).ready = True
+            limited._service_make_ready_within_limits(refuse=True)
         return super(ServiceBillingItem, self - limited)._set_ready(ready)
 
-    def _service_make_ready_within_limits(self):
+    def _service_make_ready_within_limits(self, refuse=False):
         """Mark these items ready, oldest first, as far as their reasons allow (approval,
         a milestone reached, the order line's not-to-exceed limit): the others stay not ready
-        and say why."""
+        and say why (``refuse``: the first one that may not be made ready is refused)."""
         for item in self.sorted(lambda item: (item.date or fields.Date.today(), item.id)):
-            if item.billing_status == 'not_ready' and not item._not_ready_reason():
-                trusted(item.sudo()).ready = True
+            if item.billing_status != 'not_ready':
+                continue
+            if reason := item._not_ready_reason():
+                if refuse:
+                    raise UserError(reason)
+                continue
+            trusted(item.sudo()).ready = True
 
     # --- Links -----------------------------------------------------------------------------
 
@@ -343,24 +344,21 @@ class SaleOrderLine(models.Model):
         for item in self.service_billing_item_ids:
             if item.source_type not in PROJECT_SOURCES:
                 continue
-            day, hours = item.date, None
+            day, hours, billable = item.date, 0.0, 0.0
             if timesheet := item.timesheet_id:
-                hours = timesheet.unit_amount - timesheet.service_qty_non_chargeable
-                if hours <= 0 or not timesheet._service_is_billable():
-                    hours = 0.0
+                if timesheet._service_is_billable():
+                    hours = max(timesheet.unit_amount - timesheet.service_qty_non_chargeable,
+                                0.0)
             elif (milestone := item.milestone_id) and milestone.is_reached:
+                billable = milestone.quantity_percentage * self.product_uom_qty
                 day = milestone.reached_date
-            rows.append(((day or today, item.id), item, hours))
+            rows.append(((day or today, item.id), item, hours, billable))
         rows.sort(key=lambda row: row[0])
         # {unit: (hours so far, their sum converted)} of units other than the line's.
         summed = {}
         pieces = []
-        for _key, item, hours in rows:
-            billable = 0.0
-            if hours is None:
-                if item.milestone_id.is_reached:
-                    billable = item.milestone_id.quantity_percentage * self.product_uom_qty
-            elif hours:
+        for _key, item, hours, billable in rows:
+            if hours:
                 unit = item.timesheet_id.product_uom_id
                 if not unit or not line_unit:
                     billable = hours

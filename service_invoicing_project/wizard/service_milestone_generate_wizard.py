@@ -108,9 +108,7 @@ class ServiceMilestoneGenerateWizard(models.TransientModel):
                 "would bill nothing. Generate fewer milestones.", count=self.milestone_count,
                 quantity=line.product_uom_qty, unit=uom.name, line=self._line_label()))
         existing = line.service_milestone_ids
-        billed = existing.filtered(lambda milestone: any(
-            item._service_has_been_billed()
-            for item in milestone.sudo().service_billing_item_ids))
+        billed = existing._service_billed()
         if billed:
             raise UserError(self.env._(
                 "%(line)s already has billed milestones (%(milestones)s): they cannot be "
