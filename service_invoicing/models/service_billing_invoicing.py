@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.fields import Command
+from odoo.tools import formatLang
 
 from ..const import PROFORMA_CHUNK_SIZE
 from ..tools import invoice_period as periods
@@ -27,10 +28,16 @@ GROUPINGS = [
 class ServiceBillingItem(models.Model):
     _inherit = 'service.billing.item'  # pylint: disable=consider-merging-classes-inherited
 
-    def _create_proformas(self, grouping='customer', invoice_date=None, batch=None):
+    def _create_proformas(self, grouping='customer', invoice_date=None, batch=None,
+                          deduct_down_payments=True):
         """Draft invoices of these items (those ready to invoice): (invoices, [(item,
         reason)] of the items left out). Nothing is billed that is not ready, may not be
-        billed by this user, or whose source refuses (a contract that is Open...)."""
+        billed by this user, or whose source refuses (a contract that is Open...).
+
+        ``deduct_down_payments``: the down payments of the orders billed are deducted as
+        Odoo's Create Invoice deducts them by default (``_proforma_vals``); one that would
+        take an invoice below zero is left for a later invoice, and said (an item-less
+        reason among those left out)."""
         invoice_date = invoice_date or fields.Date.context_today(self)
         left_out = []
         ready = self.filtered(lambda item: item.billing_status == 'ready')
@@ -45,8 +52,10 @@ class ServiceBillingItem(models.Model):
         for piece in pieces:
             groups[piece['key'][grouping]].append(piece)
         vals_list, contract_batches = [], []
+        notes = []
         for group in groups.values():
-            vals_list.append(self._proforma_vals(group, invoice_date))
+            vals_list.append(self._proforma_vals(
+                group, invoice_date, deduct_down_payments=deduct_down_payments, notes=notes))
             contract_batches.append([piece['plan'] for piece in group if piece.get('plan')])
         Contract = self.env['service.contract']
         Move = self.env['account.move'].with_context(default_move_type='out_invoice')
@@ -70,7 +79,7 @@ class ServiceBillingItem(models.Model):
             Contract._record_invoiced_periods(created, list(zip(
                 chunk, contract_batches[start:start + PROFORMA_CHUNK_SIZE], strict=True)))
             invoices |= created
-        return invoices, left_out
+        return invoices, left_out + [(self.browse(), note) for note in notes]
 
     def _invoice_pieces(self):
         """What each ready item bills, as invoice lines and grouping keys: ([piece],
@@ -183,7 +192,7 @@ class ServiceBillingItem(models.Model):
             'key': self._grouping_keys(order.partner_invoice_id, order.currency_id,
                                        order.company_id, journal, order.fiscal_position_id,
                                        order.payment_term_id, order),
-            'lines': lines, 'origin': order.name, 'user': order.user_id,
+            'lines': lines, 'origin': order.name, 'user': order.user_id, 'order': order,
         }
 
     @api.model
@@ -205,15 +214,17 @@ class ServiceBillingItem(models.Model):
         })._search_default_journal()
 
     @api.model
-    def _proforma_vals(self, group, invoice_date):
-        """The draft invoice of one group of pieces."""
+    def _proforma_vals(self, group, invoice_date, deduct_down_payments=False, notes=None):
+        """The draft invoice of one group of pieces; with ``deduct_down_payments``, less the
+        down payments of its orders (``_down_payment_deductions``), where they fit: what
+        does not is said in ``notes``."""
         first = group[0]
         partner_id, currency_id, company_id, journal_id, fiscal_position_id, terms_id = (
             first['key']['invoice_address'][0], *first['key']['invoice_address'][1:])
         if len({piece['key']['invoice_address'][0] for piece in group}) > 1:
             # Several invoice addresses of one customer: the invoice goes to the customer.
             partner_id = first['key']['customer'][0]
-        return {
+        vals = {
             'move_type': 'out_invoice',
             'partner_id': partner_id,
             'company_id': company_id,
@@ -224,6 +235,68 @@ class ServiceBillingItem(models.Model):
             'invoice_date': invoice_date,
             'invoice_user_id': first['user'].id,
             'invoice_origin': ', '.join(sorted({piece['origin'] for piece in group})),
-            'invoice_line_ids': [Command.create(vals) for piece in group
-                                 for vals in piece['lines']],
+            'invoice_line_ids': [Command.create(line_vals) for piece in group
+                                 for line_vals in piece['lines']],
         }
+        if deduct_down_payments:
+            vals['invoice_line_ids'] += self._down_payment_deductions(group, vals, notes)
+        return vals
+
+    @api.model
+    def _down_payment_deductions(self, group, vals, notes=None):
+        """The lines deducting the down payments of the group's orders from the invoice
+        ``vals``, as Odoo's Create Invoice deducts them (Deduct down payments, its default):
+        per order, a "Down Payments" section, then each down payment invoiced and not yet
+        deducted (Odoo's ``_get_invoiceable_lines(final=True)``) at -1 with its tax data
+        reversed. Odoo turns an invoice that a deduction takes below zero into a credit note;
+        a proforma bills progress, so it keeps the down payments for a later invoice instead
+        and says so in ``notes``: an order's down payments are deducted whole or not at all,
+        as Odoo deducts them."""
+        orders = self.env['sale.order'].union(
+            *(piece['order'] for piece in group if piece.get('order')))
+        down_payments = {order: order._get_invoiceable_lines(final=True).filtered(
+            'is_downpayment') for order in orders}
+        down_payments = {order: lines for order, lines in down_payments.items() if lines}
+        if not down_payments:
+            return []
+        AccountTax = self.env['account.tax']
+        sequence = max((line_vals.get('sequence', 0) for piece in group
+                        for line_vals in piece['lines']), default=0)
+        commands = []
+        for order, lines in down_payments.items():
+            order = order.with_context(lang=order.partner_invoice_id.lang)
+            sequence += 1
+            commands.append(Command.create(
+                order._prepare_down_payment_section_line(sequence=sequence)))
+            for line in lines:
+                sequence += 1
+                commands += [Command.create(line_vals) for line_vals in
+                             line._prepare_invoice_lines_vals_list(
+                                 sequence=sequence, quantity=-1.0,
+                                 extra_tax_data=AccountTax
+                                 ._reverse_quantity_base_line_extra_tax_data(
+                                     line.extra_tax_data))]
+        # Odoo's own computation of the invoice with the deductions, in memory.
+        invoice = self.env['account.move'].with_context(default_move_type='out_invoice').new(
+            self.env['service.test.report']._without_links(
+                {**vals, 'invoice_line_ids': vals['invoice_line_ids'] + commands}))
+        # The totals of an invoice in memory are its tax totals (its tax and payment term
+        # items are made when it is created).
+        fits = invoice.currency_id.compare_amounts(
+            (invoice.tax_totals or {}).get('total_amount_currency', 0.0), 0.0) >= 0
+        billed = sum(line.price_subtotal for line in invoice.invoice_line_ids
+                     if line.display_type == 'product' and not line.is_downpayment)
+        currency = invoice.currency_id
+        # Nothing of the invoice in memory stays in the cache for what runs next.
+        self.env.invalidate_all()
+        if fits:
+            return commands
+        if notes is not None:
+            notes.append(self.env._(
+                "The down payments of %(orders)s are not deducted: they are more than the "
+                "invoice of %(customer)s bills (%(billed)s untaxed). Deduct them from a later "
+                "invoice, or with Odoo's Create Invoice.",
+                orders=', '.join(order.name for order in down_payments),
+                customer=self.env['res.partner'].browse(vals['partner_id']).display_name,
+                billed=formatLang(self.env, billed, currency_obj=currency)))
+        return []

@@ -208,8 +208,10 @@ class ServiceInvoiceScheduleRun(models.Model):
         groups = defaultdict(list)
         for piece in pieces:
             groups[piece['key'][schedule.grouping]].append(piece)
-        source.vals_list = [items._proforma_vals(group, self.run_date)
-                            for group in groups.values()]
+        notes = []
+        source.vals_list = [items._proforma_vals(group, self.run_date, deduct_down_payments=True,
+                                                 notes=notes) for group in groups.values()]
+        source.problems += [('warning', 'down_payment', note) for note in notes]
         return source
 
     def _carry_out(self):

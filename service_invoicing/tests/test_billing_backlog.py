@@ -120,6 +120,49 @@ class TestBillingBacklog(ServiceOrderCommon):
             [('billing_status', '=', 'ready'), ('partner_id', 'in', customers.ids)]))
         self.assert_same_as_standard(invoices)
 
+    def test_down_payment_deducted_from_shipments_as_odoo_deducts_it(self):
+        """A posted down payment is deducted from the proforma of the order's shipments as
+        Odoo's Create Invoice deducts it (its default): same lines, taxes and totals, and the
+        down payment is deducted once."""
+        order = self.create_order([(self.labour, 10.0), (self.filter_kit, 4.0)])
+        wizard = self.env['sale.advance.payment.inv'].with_context(
+            active_model='sale.order', active_ids=order.ids, active_id=order.id,
+        ).create({'advance_payment_method': 'percentage', 'amount': 25})
+        wizard.create_invoices()
+        order.invoice_ids.action_post()
+        down_payment = order.order_line.filtered(
+            lambda line: line.is_downpayment and not line.display_type)
+        self.post(order, 'ship', ship={self.labour: 10.0, self.filter_kit: 4.0})
+
+        def money(invoices):
+            return [(line.display_type, line.name, line.quantity, line.price_subtotal,
+                     line.tax_ids, line.sale_line_ids)
+                    for line in invoices.invoice_line_ids.sorted('sequence')], \
+                (invoices.amount_untaxed, invoices.amount_tax, invoices.amount_total)
+        with self.env.cr.savepoint(flush=True) as savepoint:
+            odoo_wizard = self.env['sale.advance.payment.inv'].with_context(
+                active_model='sale.order', active_ids=order.ids, active_id=order.id,
+            ).create({'advance_payment_method': 'delivered'})
+            self.assertTrue(odoo_wizard.deduct_down_payments)
+            odoo_wizard.create_invoices()
+            odoo_lines, odoo_totals = money(order.invoice_ids.filtered(
+                lambda move: move.state == 'draft'))
+            savepoint.rollback()
+        invoices = self.proformas().invoice_ids
+        lines, totals = money(invoices)
+        # 800 + 200 shipped, less the 250 paid in advance.
+        self.assertEqual(invoices.amount_untaxed, 750.0)
+        self.assertEqual(totals, odoo_totals)
+        self.assertEqual([line[2:] for line in lines if line[0] != 'product' or line[5]
+                          == down_payment], [line[2:] for line in odoo_lines
+                                             if line[0] != 'product' or line[5] == down_payment])
+        self.assertEqual(down_payment.qty_to_invoice, 0.0)
+        # Deducted once, whichever way the order is invoiced next.
+        self.assertFalse(self.env['service.billing.item'].search(
+            [('order_id', '=', order.id), ('billing_status', '=', 'ready')]))
+        invoices.action_post()
+        self.assertEqual(down_payment.qty_invoiced, 0.0)
+
     def test_deleting_a_line_or_the_draft_gives_the_items_back(self):
         order = self.create_order([(self.labour, 5.0), (self.filter_kit, 1.0)])
         self.post(order, 'ship', ship={self.labour: 5.0, self.filter_kit: 1.0})

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import float_compare
 
 
 class ServiceInvoiceCorrectionWizard(models.TransientModel):
@@ -28,15 +29,26 @@ class ServiceInvoiceCorrectionWizard(models.TransientModel):
         invoice = self.invoice_id
         invoice.action_service_correct()  # the same checks as the button
         credited = {}
+        compare = self._compare_quantities
         for line in self.line_ids:
             billed = line.invoice_line_id.quantity
-            if line.quantity_corrected < 0 or line.invoice_line_id.product_uom_id.compare(
-                    line.quantity_corrected, billed) > 0:
+            # A deduction (a down payment, billed at -1) is corrected between it and 0 too.
+            if compare(line.quantity_corrected, min(billed, 0.0)) < 0 \
+                    or compare(line.quantity_corrected, max(billed, 0.0)) > 0:
                 raise UserError(self.env._(
                     "%(line)s of %(invoice)s: the corrected quantity goes from 0 to %(billed)s, "
                     "not %(corrected)s.", line=line.invoice_line_id.name,
                     invoice=invoice.display_name, billed=billed,
                     corrected=line.quantity_corrected))
+            if line.invoice_line_id.is_downpayment \
+                    and compare(line.quantity_corrected, 0.0) \
+                    and compare(line.quantity_corrected, billed):
+                # Odoo deducts a down payment whole (-1): a part left would be deducted whole.
+                raise UserError(self.env._(
+                    "%(line)s of %(invoice)s deducts a down payment: it is corrected whole "
+                    "(0) or not at all (%(billed)s), not to %(corrected)s.",
+                    line=line.invoice_line_id.name, invoice=invoice.display_name,
+                    billed=billed, corrected=line.quantity_corrected))
             credited[line.invoice_line_id] = billed - line.quantity_corrected
         if not any(credited.values()):
             raise UserError(self.env._(
@@ -53,9 +65,9 @@ class ServiceInvoiceCorrectionWizard(models.TransientModel):
         commands = []
         for credit_line, original in zip(product_lines, originals, strict=True):
             quantity = credited.get(original, 0.0)
-            if original.product_uom_id.compare(quantity, 0.0) <= 0:
+            if compare(quantity, 0.0) == 0:
                 commands.append(fields.Command.delete(credit_line.id))
-            elif original.product_uom_id.compare(quantity, original.quantity) != 0:
+            elif compare(quantity, original.quantity) != 0:
                 commands.append(fields.Command.update(credit_line.id, {'quantity': quantity}))
         if commands:
             credit_note.invoice_line_ids = commands
@@ -63,6 +75,12 @@ class ServiceInvoiceCorrectionWizard(models.TransientModel):
             'account.action_move_out_refund_type')
         action.update(views=[(False, 'form')], res_id=credit_note.id)
         return action
+
+    def _compare_quantities(self, quantity, other):
+        """Quantities compared as Odoo 19 compares them in any unit (at the 'Product Unit'
+        precision): a line may have no unit (a down payment)."""
+        return float_compare(quantity, other, precision_digits=self.env[
+            'decimal.precision'].precision_get('Product Unit'))
 
 
 class ServiceInvoiceCorrectionWizardLine(models.TransientModel):

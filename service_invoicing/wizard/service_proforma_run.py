@@ -14,13 +14,18 @@ class ServiceProformaRun(models.AbstractModel):
     invoice_ids = fields.Many2many('account.move', string="Proforma Invoices", readonly=True)
     result_message = fields.Text(string="Left Out", readonly=True)
     state = fields.Selection([('setup', "Setup"), ('done', "Done")], default='setup')
+    deduct_down_payments = fields.Boolean(
+        string="Deduct down payments", default=True,
+        help="The down payments of the orders billed are deducted, as Odoo's Create Invoice "
+             "deducts them; one that is more than its invoice bills waits for a later one.")
 
     def _run_proformas(self, items, notes=()):
         """Make the proforma invoices of ``items`` (ready backlog items) as this run groups and
         dates them, record them and what was left out (with ``notes``, said after), and
         open them, or this run again when something was left out or nothing made."""
         self.ensure_one()
-        invoices, left_out = items._create_proformas(self.grouping, self.invoice_date)
+        invoices, left_out = items._create_proformas(
+            self.grouping, self.invoice_date, deduct_down_payments=self.deduct_down_payments)
         invoices.write({'service_proforma': True, 'service_cutoff_date': self.cutoff_date,
                         'service_grouping': self.grouping})
         self.write({

@@ -53,6 +53,7 @@ PROBLEM_KINDS = [
     ('refused', "Refused"),
     ('left_out', "Left Out"),
     ('skipped', "Skipped"),
+    ('down_payment', "Down Payments"),
 ]
 
 

@@ -446,3 +446,121 @@ class TestTimesheetRights(ProjectBillingCommon):
         wizard.action_unapprove()
         self.assertFalse(monday.service_approved)
         self.assertEqual(self.items(monday).billing_status, 'not_ready')
+
+
+@tagged('post_install', '-at_install')
+class TestDownPayments(ProjectBillingCommon):
+    """A posted down payment of the order is deducted from its proforma as Odoo's Create
+    Invoice deducts it (Deduct down payments, its default): the customer is never billed the
+    down payment twice, whichever way the order is invoiced."""
+
+    def down_payment(self, percentage):
+        """Odoo's own down payment invoice of the order (a percentage of it), posted."""
+        wizard = self.env['sale.advance.payment.inv'].with_context(
+            active_model='sale.order', active_ids=self.order.ids, active_id=self.order.id,
+        ).create({'advance_payment_method': 'percentage', 'amount': percentage})
+        wizard.create_invoices()
+        invoice = self.order.invoice_ids
+        invoice.action_post()
+        return self.order.order_line.filtered(
+            lambda line: line.is_downpayment and not line.display_type)
+
+    def approve(self, hours, day):
+        self.log(hours, date(2026, 3, day)).with_user(
+            self.project_manager).action_service_approve()
+
+    def test_down_payment_deducted_as_odoo_deducts_it(self):
+        down_payment = self.down_payment(10)  # 10% of 20,000
+        self.assertEqual(down_payment.qty_to_invoice, -1.0)
+        self.approve(30.0, 2)
+        invoices, left_out = self.proforma_billing_as_odoo()
+        self.assertFalse(left_out)
+        # 3,000 of time less the 2,000 paid in advance, with its tax.
+        self.assertRecordValues(invoices, [{'move_type': 'out_invoice', 'amount_untaxed': 1000.0,
+                                            'amount_tax': 150.0, 'amount_total': 1150.0}])
+        deduction = invoices.invoice_line_ids.filtered('is_downpayment')
+        self.assertRecordValues(deduction, [{'quantity': -1.0, 'price_subtotal': -2000.0,
+                                             'sale_line_ids': down_payment.ids}])
+        self.assertEqual(down_payment.qty_to_invoice, 0.0)
+        invoices.action_post()
+        # Deducted once: the next proforma bills the next hours whole.
+        self.approve(10.0, 3)
+        later, _left_out = self.proforma()
+        self.assertEqual(later.amount_untaxed, 1000.0)
+        self.assertFalse(later.invoice_line_ids.filtered('is_downpayment'))
+        later.unlink()
+        # A deduction is corrected whole or not at all, never beyond 0 or its -1.
+        for corrected, message in ((-0.5, "corrected whole"), (1.0, "goes from 0 to -1")):
+            wizard = self.env['service.invoice.correction.wizard'].with_context(
+                default_invoice_id=invoices.id).create({})
+            wizard._onchange_invoice_id()
+            wizard.line_ids.filtered('invoice_line_id.is_downpayment').quantity_corrected = \
+                corrected
+            with self.assert_refused(UserError, message):
+                wizard.action_correct()
+        # Credited whole, the invoice gives back its hours and its deduction.
+        credit_note = self.credit(invoices)
+        credit_note.action_post()
+        self.assertEqual(down_payment.qty_to_invoice, -1.0)
+        again, _left_out = self.proforma()
+        self.assertRecordValues(again, [{'amount_untaxed': 2000.0}])  # 4,000 less 2,000
+
+    def test_down_payment_larger_than_the_invoice_waits_for_a_later_one(self):
+        """Odoo would turn the invoice into a credit note; a proforma bills progress and keeps
+        the down payment for the invoice it fits, and says so."""
+        down_payment = self.down_payment(30)  # 6,000
+        self.approve(10.0, 2)
+        invoices, left_out = self.proforma()
+        self.assertRecordValues(invoices, [{'move_type': 'out_invoice',
+                                            'amount_untaxed': 1000.0}])
+        self.assertFalse(invoices.invoice_line_ids.filtered('is_downpayment'))
+        self.assertEqual(len(left_out), 1)
+        self.assertFalse(left_out[0][0])
+        self.assertIn(self.order.name, left_out[0][1])
+        self.assertIn("not deducted", left_out[0][1])
+        self.assertEqual(down_payment.qty_to_invoice, -1.0)
+        invoices.action_post()
+        # 60 hours more bill 6,000: the down payment fits now, whole.
+        self.approve(60.0, 3)
+        invoices, left_out = self.proforma()
+        # Only the time already invoiced is left out: no word of the down payment.
+        self.assertEqual([item.billing_status for item, _reason in left_out], ['invoice_posted'])
+        self.assertRecordValues(invoices, [{'amount_untaxed': 0.0, 'amount_total': 0.0}])
+        self.assertEqual(down_payment.qty_to_invoice, 0.0)
+
+    def test_down_payment_kept_when_told(self):
+        down_payment = self.down_payment(10)
+        self.approve(30.0, 2)
+        wizard = self.env['service.proforma.wizard'].create({'deduct_down_payments': False})
+        wizard.action_create()
+        self.assertEqual(wizard.invoice_ids.amount_untaxed, 3000.0)
+        self.assertEqual(down_payment.qty_to_invoice, -1.0)
+        # Odoo's Create Invoice deducts it later.
+        self.approve(40.0, 3)
+        self.assertEqual(self.odoo_invoice().amount_untaxed, 2000.0)
+
+    def test_schedule_test_report_shows_the_deduction_the_run_makes(self):
+        self.down_payment(30)  # 6,000
+        self.approve(10.0, 2)
+        schedule = self.env['service.invoice.schedule'].create({
+            'project_ids': [Command.set(self.project.ids)], 'frequency': 'monthly',
+            'day_of_month': 15, 'date_from': date(2026, 3, 1), 'date_to': date(2026, 3, 31)})
+        schedule.action_generate_runs()
+
+        def report():
+            return self.env['service.test.report'].browse(
+                schedule.run_ids.action_test_report()['res_id'])
+        # Too large for 1,000 of time: the run keeps it for later, and the report says so.
+        first = report()
+        self.assertRecordValues(first.invoice_ids, [{'amount_untaxed': 1000.0}])
+        warnings = first.problem_ids.filtered(lambda problem: problem.kind == 'down_payment')
+        self.assertEqual(warnings.mapped('level'), ['warning'])
+        self.assertIn(self.order.name, warnings.message)
+        # 7,000 of time: deducted, as the run deducts it.
+        self.approve(60.0, 3)
+        second = report()
+        self.assertRecordValues(second.invoice_ids, [{'amount_untaxed': 1000.0,
+                                                      'amount_total': 1150.0}])
+        self.assertNotIn('down_payment', second.problem_ids.mapped('kind'))
+        schedule.run_ids._carry_out()
+        self.assertRecordValues(schedule.run_ids.invoice_ids, [{'amount_untaxed': 1000.0}])
