@@ -252,10 +252,11 @@ class ServiceBillingItem(models.Model):
         a proforma bills progress, so it keeps the down payments for a later invoice instead
         and says so in ``notes``: an order's down payments are deducted whole or not at all,
         as Odoo deducts them."""
-        orders = self.env['sale.order'].union(
-            *(piece['order'] for piece in group if piece.get('order')))
+        # The orders as the pieces hold them: read together with those of the other groups.
+        orders = {piece['order'].id: piece['order'] for piece in group if piece.get('order')}
         down_payments = {order: order._get_invoiceable_lines(final=True).filtered(
-            'is_downpayment') for order in orders}
+            'is_downpayment') for order in orders.values()
+            if any(line.is_downpayment for line in order.order_line)}
         down_payments = {order: lines for order, lines in down_payments.items() if lines}
         if not down_payments:
             return []
