@@ -18,8 +18,9 @@ class SaleOrderLine(models.Model):
     _inherit = 'sale.order.line'  # pylint: disable=consider-merging-classes-inherited
 
     def _service_post(self, option, ship=None, invoice=None, consume=None, post_invoice=False,
-                      send=False, invoice_date=None):
-        """Post these order lines; ``ship``/``invoice``/``consume`` map a line to a quantity.
+                      send=False, invoice_date=None, deduct_down_payments=True):
+        """Post these order lines; ``ship``/``invoice``/``consume`` map a line to a quantity;
+        the invoice deducts the orders' down payments as Odoo's Create Invoice does by default.
 
         Returns the customer invoices created (one per customer, currency, company, journal).
         """
@@ -34,7 +35,8 @@ class SaleOrderLine(models.Model):
         if invoice:
             # Ship and Invoice bills what it has just shipped first.
             invoices = self._service_create_invoices(
-                invoice, invoice_date, shipped_first=shipments.line_ids)
+                invoice, invoice_date, shipped_first=shipments.line_ids,
+                deduct_down_payments=deduct_down_payments)
             if post_invoice or send:
                 invoices.action_post()
             if send:
@@ -142,9 +144,11 @@ class SaleOrderLine(models.Model):
                 if shipment_line:
                     trusted(shipment_line.sudo()).qty_consumed += taken
 
-    def _service_create_invoices(self, quantities, invoice_date=None, shipped_first=None):
+    def _service_create_invoices(self, quantities, invoice_date=None, shipped_first=None,
+                                 deduct_down_payments=True):
         """Invoice these quantities of order lines, from their shipment lines oldest first
-        (those of ``shipped_first`` before the others)."""
+        (those of ``shipped_first`` before the others), less the orders' down payments as
+        Odoo's Create Invoice deducts them (one that does not fit waits, said on the order)."""
         first = shipped_first or self.env['service.shipment.line']
         items = []
         for line, quantity in quantities.items():
@@ -155,6 +159,13 @@ class SaleOrderLine(models.Model):
                 allocation = [item for item in part._allocate(quantity) if item[0]]
                 items += allocation
                 quantity -= sum(taken for _line, taken in allocation)
-        return self.env['service.shipment.line']._create_invoices_from_items(
-            items, invoice_date=invoice_date)
+        notes = []
+        invoices = self.env['service.shipment.line']._create_invoices_from_items(
+            items, invoice_date=invoice_date, deduct_down_payments=deduct_down_payments,
+            notes=notes)
+        # A down payment kept for a later invoice is said where the order is followed.
+        for note in notes:
+            for order in self.order_id:
+                order.message_post(body=note)
+        return invoices
 

@@ -12,7 +12,6 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.fields import Command
-from odoo.tools import formatLang
 
 from ..const import PROFORMA_CHUNK_SIZE
 from ..tools import invoice_period as periods
@@ -216,8 +215,8 @@ class ServiceBillingItem(models.Model):
     @api.model
     def _proforma_vals(self, group, invoice_date, deduct_down_payments=False, notes=None):
         """The draft invoice of one group of pieces; with ``deduct_down_payments``, less the
-        down payments of its orders (``_down_payment_deductions``), where they fit: what
-        does not is said in ``notes``."""
+        down payments of its orders where they fit (``sale.order``'s
+        ``_service_down_payment_deductions``): what does not is said in ``notes``."""
         first = group[0]
         partner_id, currency_id, company_id, journal_id, fiscal_position_id, terms_id = (
             first['key']['invoice_address'][0], *first['key']['invoice_address'][1:])
@@ -238,66 +237,11 @@ class ServiceBillingItem(models.Model):
             'invoice_line_ids': [Command.create(line_vals) for piece in group
                                  for line_vals in piece['lines']],
         }
-        if deduct_down_payments:
-            vals['invoice_line_ids'] += self._down_payment_deductions(group, vals, notes)
+        orders = [piece['order'] for piece in group if piece.get('order')]
+        if deduct_down_payments and orders:
+            # Read with the orders of the other groups (the pieces' prefetch), not one query
+            # per invoice.
+            orders = orders[0].browse(dict.fromkeys(order.id for order in orders)) \
+                .with_prefetch(orders[0]._prefetch_ids)
+            vals['invoice_line_ids'] += orders._service_down_payment_deductions(vals, notes)
         return vals
-
-    @api.model
-    def _down_payment_deductions(self, group, vals, notes=None):
-        """The lines deducting the down payments of the group's orders from the invoice
-        ``vals``, as Odoo's Create Invoice deducts them (Deduct down payments, its default):
-        per order, a "Down Payments" section, then each down payment invoiced and not yet
-        deducted (Odoo's ``_get_invoiceable_lines(final=True)``) at -1 with its tax data
-        reversed. Odoo turns an invoice that a deduction takes below zero into a credit note;
-        a proforma bills progress, so it keeps the down payments for a later invoice instead
-        and says so in ``notes``: an order's down payments are deducted whole or not at all,
-        as Odoo deducts them."""
-        # The orders as the pieces hold them: read together with those of the other groups.
-        orders = {piece['order'].id: piece['order'] for piece in group if piece.get('order')}
-        down_payments = {order: order._get_invoiceable_lines(final=True).filtered(
-            'is_downpayment') for order in orders.values()
-            if any(line.is_downpayment for line in order.order_line)}
-        down_payments = {order: lines for order, lines in down_payments.items() if lines}
-        if not down_payments:
-            return []
-        AccountTax = self.env['account.tax']
-        sequence = max((line_vals.get('sequence', 0) for piece in group
-                        for line_vals in piece['lines']), default=0)
-        commands = []
-        for order, lines in down_payments.items():
-            order = order.with_context(lang=order.partner_invoice_id.lang)
-            sequence += 1
-            commands.append(Command.create(
-                order._prepare_down_payment_section_line(sequence=sequence)))
-            for line in lines:
-                sequence += 1
-                commands += [Command.create(line_vals) for line_vals in
-                             line._prepare_invoice_lines_vals_list(
-                                 sequence=sequence, quantity=-1.0,
-                                 extra_tax_data=AccountTax
-                                 ._reverse_quantity_base_line_extra_tax_data(
-                                     line.extra_tax_data))]
-        # Odoo's own computation of the invoice with the deductions, in memory.
-        invoice = self.env['account.move'].with_context(default_move_type='out_invoice').new(
-            self.env['service.test.report']._without_links(
-                {**vals, 'invoice_line_ids': vals['invoice_line_ids'] + commands}))
-        # The totals of an invoice in memory are its tax totals (its tax and payment term
-        # items are made when it is created).
-        fits = invoice.currency_id.compare_amounts(
-            (invoice.tax_totals or {}).get('total_amount_currency', 0.0), 0.0) >= 0
-        billed = sum(line.price_subtotal for line in invoice.invoice_line_ids
-                     if line.display_type == 'product' and not line.is_downpayment)
-        currency = invoice.currency_id
-        # Nothing of the invoice in memory stays in the cache for what runs next.
-        self.env.invalidate_all()
-        if fits:
-            return commands
-        if notes is not None:
-            notes.append(self.env._(
-                "The down payments of %(orders)s are not deducted: they are more than the "
-                "invoice of %(customer)s bills (%(billed)s untaxed). Deduct them from a later "
-                "invoice, or with Odoo's Create Invoice.",
-                orders=', '.join(order.name for order in down_payments),
-                customer=self.env['res.partner'].browse(vals['partner_id']).display_name,
-                billed=formatLang(self.env, billed, currency_obj=currency)))
-        return []

@@ -17,16 +17,21 @@ class ServiceShipmentLine(models.Model):
 
     @api.model
     def _create_invoices_from_items(self, items, invoice_date=None, accounting_date=None,
-                                    batch=None):
+                                    batch=None, deduct_down_payments=True, notes=None):
         """Create the invoices of [(shipment line, quantity)] in one call (``batch``: what
         the fast path learns, see ``account.move._service_create_invoices``)."""
-        vals_list = self._prepare_invoices_vals(items, invoice_date, accounting_date)
+        vals_list = self._prepare_invoices_vals(
+            items, invoice_date, accounting_date, deduct_down_payments=deduct_down_payments,
+            notes=notes)
         return self.env['account.move']._service_create_invoices(vals_list, batch=batch)
 
     @api.model
-    def _prepare_invoices_vals(self, items, invoice_date=None, accounting_date=None):
+    def _prepare_invoices_vals(self, items, invoice_date=None, accounting_date=None,
+                               deduct_down_payments=True, notes=None):
         """Invoice values: one invoice per customer key (``sale.order``'s), each line billing
-        a quantity of one shipment line at its order line's price, taxes and discount."""
+        a quantity of one shipment line at its order line's price, taxes and discount; less
+        the down payments of its orders, as Odoo's Create Invoice deducts them by default
+        (``deduct_down_payments``; one that does not fit is said in ``notes``)."""
         # Records that share one prefetch set: the orders, lines and taxes of the whole batch
         # are read in a few queries instead of a few per line.
         shipment_lines = self.browse([line.id for line, _quantity in items])
@@ -48,6 +53,11 @@ class ServiceShipmentLine(models.Model):
                     quantity=quantity, service_shipment_line_id=line.id))
                 for line, quantity in group
             ]
+            if deduct_down_payments:
+                # Their down payments read for all the batch's orders at once (one prefetch).
+                invoice_vals['invoice_line_ids'] += orders.with_prefetch(
+                    group[0][0].order_id._prefetch_ids)._service_down_payment_deductions(
+                    invoice_vals, notes)
             vals_list.append(invoice_vals)
         return vals_list
 
@@ -82,8 +92,12 @@ class ServiceShipmentLine(models.Model):
     @api.model
     def _combine_shipments(self, date_to, posting_date=None, document_date=None, post=False,
                            send=False, partners=None, companies=None,
-                           standard_payment_terms_only=False, batch=None):
-        """Combine Shipments: one invoice per customer from every shipped, not invoiced line.
+                           standard_payment_terms_only=False, batch=None,
+                           deduct_down_payments=True):
+        """Combine Shipments: one invoice per customer from every shipped, not invoiced line,
+        less the orders' down payments as Odoo's Create Invoice deducts them
+        (``deduct_down_payments``; one more than its invoice bills waits for a later one, said
+        in ``batch['down_payment_notes']``).
 
         Returns (invoices, failed, left): the invoices created; for each invoice that Odoo
         refused to create or post, (orders, message); the number of shipment lines left to
@@ -93,17 +107,21 @@ class ServiceShipmentLine(models.Model):
         items, left = self._items_to_invoice(
             date_to, partners=partners, companies=companies,
             standard_payment_terms_only=standard_payment_terms_only)
-        dates = {'invoice_date': document_date or posting_date, 'accounting_date': posting_date,
-                 'batch': batch}
+        batch = {} if batch is None else batch
+        notes = batch.setdefault('down_payment_notes', [])
+        options = {'invoice_date': document_date or posting_date,
+                   'accounting_date': posting_date, 'batch': batch,
+                   'deduct_down_payments': deduct_down_payments, 'notes': notes}
         failed = []
         try:
             with self.env.cr.savepoint():
-                invoices = self._create_invoices_from_items(items, **dates)
+                invoices = self._create_invoices_from_items(items, **options)
         except CONCURRENCY_ERRORS:
             raise  # not a refusal: the transaction is done again
         except Exception:  # retried invoice by invoice, each refusal reported
             _logger.info("Combine Shipments: creating the invoices at once failed, retrying "
                          "invoice by invoice")
+            notes.clear()  # said again by the invoices made one by one
             groups = defaultdict(list)
             for item in items:
                 groups[item[0].order_id._service_invoice_grouping_key()].append(item)
@@ -111,7 +129,7 @@ class ServiceShipmentLine(models.Model):
             for group in groups.values():
                 try:
                     with self.env.cr.savepoint():
-                        invoices |= self._create_invoices_from_items(group, **dates)
+                        invoices |= self._create_invoices_from_items(group, **options)
                 except CONCURRENCY_ERRORS:
                     raise
                 except Exception as error:
@@ -148,7 +166,11 @@ class ServiceShipmentLine(models.Model):
         """Optional daily job: draft combined invoices for everything shipped until today.
 
         A refused invoice gets an activity on its orders for their salesperson."""
-        invoices, failed, _left = self._combine_shipments(fields.Date.context_today(self))
+        batch = {}
+        invoices, failed, _left = self._combine_shipments(fields.Date.context_today(self),
+                                                          batch=batch)
+        for note in batch['down_payment_notes']:
+            _logger.info("Combine Shipments: %s", note)
         for orders, message in failed:
             _logger.warning("Combine Shipments: %s", message)
             for order in orders:

@@ -21,6 +21,11 @@ class ServiceOrderPostWizard(models.TransientModel):
     invoice_date = fields.Date(default=fields.Date.context_today)
     post_invoice = fields.Boolean(string="Post the invoice")
     send_invoice = fields.Boolean(string="Send by email")
+    deduct_down_payments = fields.Boolean(
+        string="Deduct down payments", default=True,
+        help="The down payments of the orders are deducted from the invoice, as Odoo's Create "
+             "Invoice deducts them; one that is more than the invoice bills waits for a later "
+             "one (said on the order).")
     invoice_ids = fields.Many2many('account.move', string="Invoices", readonly=True)
 
     @api.model
@@ -64,7 +69,7 @@ class ServiceOrderPostWizard(models.TransientModel):
         quantities = self._quantities()
         invoices = lines._service_post(
             self.option, **quantities, post_invoice=self.post_invoice, send=self.send_invoice,
-            invoice_date=self.invoice_date)
+            invoice_date=self.invoice_date, deduct_down_payments=self.deduct_down_payments)
         self.invoice_ids = invoices
         if not invoices:
             return {'type': 'ir.actions.act_window_close'}
@@ -108,14 +113,17 @@ class ServiceOrderPostWizard(models.TransientModel):
             except UserError as error:
                 source.problems.append(('error', 'quantity', error.args[0]))
         if 'invoice' in POSTED_QUANTITIES.get(self.option, ()):
-            source.vals_list = self._invoice_vals_to_post(quantities['invoice'])
+            notes = []
+            source.vals_list = self._invoice_vals_to_post(quantities['invoice'], notes)
+            source.problems += [('warning', 'down_payment', note) for note in notes]
         return source
 
-    def _invoice_vals_to_post(self, quantities):
+    def _invoice_vals_to_post(self, quantities, notes=None):
         """The values of the invoices Post would create for ``quantities`` of order lines, as
-        ``sale.order.line._service_create_invoices`` builds them: shipment lines oldest first.
-        Ship and Invoice bills what it is about to ship, which has no shipment line yet: its
-        invoice lines come from the order lines, one per line."""
+        ``sale.order.line._service_create_invoices`` builds them: shipment lines oldest first,
+        less the down payments that fit (those that do not are said in ``notes``). Ship and
+        Invoice bills what it is about to ship, which has no shipment line yet: its invoice
+        lines come from the order lines, one per line."""
         ShipmentLine = self.env['service.shipment.line']
         items = []
         for line, quantity in quantities.items():
@@ -126,7 +134,9 @@ class ServiceOrderPostWizard(models.TransientModel):
             else:
                 items += [item for item in line.shipment_line_ids._allocate(quantity) if item[0]]
         if self.option != 'ship_invoice':
-            return ShipmentLine._prepare_invoices_vals(items, self.invoice_date)
+            return ShipmentLine._prepare_invoices_vals(
+                items, self.invoice_date, deduct_down_payments=self.deduct_down_payments,
+                notes=notes)
         groups = defaultdict(list)
         for line, quantity in items:
             groups[line.order_id._service_invoice_grouping_key()].append((line, quantity))
@@ -140,6 +150,8 @@ class ServiceOrderPostWizard(models.TransientModel):
             vals['invoice_line_ids'] += [
                 fields.Command.create(line._prepare_invoice_line(quantity=quantity))
                 for line, quantity in group]
+            if self.deduct_down_payments:
+                vals['invoice_line_ids'] += orders._service_down_payment_deductions(vals, notes)
             vals_list.append(vals)
         return vals_list
 

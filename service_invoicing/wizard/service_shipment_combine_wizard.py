@@ -22,6 +22,10 @@ class ServiceShipmentCombineWizard(models.TransientModel):
     standard_payment_terms_only = fields.Boolean(
         string="Only Standard Payment Terms",
         help="Only orders whose payment terms are the customer's usual ones.")
+    deduct_down_payments = fields.Boolean(
+        string="Deduct down payments", default=True,
+        help="The down payments of the orders invoiced are deducted, as Odoo's Create Invoice "
+             "deducts them; one that is more than its invoice bills waits for a later one.")
     partner_ids = fields.Many2many('res.partner', string="Customers")
     company_ids = fields.Many2many(
         'res.company', string="Companies", default=lambda self: self.env.companies)
@@ -76,10 +80,11 @@ class ServiceShipmentCombineWizard(models.TransientModel):
             self.date_to, posting_date=self.posting_date, document_date=self.document_date,
             post=self.post_invoices, send=self.send_invoices, partners=self.partner_ids,
             companies=self.company_ids,
-            standard_payment_terms_only=self.standard_payment_terms_only, batch=batch)
+            standard_payment_terms_only=self.standard_payment_terms_only, batch=batch,
+            deduct_down_payments=self.deduct_down_payments)
         # Shapes the fast path left to Odoo's standard create say why (nothing is wrong).
-        notes = [f'{shape}: {reason}'
-                 for shape, reason in batch.get('standard_shapes', {}).items()]
+        notes = batch['down_payment_notes'] + [
+            f'{shape}: {reason}' for shape, reason in batch.get('standard_shapes', {}).items()]
         refusals = '\n'.join([message for _orders, message in failed]
                               + ([self._left_message(left)] if left else []) + notes)
         if not invoices:
@@ -87,7 +92,7 @@ class ServiceShipmentCombineWizard(models.TransientModel):
                 "Nothing shipped up to %(date)s is left to invoice.", date=self.date_to))
         self.write({'invoice_ids': [fields.Command.set(invoices.ids)], 'state': 'done',
                     'result_message': refusals})
-        if failed or left:
+        if failed or left or batch['down_payment_notes']:
             return self._reopen()
         return self.action_view_invoices()
 
@@ -116,8 +121,11 @@ class ServiceShipmentCombineWizard(models.TransientModel):
                 "Nothing shipped up to %(date)s is left to invoice.", date=self.date_to)))
         if left:
             source.problems.append(('warning', 'left_out', self._left_message(left)))
+        notes = []
         source.vals_list = self.env['service.shipment.line']._prepare_invoices_vals(
-            items, self.document_date or self.posting_date, self.posting_date)
+            items, self.document_date or self.posting_date, self.posting_date,
+            deduct_down_payments=self.deduct_down_payments, notes=notes)
+        source.problems += [('warning', 'down_payment', note) for note in notes]
         return source
 
     def action_view_invoices(self):
