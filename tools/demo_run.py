@@ -160,7 +160,8 @@ def create_service_orders(env):
 
 def post_service_orders(orders, today):
     """Post the orders with the addon's posting (Ship, Invoice, Ship and Invoice, Consume) as
-    a billing clerk would; returns the invoices the postings made (posted, not emailed)."""
+    a billing clerk would; returns the invoices the postings made and a down payment invoice
+    made with Odoo's Create Invoice, which a posting deducts (posted, not emailed)."""
     northwind, northwind_hotline, contoso, fabrikam, tailspin, adatum, _litware = orders
 
     def everything(lines):
@@ -178,8 +179,18 @@ def post_service_orders(orders, today):
     # Partly shipped: 5 of 8 hours and 2 of 5 spare parts (a backorder delivers the rest).
     labour, spare_part = fabrikam.order_line
     post(fabrikam.order_line, 'ship', ship={labour: 5.0, spare_part: 2.0})
-    # Shipped, then invoiced, one hotline call consumed (under warranty, never charged).
+    # Shipped, then invoiced, one hotline call consumed (under warranty, never charged). A
+    # down payment of 10% was invoiced first with Odoo's own Create Invoice: the posting's
+    # invoice deducts it, as Odoo's Create Invoice would.
     labour, hotline, spare_part = tailspin.order_line
+    env = tailspin.env
+    env['sale.advance.payment.inv'].with_context(
+        active_model='sale.order', active_ids=tailspin.ids, active_id=tailspin.id,
+    ).create({'advance_payment_method': 'percentage', 'amount': 10.0}).create_invoices()
+    down_payment = tailspin.invoice_ids
+    down_payment.write({'invoice_date': today})
+    down_payment.action_post()
+    invoices |= down_payment
     post(tailspin.order_line, 'ship', ship=everything(tailspin.order_line))
     invoices |= post(tailspin.order_line, 'invoice',
                      invoice={labour: 3.0, hotline: 1.0, spare_part: 1.0})
@@ -419,6 +430,12 @@ def print_orders(orders, invoices):
         len(invoices), len(invoices.filtered(lambda m: m.state == 'posted')),
         orders.currency_id[:1].name, sum(invoices.mapped('amount_total'))))
     print_invoices(invoices)
+    for invoice in invoices.sorted('name'):
+        for line in invoice.invoice_line_ids.filtered(
+                lambda line: line.is_downpayment and line.quantity < 0):
+            print("    down payment of %s deducted by %s: %s %.2f" % (
+                line.sale_line_ids.order_id.name, invoice.name, invoice.currency_id.name,
+                -line.price_total))
     print("  shipped, not invoiced: %d order lines (%d on deliveries): Get Shipment Lines, "
           "Combine Shipments" % (len(open_lines), len(on_deliveries)))
     for line in open_lines.sorted(lambda line: (line.order_id.name, line.id)):

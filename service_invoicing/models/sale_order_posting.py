@@ -7,7 +7,7 @@ ships makes a posted shipment per order.
 
 from collections import defaultdict
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..const import POSTED_QUANTITIES, POSTING_OPTIONS
@@ -111,13 +111,20 @@ class SaleOrderLine(models.Model):
         }
         return labels[option]
 
+    @api.model
+    def _service_quantities_to_post(self, quantities):
+        """[(order line, quantity)] of ``quantities`` that post something: a quantity above
+        zero on a line shipped by posting (``_service_check_posting`` refuses a quantity on
+        another line; a zero is left alone, a down payment or a section among them)."""
+        return [(line, quantity) for line, quantity in quantities.items()
+                if line._service_is_postable() and line.product_uom_id.compare(quantity, 0.0) > 0]
+
     def _service_ship(self, quantities):
         """Ship: post a shipment per order with these quantities. Returns the shipments."""
         date = fields.Date.context_today(self)
         lines_by_order = defaultdict(list)
-        for line, quantity in quantities.items():
-            if line.product_uom_id.compare(quantity, 0.0) > 0:
-                lines_by_order[line.order_id].append((line, quantity))
+        for line, quantity in self._service_quantities_to_post(quantities):
+            lines_by_order[line.order_id].append((line, quantity))
         Shipment = self.env['service.shipment']
         shipments = Shipment
         for order, shipped in lines_by_order.items():
@@ -137,9 +144,7 @@ class SaleOrderLine(models.Model):
     def _service_consume(self, quantities):
         """Consume: shipped quantities used up at the customer's, never invoiced; taken from
         the shipment lines oldest first."""
-        for line, quantity in quantities.items():
-            if line.product_uom_id.compare(quantity, 0.0) <= 0:
-                continue
+        for line, quantity in self._service_quantities_to_post(quantities):
             for shipment_line, taken in line.shipment_line_ids._allocate(quantity):
                 if shipment_line:
                     trusted(shipment_line.sudo()).qty_consumed += taken
@@ -151,9 +156,7 @@ class SaleOrderLine(models.Model):
         Odoo's Create Invoice deducts them (one that does not fit waits, said on the order)."""
         first = shipped_first or self.env['service.shipment.line']
         items = []
-        for line, quantity in quantities.items():
-            if line.product_uom_id.compare(quantity, 0.0) <= 0:
-                continue
+        for line, quantity in self._service_quantities_to_post(quantities):
             shipment_lines = line.shipment_line_ids
             for part in (shipment_lines & first, shipment_lines - first):
                 allocation = [item for item in part._allocate(quantity) if item[0]]

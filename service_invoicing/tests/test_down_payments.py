@@ -118,3 +118,13 @@ class TestDownPayments(ServiceOrderCommon):
                              invoice={self.labour: 10.0})
         self.assertEqual(invoices.amount_untaxed, 300.0)
         self.assertEqual(self.down_payment(order).qty_to_invoice, 0.0)
+
+    def test_posting_every_line_of_an_order_with_a_down_payment(self):
+        """Posting an order's every line (its down payment and section at zero among them, as
+        a script posting everything would) ships and invoices its products only."""
+        order = self.order_with_down_payment(10)
+        everything = {line: line.product_uom_qty for line in order.order_line}
+        invoices = order.order_line._service_post(
+            'ship_invoice', ship=everything, invoice=everything)
+        self.assertEqual(invoices.amount_untaxed, 900.0)
+        self.assertEqual(order.service_shipment_ids.line_ids.mapped('quantity'), [10.0, 4.0])
