@@ -5,6 +5,16 @@ from odoo.tools import formatLang
 from ..tools.actions import records_action
 
 
+class OrdersNote(str):
+    """A message about some orders (their down payments kept for a later invoice): a string
+    wherever it is shown, and the ``orders`` it is about for whoever files it on them."""
+
+    def __new__(cls, text, orders):
+        note = super().__new__(cls, text)
+        note.orders = orders
+        return note
+
+
 class SaleOrder(models.Model):
     _inherit = 'sale.order'
 
@@ -118,11 +128,12 @@ class SaleOrder(models.Model):
         if fits:
             return commands
         if notes is not None:
-            notes.append(self.env._(
+            waiting = self.browse([order.id for order in down_payments])
+            notes.append(OrdersNote(self.env._(
                 "The down payments of %(orders)s are not deducted: they are more than the "
                 "invoice of %(customer)s bills (%(billed)s untaxed). Deduct them from a later "
                 "invoice, or with Odoo's Create Invoice.",
-                orders=', '.join(order.name for order in down_payments), customer=customer,
-                billed=formatLang(self.env, billed, currency_obj=currency)))
+                orders=', '.join(waiting.mapped('name')), customer=customer,
+                billed=formatLang(self.env, billed, currency_obj=currency)), waiting))
         return []
 

@@ -166,9 +166,9 @@ class SaleOrderLine(models.Model):
         invoices = self.env['service.shipment.line']._create_invoices_from_items(
             items, invoice_date=invoice_date, deduct_down_payments=deduct_down_payments,
             notes=notes)
-        # A down payment kept for a later invoice is said where the order is followed.
+        # A down payment kept for a later invoice is said where its order is followed.
         for note in notes:
-            for order in self.order_id:
+            for order in note.orders & self.order_id:
                 order.message_post(body=note)
         return invoices
 

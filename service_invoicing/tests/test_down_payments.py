@@ -119,6 +119,24 @@ class TestDownPayments(ServiceOrderCommon):
         self.assertEqual(invoices.amount_untaxed, 300.0)
         self.assertEqual(self.down_payment(order).qty_to_invoice, 0.0)
 
+    def test_a_waiting_down_payment_is_said_on_its_own_order_only(self):
+        """One posting invoicing the orders of two customers: the down payment that waits is
+        said on its order, not on the other customer's."""
+        waiting = self.order_with_down_payment(50)  # 500, more than the 200 invoiced
+        other = self.create_order([(self.labour, 5.0)], partner=self.customer_2)
+        self.post(waiting, 'ship', ship={self.filter_kit: 4.0})
+        self.post(other, 'ship', ship={self.labour: 5.0})
+        notes_before = {order: len(order.message_ids) for order in (waiting, other)}
+        lines = self.line_of(waiting, self.filter_kit) | self.line_of(other, self.labour)
+        invoices = lines._service_post('invoice', invoice={
+            self.line_of(waiting, self.filter_kit): 4.0, self.line_of(other, self.labour): 5.0})
+        self.assertEqual(sorted(invoices.mapped('amount_untaxed')), [200.0, 400.0])
+        self.assertEqual(len(waiting.message_ids), notes_before[waiting] + 1)
+        self.assertIn("not deducted", waiting.message_ids[0].body)
+        self.assertIn(waiting.name, waiting.message_ids[0].body)
+        self.assertFalse(other.message_ids.filtered(
+            lambda message: "not deducted" in (message.body or '')))
+
     def test_posting_every_line_of_an_order_with_a_down_payment(self):
         """Posting an order's every line (its down payment and section at zero among them, as
         a script posting everything would) ships and invoices its products only."""
