@@ -2,3 +2,4 @@ from . import test_time_and_material
 from . import test_milestones
 from . import test_project_invoicing
 from . import test_allocation
+from . import test_money_as_odoo
