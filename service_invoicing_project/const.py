@@ -17,6 +17,13 @@ TIMESHEET_BILLED_FIELDS = {
     'unit_amount', 'date', 'employee_id', 'user_id', 'project_id', 'task_id', 'so_line',
     'product_uom_id', 'name', 'amount',
 }
+# What Odoo keeps as it is on a billed timesheet (sale_timesheet recomputes a timesheet's
+# project, partner and order line only while it is not billed) and what follows from them
+# alone: linking timesheets to their invoice leaves them, unrecomputed.
+TIMESHEET_FROZEN_WHEN_BILLED = (
+    'project_id', 'partner_id', 'so_line', 'task_id', 'parent_task_id', 'order_id',
+    'timesheet_invoice_type',
+)
 # Written only by approval, invoicing and their undoing.
 TIMESHEET_APPROVAL_FIELDS = {
     'service_approved', 'service_approved_by_id', 'service_approved_date',

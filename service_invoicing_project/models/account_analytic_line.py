@@ -14,7 +14,11 @@ from odoo.fields import Domain
 
 from odoo.addons.service_invoicing.tools.trusted import is_trusted, trusted
 
-from ..const import TIMESHEET_APPROVAL_FIELDS, TIMESHEET_BILLED_FIELDS
+from ..const import (
+    TIMESHEET_APPROVAL_FIELDS,
+    TIMESHEET_BILLED_FIELDS,
+    TIMESHEET_FROZEN_WHEN_BILLED,
+)
 
 
 class AccountAnalyticLine(models.Model):
@@ -70,11 +74,23 @@ class AccountAnalyticLine(models.Model):
         self._service_check_approval_untouched(vals)
         self._service_check_invoice_link_untouched([vals])
         self._service_check_billed_untouched(vals)
-        result = super().write(vals)
+        with self.env.protecting(self._service_frozen_by(vals), self):
+            result = super().write(vals)
         if {'so_line', 'project_id', 'task_id', 'date', 'name', 'employee_id', 'unit_amount'} \
                 .intersection(vals):
             self._service_sync_billing_items()
         return result
+
+    def _service_frozen_by(self, vals):
+        """The fields ``vals`` cannot change: linking timesheets to an invoice (Odoo's Create
+        Invoice, a proforma) bills them, and Odoo then keeps their project, partner and order
+        line, so recomputing those and what follows from them (thousands of timesheets in a
+        batch) would only find them unchanged."""
+        if set(vals) != {'timesheet_invoice_id'} or not vals['timesheet_invoice_id'] \
+                or self.env['account.move'].browse(vals['timesheet_invoice_id']).state == 'cancel':
+            return []
+        return [self._fields[name] for name in TIMESHEET_FROZEN_WHEN_BILLED
+                if name in self._fields]
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_approved_or_billed(self):

@@ -4,6 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from ..const import TIMESHEET_FROZEN_WHEN_BILLED
 from .common import ProjectBillingCommon
 
 
@@ -177,6 +178,32 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         # Free again: its hours can be corrected.
         timesheet.unit_amount = 4.0
         self.assertEqual(self.items(timesheet).quantity, 4.0)
+
+    def test_billed_timesheets_keep_what_odoo_keeps(self):
+        """Linking timesheets to their invoice (a proforma, Odoo's Create Invoice) does not
+        compute again their project, task, partner, order line and billing type: Odoo keeps
+        them on billed time, and computed again they are the same."""
+        task = self.env['project.task'].create({'name': "Survey", 'project_id': self.project.id})
+        on_task = self.env['account.analytic.line'].create({
+            'task_id': task.id, 'employee_id': self.eric.id, 'unit_amount': 3.0,
+            'date': date(2026, 3, 2), 'name': "Survey"})
+        timesheets = on_task | self.log(5.0, date(2026, 3, 3))
+        timesheets.with_user(self.project_manager).action_service_approve()
+        invoices, _left_out = self.proforma()
+        later = self.log(2.0, date(2026, 3, 4))
+        later.with_user(self.project_manager).action_service_approve()
+        odoo_invoice = self.odoo_invoice()
+        timesheets |= later
+        self.assertEqual(timesheets.timesheet_invoice_id, invoices | odoo_invoice)
+        frozen = list(TIMESHEET_FROZEN_WHEN_BILLED)
+        kept = timesheets.read(frozen)
+        self.assertRecordValues(on_task, [{
+            'task_id': task.id, 'partner_id': self.customer.id, 'so_line': self.time_line.id,
+            'timesheet_invoice_type': 'billable_time'}])
+        for name in frozen:
+            self.env.add_to_compute(timesheets._fields[name], timesheets)
+        self.env.flush_all()
+        self.assertEqual(timesheets.read(frozen), kept)
 
     def test_a_partial_credit_gives_the_hours_back(self):
         """8 h billed, corrected to 6 h: 2 h are ready to invoice again."""
