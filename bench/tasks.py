@@ -5,8 +5,10 @@ so that every system starts from the same database and the same cold caches. A t
 one line ``RESULT {json}`` with its figures.
 """
 
+import cProfile
 import json
 import os
+import pstats
 import resource
 import sys
 import time
@@ -31,25 +33,39 @@ def peak_mb():
 
 
 class Meter:
-    """Wall time, SQL queries and memory of the code run inside ``with``."""
+    """Wall time, SQL queries and memory of the code run inside ``with``; with
+    ``COUNT_CALLS`` (a task's ``count_calls`` parameter), the Python function calls instead
+    of a meaningful time: a count that barely moves between runs of the same code (a few
+    thousand calls in 25 million), whatever the host is doing (the profiler doubles the
+    time)."""
+
+    count_calls = False
 
     def __enter__(self):
         self.rss_before = rss_mb()
         self.queries = sql_db.sql_counter
+        self.profile = cProfile.Profile() if self.count_calls else None
         self.start = time.time()
+        if self.profile:
+            self.profile.enable()
         return self
 
     def __exit__(self, *_exc):
+        if self.profile:
+            self.profile.disable()
         self.end = time.time()
         self.queries = sql_db.sql_counter - self.queries
         self.peak = peak_mb()
 
     def figures(self, **extra):
-        return {
+        figures = {
             'start': self.start, 'end': self.end, 'seconds': self.end - self.start,
             'queries': self.queries, 'peak_mb': round(self.peak, 1),
             'rss_before_mb': round(self.rss_before, 1), **extra,
         }
+        if self.profile:
+            figures['python_calls'] = pstats.Stats(self.profile).total_calls
+        return figures
 
 
 def wait_for_go(go_file):
@@ -593,6 +609,7 @@ TASKS = {
 
 def main():
     conf, db, task, params = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+    Meter.count_calls = params.pop('count_calls', False)
     config.parse_config(['-c', conf, '-d', db])
     registry = Registry(db)
     with registry.cursor() as cr:
