@@ -34,7 +34,7 @@ def peak_mb():
 
 class Meter:
     """Wall time, SQL queries and memory of the code run inside ``with``; with
-    ``COUNT_CALLS`` (a task's ``count_calls`` parameter), the Python function calls instead
+    ``count_calls`` (set from a task's parameter of that name), the Python function calls instead
     of a meaningful time: a count that barely moves between runs of the same code (a few
     thousand calls in 25 million), whatever the host is doing (the profiler doubles the
     time)."""
