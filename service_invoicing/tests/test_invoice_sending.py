@@ -3,25 +3,27 @@ each invoice emailed once, a failed send kept, retried and shown, a rate-limitin
 waited for without failing the run.
 
 The sending workers commit per batch, so these tests build committed data (as
-test_contract_concurrency.py does) and remove it afterwards.
+test_contract_concurrency.py does) and remove it afterwards. They never wait on the wall
+clock: the workers decide what is due by ``fields.Datetime.now()``, which each test freezes
+and moves on by hand (a pause is over when the test says so, however busy the machine).
 """
 
 import email
 import importlib.util
+import os
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 from unittest.mock import patch
 
-from odoo import Command, api
+from odoo import Command, api, fields
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import BaseCase, freeze_time, get_db_name, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account.models.account_move_send import AccountMoveSend
@@ -80,19 +82,21 @@ class SmtpSink:
         with socket.socket() as probe:
             probe.bind(('127.0.0.1', 0))
             self.port = probe.getsockname()[1]
+        # aiosmtpd gives its server thread 5 s to start, too short on a busy machine.
         self.process = subprocess.Popen(
             [sys.executable, str(SINK), '--port', str(self.port), '--dir', str(self.folder),
              '--exit-with-parent', *options],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 30
-        while not self.listening():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the SMTP sink did not start: {self.process.stdout.read()}")
-            time.sleep(0.1)
-
-    def listening(self):
-        with socket.socket() as client:
-            return client.connect_ex(('127.0.0.1', self.port)) == 0
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, 'AIOSMTPD_CONTROLLER_TIMEOUT': '300'})
+        # The sink says so once it listens (or its output ends: it stopped).
+        output = []
+        for line in self.process.stdout:
+            output.append(line)
+            if line.startswith('SMTP sink listening'):
+                break
+        else:
+            self.process.wait()
+            raise RuntimeError(f"the SMTP sink did not start: {''.join(output)}")
 
     def stop(self):
         self.process.terminate()
@@ -157,6 +161,8 @@ class CommittedSendingCase(BaseCase):
             self.params = {key: params.get_param(key) for key in (
                 'service_invoicing.send_pause_seconds', 'service_invoicing.send_max_attempts')}
         self.addCleanup(self.clean_up)
+        # The workers' clock: frozen at the start, moved on only by ``later``.
+        self.clock = self.startPatcher(freeze_time(fields.Datetime.now()))
         # Odoo sends no email while testing; these tests send to their own SMTP server.
         self.startPatcher(patch(
             'odoo.addons.base.models.ir_mail_server.IrMail_Server._disable_send',
@@ -221,15 +227,14 @@ class CommittedSendingCase(BaseCase):
         activity emails name the invoice too)."""
         return sum(f'(Ref {number})' in subject for subject, _to in sink.messages())
 
-    def move_time_back(self, ids, seconds):
-        """As if ``seconds`` had passed since the last refusal and next tries were set."""
-        with self.registry.cursor() as cr:
-            for move in self.env_of(cr)['account.move'].browse(ids):
-                move.write({
-                    'service_send_next_try': move.service_send_next_try
-                    and move.service_send_next_try - timedelta(seconds=seconds),
-                    'service_send_refused_at': move.service_send_refused_at
-                    and move.service_send_refused_at - timedelta(seconds=seconds)})
+    def later(self, seconds):
+        """The workers' clock moves on by ``seconds``; returns the new time."""
+        self.clock.tick(timedelta(seconds=seconds))
+        return fields.Datetime.now()
+
+    def sending_times(self, move_id):
+        """(last refusal, next try) of an invoice."""
+        return self.states([move_id], ('service_send_refused_at', 'service_send_next_try'))[0]
 
 
 @tagged('post_install', '-at_install')
@@ -237,8 +242,10 @@ class TestRateLimitedMailServer(CommittedSendingCase):
 
     def test_a_rate_limited_run_ends_normally_and_each_invoice_is_delivered_once(self):
         sink = self.start_sink('--refuse-first', '2')
-        self.set_params(pause=3, max_attempts=5)
+        self.set_params(pause=60, max_attempts=5)
         ids, numbers = self.queue_invoices(range(4))
+        refused_id = ids[0]
+        start = fields.Datetime.now()
         with self.registry.cursor() as cr:
             env = self.env_of(cr)
             worker = env.ref('service_invoicing.ir_cron_send_queued_invoices')
@@ -248,45 +255,58 @@ class TestRateLimitedMailServer(CommittedSendingCase):
             # The run ended normally, the job is not marked failed, and it comes back when
             # the pause is over.
             self.assertEqual(worker.failure_count, 0)
-            refused = env['account.move'].browse(ids[0])
+            refused = env['account.move'].browse(refused_id)
             self.assertRecordValues(refused, [{
-                'service_send_state': 'retrying', 'service_send_attempts': 1}])
+                'service_send_state': 'retrying', 'service_send_attempts': 1,
+                'service_send_refused_at': start,
+                'service_send_next_try': start + timedelta(seconds=60)}])
             self.assertIn("451 4.7.1 rate limit", refused.service_send_error)
-            self.assertTrue(env['ir.cron.trigger'].search([
-                ('cron_id', '=', worker.id), ('call_at', '>=', refused.service_send_refused_at),
-                ('id', '>', self.last_trigger)]))
+            wake_ups = env['ir.cron.trigger'].search([
+                ('cron_id', '=', worker.id), ('id', '>', self.last_trigger)]).mapped('call_at')
+            self.assertEqual({call_at for call_at in wake_ups if call_at > start},
+                             {start + timedelta(seconds=60)}, "woken at the end of the pause")
         # The first refusal paused the queue: the second invoice of the batch, and the rest,
-        # stay queued; a worker that starts during the pause does not call the server.
+        # stay queued; a worker that starts during the pause does not call the server, up to
+        # its last second.
         self.assertEqual(len(sink.refusals()), 1)
         self.assertEqual(self.states(ids[1:]), [('queued', 0)] * 3)
+        self.assertEqual(self.run_worker(), 0)
+        self.later(59)
         self.assertEqual(self.run_worker(), 0)
         self.assertEqual(len(sink.refusals()), 1)
         self.assertFalse(sink.messages())
 
-        # The pause is over (3 seconds): the refused invoice is refused again, the queue
-        # pauses again.
-        time.sleep(3.5)
+        # The pause is over: the refused invoice, due now, is refused again; the queue pauses
+        # again, and its next try waits twice as long as the first.
+        second = self.later(1)
         with mute_logger(*MAIL_LOGGERS):
             self.assertEqual(self.run_worker(), 1)
         self.assertEqual(len(sink.refusals()), 2)
-        self.assertEqual(self.states(ids[:1]), [('retrying', 2)])
-        # After the pause the server accepts: every invoice goes, the refused one when its next
-        # try (twice the pause) comes.
-        time.sleep(3.5)
+        self.assertEqual(self.states(ids), [('retrying', 2)] + [('queued', 0)] * 3)
+        self.assertEqual(self.sending_times(refused_id),
+                         (second, second + timedelta(seconds=120)))
+        self.later(59)
+        self.assertEqual(self.run_worker(), 0)
+        # After the second pause the server accepts: the queued invoices go; the refused one
+        # waits for its next try, to the second.
+        self.later(1)
         self.assertEqual(self.run_worker(), 3)
-        self.assertEqual(self.states(ids[1:]), [('sent', 1)] * 3)
-        self.move_time_back(ids[:1], 3)
+        self.assertEqual(self.states(ids), [('retrying', 2)] + [('sent', 1)] * 3)
+        self.later(59)
+        self.assertEqual(self.run_worker(), 0)
+        self.later(1)
         self.assertEqual(self.run_worker(), 1)
         self.assertEqual(self.states(ids), [('sent', 3)] + [('sent', 1)] * 3)
+        self.later(3600)
         self.assertEqual(self.run_worker(), 0)
         for number in numbers:
             self.assertEqual(self.emailed(sink, number), 1, number)
         self.assertEqual(len(sink.messages()), 4)
+        self.assertEqual(len(sink.refusals()), 2)
         with self.registry.cursor() as cr:
             moves = self.env_of(cr)['account.move'].browse(ids)
             self.assertEqual(moves.mapped('is_move_sent'), [True] * 4)
             self.assertFalse(moves.mapped('service_send_error')[0])
-
 
     def test_odoo_own_sending_job_refused_for_now_is_followed_and_sent_again(self):
         sink = self.start_sink('--refuse-first', '1')
@@ -310,7 +330,10 @@ class TestRateLimitedMailServer(CommittedSendingCase):
         states = self.states(ids)
         self.assertEqual(sorted(states), [('retrying', 1), ('sent', 0)])
         refused = ids[states.index(('retrying', 1))]
-        self.move_time_back([refused], 60)
+        # The pause (60 s by default) and the first wait: the next try is not due before.
+        self.later(59)
+        self.assertEqual(self.run_worker(), 0)
+        self.later(1)
         self.assertEqual(self.run_worker(), 1)
         self.assertEqual(self.states([refused]), [('sent', 2)])
         self.assertEqual([self.emailed(sink, number) for number in numbers], [1, 1])
@@ -380,7 +403,9 @@ class TestFailedSending(CommittedSendingCase):
                 self.assertIn("wkhtmltopdf crashed", move.service_send_error)
                 self.assertFalse(move.service_send_refused_at, "not the mail server: no pause")
                 self.assertFalse(move.is_move_sent)
-            self.move_time_back([broken], 60)
+            self.later(59)
+            self.assertEqual(self.run_worker(), 0, "tried again after a minute, not before")
+            self.later(1)
             self.assertEqual(self.run_worker(), 1)
         with self.registry.cursor() as cr:
             env = self.env_of(cr)
