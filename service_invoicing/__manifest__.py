@@ -26,6 +26,7 @@
         'views/service_shipment_views.xml',
         'views/service_billing_item_views.xml',
         'views/service_invoice_schedule_views.xml',
+        'wizard/service_billing_integrity_report_views.xml',
         'views/res_config_settings_views.xml',
         'views/account_move_views.xml',
         'views/account_move_statistics_views.xml',

@@ -124,3 +124,10 @@ SENDING_BATCH = 2
 SENDING_QUEUE_WINDOW = 100
 # The scheduled actions that send queued invoices: all of them, copies included, are woken.
 SENDING_CRON_CODE = 'model._service_send_queued_invoices()'
+
+# --- Bounds every document keeps ------------------------------------------------------------
+
+# Dates a company can bill: not before this, nor more than this many years after today (and
+# never before its opening balance, when one is posted). A date outside is a typing error.
+EARLIEST_BILLING_DATE = '1990-01-01'
+BILLING_YEARS_AHEAD = 10

@@ -34,12 +34,51 @@ class AccountMove(models.Model):
                 .shipment_id
             move.service_shipment_count = len(move.service_shipment_ids)
 
+    # === POSTING: the one hook of the app and its bridges === #
+
     def _post(self, soft=True):
+        """Odoo's posting, with this app's steps around it in a fixed order. Bridges extend
+        the steps, never ``_post`` itself:
+
+        1. ``_service_prepare_posting``: the customer documents as they will post
+           (non-chargeable lines written off, dates in range); returns what the checks must
+           know of the time before posting;
+        2. Odoo's posting;
+        3. ``_service_check_posting``: every money rule of the posted documents, each from
+           the one method that owns it;
+        4. ``_service_record_posting``: what posting changes in the backlog.
+        """
+        documents = self.filtered(lambda move: move.state == 'draft'
+                                  and move.move_type in ('out_invoice', 'out_refund'))
+        before = documents._service_prepare_posting()
         posted = super()._post(soft=soft)
         posted.filtered('service_to_post').service_to_post = False
-        posted._service_check_billed_periods()
-        posted._service_check_billed_quantities()
+        posted_documents = posted & documents
+        posted_documents._service_check_posting(before)
+        posted_documents._service_record_posting(before)
         return posted
+
+    def _service_prepare_posting(self):
+        """Step 1 of posting (drafts about to post): returns {name: value} for the later
+        steps (bridges add theirs)."""
+        for move in self:
+            move.company_id._service_check_dates(
+                self.env._("%(document)s, its dates", document=move.display_name),
+                move.invoice_date, move.date)
+        self._service_write_off_non_chargeable()
+        return {}
+
+    def _service_check_posting(self, before):
+        """Step 3 of posting: the money rules of these posted documents."""
+        self.invoice_line_ids._service_check_sources()
+        self._service_check_billed_periods()
+        self._service_check_billed_quantities()
+
+    def _service_record_posting(self, before):
+        """Step 4 of posting: credit notes give back to the backlog what they credited."""
+        credit_notes = self.filtered(lambda move: move.move_type == 'out_refund')
+        if credit_notes:
+            credit_notes._service_give_back_to_the_backlog()
 
     def button_cancel(self):
         # A cancelled draft contract invoice gives its periods back to the contracts.
@@ -104,7 +143,6 @@ class AccountMove(models.Model):
         """Posting a contract invoice: each of its billed periods is billed by a line of it,
         and each of its contract lines by a period of it. Posting a credit note: it credits no
         contract period more than the posted invoices billed of it."""
-        self.invoice_line_ids._service_check_contract_links()
         invoices = self.filtered(lambda move: move.move_type == 'out_invoice')
         for invoice in invoices.filtered(lambda move: move.service_period_ids
                                          or move.invoice_line_ids.service_contract_id):
@@ -160,7 +198,6 @@ class AccountMove(models.Model):
         invoices = self.filtered(lambda move: move.move_type == 'out_invoice')
         refunds = self.filtered(lambda move: move.move_type == 'out_refund')
         lines = (invoices | refunds).invoice_line_ids
-        lines._service_check_shipment_links()
         order_lines = lines.sale_line_ids | lines.service_shipment_line_id.order_line_id
         if not order_lines:
             return
@@ -172,3 +209,31 @@ class AccountMove(models.Model):
         order_lines.shipment_line_ids.invalidate_recordset()
         invoices.invoice_line_ids.sale_line_ids._service_check_billed_quantities(invoiced=True)
         refunds.invoice_line_ids.sale_line_ids._service_check_billed_quantities(credited=True)
+        refunds._service_check_credited_with_money()
+
+    def _service_check_credited_with_money(self):
+        """A credit note gives a quantity back only with its money: per order line, what
+        posted invoices billed less what credit notes gave back never exceeds the quantity
+        still billed at the price it was billed (the integrity check's own rule, read from
+        the posted figures). A quantity credited at zero would be billed a second time."""
+        order_lines = self.invoice_line_ids.sale_line_ids
+        if not order_lines:
+            return
+        for finding in self.env['service.billing.integrity']._broken_money_of_order_lines(
+                order_lines):
+            order_line = self.env['sale.order.line'].browse(finding['res_id'])
+            credit_lines = self.invoice_line_ids.filtered(
+                lambda line, order_line=order_line: order_line in line.sale_line_ids)
+            credited = sum(credit_lines.mapped('price_subtotal'))
+            quantity = sum(line.product_uom_id._compute_quantity(
+                line.quantity, order_line.product_uom_id) for line in credit_lines)
+            raise UserError(self.env._(
+                "%(credit_note)s gives back %(quantity)s %(product)s of order %(order)s with "
+                "only %(credited).2f of its %(billed).2f: a credit note gives a quantity back "
+                "only with its money, at the price it was billed (else the quantity would be "
+                "billed again). Credit the price it was billed, or lower the quantity on the "
+                "credit note; a reduction of price alone is a credit note line without the "
+                "order line.", credit_note=', '.join(credit_lines.move_id.mapped('display_name')),
+                quantity=quantity, product=order_line.product_id.display_name,
+                order=order_line.order_id.name, credited=credited,
+                billed=credited + finding['excess']))

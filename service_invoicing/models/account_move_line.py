@@ -24,7 +24,16 @@ class AccountMoveLine(models.Model):
 
     @api.constrains('service_shipment_line_id', 'product_id', 'sale_line_ids')
     def _check_service_shipment_link(self):
-        self._service_check_shipment_links()
+        self._service_check_sources()
+
+    @api.constrains('quantity', 'product_uom_id', 'service_shipment_line_id')
+    def _check_service_drafts_within_shipped(self):
+        """A draft invoice never holds more of a shipment line than is left to invoice: the
+        quantity of an item is on one open invoice at most."""
+        self.filtered(lambda line: line.service_shipment_line_id
+                      and line.move_id.move_type == 'out_invoice'
+                      and line.parent_state == 'draft'
+                      ).service_shipment_line_id._check_not_over_held_by_drafts()
 
     def write(self, vals):
         if 'service_billing_type' in vals:
@@ -70,31 +79,59 @@ class AccountMoveLine(models.Model):
                 lambda period, kept=kept: (period.contract_id, period.date_start) not in kept)
         return periods
 
-    def _service_check_shipment_links(self):
-        """A line billing a shipment line bills a shipment of its own customer: same order
-        line and product, company, currency and commercial partner as its invoice."""
-        for line in self.filtered('service_shipment_line_id'):
-            shipment_line = line.service_shipment_line_id.sudo()
-            invoice = line.move_id
-            if (invoice.move_type not in ('out_invoice', 'out_refund')
-                    or shipment_line.order_line_id not in line.sudo().sale_line_ids
+    def _service_check_sources(self):
+        """The one owner of "a line bills its own customer's work": every source a line of a
+        customer invoice or credit note names, whatever the link (an order line, a shipment
+        line, a contract period; the Projects bridge's timesheets and milestone belong to its
+        order line), belongs to the document's commercial partner, company and currency. A
+        shipment line is billed only by a customer document, on its own order line and
+        product."""
+        for line in self.sudo():
+            document = line.move_id
+            customer_document = document.move_type in ('out_invoice', 'out_refund')
+            shipment_line = line.service_shipment_line_id
+            if shipment_line and (
+                    not customer_document
+                    or shipment_line.order_line_id not in line.sale_line_ids
                     or shipment_line.product_id != line.product_id
-                    or shipment_line.company_id != invoice.company_id
-                    or shipment_line.currency_id != invoice.currency_id
-                    or shipment_line.commercial_partner_id != invoice.commercial_partner_id):
+                    or shipment_line.company_id != document.company_id
+                    or shipment_line.currency_id != document.currency_id
+                    or shipment_line.commercial_partner_id != document.commercial_partner_id):
                 raise ValidationError(self.env._(
                     "The line %(line)s of %(invoice)s cannot bill the shipment line of "
-                    "%(product)s on shipment %(shipment)s: only a shipped line of the invoice's "
-                    "own customer, company, currency, order line and product can be billed. "
-                    "Use Get Shipment Lines to add it.",
+                    "%(product)s on shipment %(shipment)s (order %(order)s, %(customer)s): only "
+                    "a shipped line of the invoice's own customer, company, currency, order "
+                    "line and product can be billed. Use Get Shipment Lines to add it.",
                     line=line.name or line.product_id.display_name,
-                    invoice=invoice.display_name, product=shipment_line.product_id.display_name,
-                    shipment=shipment_line.shipment_id.name))
+                    invoice=document.display_name, product=shipment_line.product_id.display_name,
+                    shipment=shipment_line.shipment_id.name, order=shipment_line.order_id.name,
+                    customer=shipment_line.commercial_partner_id.display_name))
+            if not customer_document:
+                continue
+            for order_line in line.sale_line_ids:
+                order = order_line.order_id
+                customers = order.partner_invoice_id.commercial_partner_id \
+                    | order.partner_id.commercial_partner_id
+                if document.commercial_partner_id not in customers \
+                        or order.company_id != document.company_id \
+                        or order.currency_id != document.currency_id:
+                    raise ValidationError(self.env._(
+                        "The line %(line)s of %(invoice)s bills order %(order)s of "
+                        "%(customer)s (%(company)s, %(currency)s): an invoice line bills only "
+                        "the orders, shipments and contracts of the invoice's own customer "
+                        "(%(invoice_customer)s), company and currency. Remove the line, or "
+                        "invoice the order to its own customer from the order or the billing "
+                        "backlog.", line=line.name or line.product_id.display_name,
+                        invoice=document.display_name, order=order.name,
+                        customer=order.partner_invoice_id.commercial_partner_id.display_name,
+                        company=order.company_id.name, currency=order.currency_id.name,
+                        invoice_customer=document.commercial_partner_id.display_name))
+        self.filtered('service_contract_id')._service_check_contract_links()
 
     def _service_check_contract_links(self):
         """A line billing or crediting a contract period does so on a document of the
-        contract's own customer, company and currency."""
-        for line in self.filtered('service_contract_id'):
+        contract's own customer, company and currency (part of ``_service_check_sources``)."""
+        for line in self:
             contract = line.service_contract_id.sudo()
             document = line.move_id
             if (document.move_type not in ('out_invoice', 'out_refund')
@@ -140,6 +177,12 @@ class AccountMoveLine(models.Model):
         if billing_type == 'chargeable':
             return
         for line in self:
+            if line.move_id.move_type != 'out_invoice':
+                raise UserError(self.env._(
+                    "%(line)s of %(document)s: a billing type is chosen on invoices. A credit "
+                    "note gives back what was billed, at the price it was billed: lower its "
+                    "quantity instead.", line=line.name or line.product_id.display_name,
+                    document=line.move_id.display_name))
             if line.move_id.state != 'draft' or not line._service_bills_backlog_source():
                 raise UserError(self.env._(
                     "%(line)s of %(invoice)s is not a draft line of the billing backlog: only "

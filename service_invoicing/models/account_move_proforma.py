@@ -113,27 +113,39 @@ class AccountMove(models.Model):
             return record_id in (contracts if model == 'service.contract' else orders).ids
         return True
 
-    def _post(self, soft=True):
-        self._service_write_off_non_chargeable()
-        posted = super()._post(soft=soft)
-        credits = posted.filtered(lambda move: move.move_type == 'out_refund')
-        if credits:
-            credits._service_give_back_to_the_backlog()
-        return posted
-
     def _service_write_off_non_chargeable(self):
-        """Confirming: non-chargeable lines leave the invoice and are never billed; the
-        quantity of a shipment line is consumed (shipped and never charged)."""
+        """Confirming (step 1 of posting): non-chargeable lines leave the invoice and are
+        never billed; the quantity of a shipment line is consumed (shipped and never charged),
+        never less than nothing nor more than it has left."""
         lines = self.filtered(lambda move: move.move_type == 'out_invoice'
                               and move.state == 'draft').invoice_line_ids.filtered(
-            lambda line: line.service_billing_type == 'non_chargeable'
-            and line.service_shipment_line_id)
+            lambda line: line.service_billing_type == 'non_chargeable')
         for line in lines:
+            if line.product_uom_id.compare(line.quantity, 0.0) <= 0 \
+                    if line.product_uom_id else line.quantity <= 0:
+                raise UserError(self.env._(
+                    "%(line)s of %(invoice)s writes off %(quantity)s as non-chargeable: only a "
+                    "positive quantity can be written off. Change the quantity on the line.",
+                    line=line.name or line.product_id.display_name,
+                    invoice=line.move_id.display_name, quantity=line.quantity))
+        for line in lines.filtered('service_shipment_line_id'):
             shipment_line = trusted(line.service_shipment_line_id.sudo())
             quantity = line.product_uom_id._compute_quantity(
                 line.quantity, shipment_line.product_uom_id)
+            # What is left of it besides this line: shipped, not consumed, not invoiced and
+            # not on another draft.
+            left = shipment_line.qty_to_invoice + quantity
+            if shipment_line.product_uom_id.compare(quantity, left) > 0:
+                raise UserError(self.env._(
+                    "%(line)s of %(invoice)s writes off %(quantity)s of %(shipment_line)s as "
+                    "non-chargeable: only between 0 and %(left)s (shipped, not consumed, not "
+                    "invoiced) can be written off. Change the quantity on the line.",
+                    line=line.name or line.product_id.display_name,
+                    invoice=line.move_id.display_name, quantity=quantity,
+                    shipment_line=shipment_line.display_name, left=left))
             line.unlink()
             shipment_line.qty_consumed += quantity
+            shipment_line._check_not_over_invoiced()
 
     def _service_give_back_to_the_backlog(self):
         """What posted credit notes give back goes to the backlog: shipment quantities ready

@@ -35,8 +35,8 @@ class AccountMove(models.Model):
         for move in drafts:
             # What posting checks of the contract periods and shipment lines a draft bills.
             try:
+                move.invoice_line_ids._service_check_sources()
                 move._service_check_billed_periods()
-                move.invoice_line_ids._service_check_shipment_links()
             except UserError as error:
                 problems.append(('error', 'refused', error.args[0]))
         return ReportSource(

@@ -1,4 +1,12 @@
+import math
+
+from dateutil.relativedelta import relativedelta
+
 from odoo import fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import format_date
+
+from ..const import BILLING_YEARS_AHEAD, EARLIEST_BILLING_DATE
 
 
 class ResCompany(models.Model):
@@ -10,3 +18,37 @@ class ResCompany(models.Model):
     service_backlog_shipment_ready = fields.Boolean(
         string="Shipments Start Ready", default=True,
         help="New shipment lines in the billing backlog are ready to invoice.")
+
+    def _service_date_range(self):
+        """(first, last): the dates this company can bill. From 1990 (or its posted opening
+        balance, if later) to ten years after today."""
+        self.ensure_one()
+        first = fields.Date.to_date(EARLIEST_BILLING_DATE)
+        opening = self.sudo().account_opening_move_id
+        if opening.state == 'posted' and opening.date:
+            first = max(first, opening.date)
+        last = fields.Date.context_today(self) + relativedelta(years=BILLING_YEARS_AHEAD)
+        return first, last
+
+    def _service_check_dates(self, what, *dates):
+        """Refuse the ``dates`` of ``what`` (a record's name and field, in words) that lie
+        outside the dates this company can bill: the one owner of the date bounds of
+        contracts, invoices, proformas, schedules and runs."""
+        self.ensure_one()
+        first, last = self._service_date_range()
+        for day in dates:
+            day = fields.Date.to_date(day)
+            if day and not first <= day <= last:
+                raise ValidationError(self.env._(
+                    "%(what)s: %(date)s is outside the dates %(company)s can bill, "
+                    "%(first)s to %(last)s. Correct the date.",
+                    what=what, date=day.isoformat(), company=self.name,
+                    first=format_date(self.env, first), last=format_date(self.env, last)))
+
+    def _service_check_finite(self, what, *values):
+        """Refuse a quantity, share or amount that is not a number (NaN) or infinite."""
+        for value in values:
+            if value is not None and value is not False and not math.isfinite(value):
+                raise ValidationError(self.env._(
+                    "%(what)s: %(value)s is not a number that can be billed. Type a number.",
+                    what=what, value=value))

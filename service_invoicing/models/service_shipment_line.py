@@ -205,9 +205,17 @@ class ServiceShipmentLine(models.Model):
                 orders=', '.join(self.order_id.mapped('name')) or self.env._("new")))
 
     def _check_not_over_invoiced(self):
-        """No shipment line is invoiced beyond what it shipped and did not consume, nor
-        credited beyond what was invoiced: refused at posting, naming the line."""
+        """The one owner of "shipped >= invoiced + consumed >= 0": no shipment line is
+        invoiced beyond what it shipped and did not consume, consumed below nothing, nor
+        credited beyond what was invoiced. Refused at posting and at every write-off, naming
+        the line."""
         for line in self:
+            if line.product_uom_id.compare(line.qty_consumed, 0.0) < 0:
+                raise UserError(self.env._(
+                    "%(product)s of shipment %(shipment)s (order %(order)s) would show "
+                    "%(consumed)s consumed: a consumed quantity is never negative.",
+                    product=line.product_id.display_name, shipment=line.shipment_id.name,
+                    order=line.order_id.name, consumed=line.qty_consumed))
             available = line.qty_shipped - line.qty_consumed
             if line.product_uom_id.compare(line.qty_invoiced, available) > 0:
                 raise UserError(self.env._(
@@ -224,6 +232,20 @@ class ServiceShipmentLine(models.Model):
                     "than the posted invoices billed. Lower the quantity on the credit note.",
                     product=line.product_id.display_name, shipment=line.shipment_id.name,
                     order=line.order_id.name, credited=-line.qty_invoiced))
+
+    def _check_not_over_held_by_drafts(self):
+        """Draft invoices never hold more of a shipment line than it has left to invoice
+        (shipped, not consumed, not invoiced): a quantity is on one open invoice at most."""
+        for line in self:
+            if line.product_uom_id.compare(line.qty_to_invoice, 0.0) < 0 \
+                    and line.product_uom_id.compare(line.qty_in_draft, 0.0) > 0:
+                raise UserError(self.env._(
+                    "Draft invoices would hold %(in_draft)s of %(product)s of shipment "
+                    "%(shipment)s (order %(order)s), but only %(left)s are left to invoice "
+                    "(shipped, not consumed, not invoiced): lower the quantity on the draft.",
+                    in_draft=line.qty_in_draft, product=line.product_id.display_name,
+                    shipment=line.shipment_id.name, order=line.order_id.name,
+                    left=line.qty_shipped_not_invoiced))
 
     def _invoice_status(self):
         """Invoicing status of these lines together (a shipment, a delivery)."""

@@ -30,6 +30,18 @@ class ServiceInvoicingCommon(AccountTestInvoicingCommon):
             name="Hotline", type='service', lst_price=600.0,
             taxes_id=[Command.set(cls.tax_15.ids)])
 
+    def tearDown(self):
+        # Every test ends with the billing integrity check: whatever it did, through whichever
+        # path, no money invariant may be left broken.
+        broken = self.broken_invariants()
+        super().tearDown()
+        self.assertFalse(broken, "The test left broken billing invariants:\n" + "\n".join(
+            f"- [{finding['rule']}] {finding['message']}" for finding in broken))
+
+    def broken_invariants(self):
+        """The billing integrity check of the whole database, as the nightly job runs it."""
+        return self.env(su=True)['service.billing.integrity']._find_broken_invariants()
+
     @classmethod
     def create_contract(cls, lines=None, sign=True, partner=None, **values):
         """A contract billing 1,200 a year by default, signed and locked unless told."""

@@ -20,14 +20,18 @@ class AccountMove(models.Model):
             move.service_billing_item_count = len(items)
         return result
 
-    def _post(self, soft=True):
-        credit_notes = self.filtered(
-            lambda move: move.move_type == 'out_refund' and move.state == 'draft')
+    def _service_prepare_posting(self):
+        before = super()._service_prepare_posting()
+        credit_notes = self.filtered(lambda move: move.move_type == 'out_refund')
         credit_notes._service_check_milestones_credited_whole()
-        billed_before = credit_notes._service_milestones_billed()
-        result = super()._post(soft=soft)
-        if billed_before:
-            credit_notes._service_check_unnamed_milestone_credits(billed_before)
+        before['milestones_billed'] = credit_notes._service_milestones_billed()
+        return before
+
+    def _service_check_posting(self, before):
+        result = super()._service_check_posting(before)
+        if before.get('milestones_billed'):
+            self.filtered(lambda move: move.move_type == 'out_refund') \
+                ._service_check_unnamed_milestone_credits(before['milestones_billed'])
         return result
 
     def _service_check_milestones_credited_whole(self):
@@ -78,6 +82,8 @@ class AccountMove(models.Model):
     def _service_write_off_non_chargeable(self):
         """Confirming: the hours of a non-chargeable time line are never billed (they stay
         delivered, like a consumed quantity)."""
+        # First the app's own: it refuses a quantity written off below nothing.
+        result = super()._service_write_off_non_chargeable()
         lines = self.filtered(lambda move: move.move_type == 'out_invoice'
                               and move.state == 'draft').invoice_line_ids.filtered(
             lambda line: line.service_billing_type == 'non_chargeable'
@@ -105,7 +111,7 @@ class AccountMove(models.Model):
                 trusted(timesheet.sudo()).service_qty_non_chargeable += hours
                 rest -= taken
             line.unlink()
-        return super()._service_write_off_non_chargeable()
+        return result
 
     def _service_give_back_to_the_backlog(self):
         """Hours and milestones credited are ready to invoice again."""

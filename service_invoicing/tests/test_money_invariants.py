@@ -1,0 +1,183 @@
+"""The three money holes found through JSON-RPC by a hostile Service User, each replayed as
+that user, and the billing integrity check that sees each of them in the stored figures."""
+
+from contextlib import closing
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import ServiceOrderCommon
+from .test_rpc_hostile_input import HostileRpcMixin
+
+
+@tagged('post_install', '-at_install')
+@freeze_time('2026-03-15')
+class TestMoneyInvariants(HostileRpcMixin, ServiceOrderCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_hostile_users()
+        cls.env.user.group_ids |= cls.env.ref('account.group_account_invoice')
+
+    def shipped_order(self, partner=None, quantity=4):
+        """An order of the Service User's, ``quantity`` filter kits at 50 shipped."""
+        order = self.create_order([(self.filter_kit, quantity)], partner=partner,
+                                  user_id=self.si_user.id)
+        self.line_of(order, self.filter_kit).price_unit = 50.0
+        self.post(order, 'ship', ship={self.filter_kit: quantity})
+        return order
+
+    def proforma_of(self, order, user=None):
+        """A proforma of the order's backlog, made through the API by ``user``."""
+        items = self.env['service.billing.item'].search([('order_id', '=', order.id)])
+        wizard_id = self.rpc(user or self.si_user, 'service.proforma.wizard', 'create', {
+            'cutoff_date': '2026-03-15', 'item_ids': [Command.set(items.ids)]})
+        self.rpc(user or self.si_user, 'service.proforma.wizard', 'action_create', [wizard_id])
+        return self.env['service.proforma.wizard'].browse(wizard_id).invoice_ids
+
+    def test_a_non_chargeable_line_writes_off_only_what_is_shipped_and_left(self):
+        """Hole 1: Confirm consumed any quantity the line was given (-10, 100 of 4 shipped)."""
+        order = self.shipped_order()
+        shipment_line = self.shipment_lines(order)
+        proforma = self.proforma_of(order)
+        kit_line = proforma.invoice_line_ids.filtered('service_shipment_line_id')
+        typed_line = Command.create({'product_id': self.hotline.id, 'price_unit': 10.0})
+        with closing(self.env.cr.savepoint()):
+            self.rpc(self.si_user, 'account.move', 'write', proforma.ids, {
+                'invoice_line_ids': [typed_line, Command.update(kit_line.id, {
+                    'service_billing_type': 'non_chargeable', 'quantity': -10.0})]})
+            self.assert_each_refused([
+                (UserError, r"writes off -10\.0 as non-chargeable: only a positive",
+                 self.si_user, 'account.move', 'action_service_confirm', proforma.ids),
+            ], shipment_line, proforma, kit_line)
+        # 100 of 4: no draft holds more than is left, whatever it is for.
+        self.assert_each_refused([
+            (UserError, r"Draft invoices would hold 100\.0 .* only 4\.0 are left",
+             self.si_user, 'account.move', 'write', proforma.ids, {
+                 'invoice_line_ids': [typed_line, Command.update(kit_line.id, {
+                     'service_billing_type': 'non_chargeable', 'quantity': 100.0})]}),
+        ], shipment_line, proforma, kit_line)
+        self.assertRecordValues(shipment_line, [{'qty_consumed': 0.0, 'qty_to_invoice': 0.0,
+                                                 'qty_in_draft': 4.0}])
+        # Writing off what is there is what the billing type is for.
+        self.rpc(self.si_user, 'account.move', 'write', proforma.ids, {
+            'invoice_line_ids': [
+                Command.create({'product_id': self.hotline.id, 'price_unit': 10.0}),
+                Command.update(kit_line.id, {'service_billing_type': 'non_chargeable',
+                                             'quantity': 3.0})]})
+        self.rpc(self.si_user, 'account.move', 'action_service_confirm', proforma.ids)
+        self.assertRecordValues(shipment_line, [{'qty_consumed': 3.0, 'qty_invoiced': 0.0,
+                                                 'qty_to_invoice': 1.0}])
+        self.assertEqual(proforma.amount_untaxed, 10.0)
+        self.assertFalse(self.broken_invariants())
+
+    def test_an_invoice_bills_only_its_own_customers_order_lines(self):
+        """Hole 2: an invoice of customer X with a line naming customer Y's order line posted,
+        and Y's shipment showed invoiced."""
+        order_y = self.shipped_order(partner=self.customer_2)
+        line_y = self.line_of(order_y, self.filter_kit)
+        refused = rf"bills order {order_y.name} of {self.customer_2.name}.*own customer " \
+            rf"\({self.customer.name}\)"
+        line_values = {'product_id': self.filter_kit.id, 'quantity': 4.0, 'price_unit': 50.0,
+                       'sale_line_ids': [Command.set(line_y.ids)]}
+        self.assert_each_refused([
+            (ValidationError, refused, self.si_manager, 'account.move', 'create', {
+                'move_type': 'out_invoice', 'partner_id': self.customer.id,
+                'invoice_date': '2026-03-15',
+                'invoice_line_ids': [Command.create(line_values)]}),
+        ], self.shipment_lines(order_y))
+        # Made for Y, then given to X: posting looks again.
+        invoice_id = self.rpc(self.si_manager, 'account.move', 'create', {
+            'move_type': 'out_invoice', 'partner_id': self.customer_2.id,
+            'invoice_date': '2026-03-15', 'invoice_line_ids': [Command.create(line_values)]})
+        invoice = self.env['account.move'].browse(invoice_id)
+        self.rpc(self.si_manager, 'account.move', 'write', invoice.ids,
+                 {'partner_id': self.customer.id})
+        self.assert_each_refused([
+            (ValidationError, refused, self.si_manager, 'account.move', 'action_post',
+             invoice.ids),
+        ], invoice, self.shipment_lines(order_y))
+        self.assertEqual(invoice.state, 'draft')
+        self.assertRecordValues(self.shipment_lines(order_y), [{'qty_invoiced': 0.0}])
+        items = self.env['service.billing.item'].search([('order_id', '=', order_y.id)])
+        self.assertNotEqual(items.billing_status, 'invoice_posted')
+
+    def test_a_credit_gives_a_quantity_back_only_with_its_money(self):
+        """Hole 3: a credit note at zero (complimentary or price 0) gave the 4 units back; a
+        new proforma billed them again: 400 billed, 0 credited, for 200 of goods."""
+        order = self.shipped_order()
+        proforma = self.proforma_of(order)
+        self.rpc(self.si_user, 'account.move', 'action_service_confirm', proforma.ids)
+        self.assertEqual(proforma.amount_untaxed, 200.0)
+        wizard_id = self.rpc(self.si_user, 'service.invoice.correction.wizard', 'create', {
+            'invoice_id': proforma.id, 'reason': "full credit",
+            'line_ids': [Command.create({'invoice_line_id': line.id, 'quantity_corrected': 0.0})
+                         for line in proforma.invoice_line_ids
+                         if line.display_type == 'product']})
+        action = self.rpc(self.si_user, 'service.invoice.correction.wizard', 'action_correct',
+                          [wizard_id])
+        credit_note = self.env['account.move'].browse(action['res_id'])
+        credit_line = credit_note.invoice_line_ids.filtered('service_shipment_line_id')
+        shipment_line = self.shipment_lines(order)
+        # A billing type is chosen on invoices: a credit note gives back what was billed.
+        self.assert_refused(UserError, "credit note", self.si_user, 'account.move.line',
+                            'write', credit_line.ids, {'service_billing_type': 'complimentary'})
+        for values in ({'price_unit': 0.0}, {'discount': 100.0}, {'price_unit': 25.0}):
+            with self.subTest(values=values), closing(self.env.cr.savepoint()):
+                self.rpc(self.si_user, 'account.move.line', 'write', credit_line.ids, values)
+                self.assert_each_refused([
+                    (UserError, r"gives back 4\.0 .* with only [\d.]+ of its 200\.00",
+                     self.si_user, 'account.move', 'action_post', credit_note.ids),
+                ], credit_note, credit_line, shipment_line)
+        self.assertRecordValues(shipment_line, [{'qty_invoiced': 4.0, 'qty_to_invoice': 0.0}])
+        # Given back with its money, the quantity is ready again, once.
+        self.rpc(self.si_user, 'account.move', 'action_post', credit_note.ids)
+        self.assertRecordValues(shipment_line, [{'qty_invoiced': 0.0, 'qty_to_invoice': 4.0}])
+        second = self.proforma_of(order)
+        self.assertEqual(second.amount_untaxed, 200.0)
+
+    def test_the_integrity_check_sees_each_hole_in_the_stored_figures(self):
+        """Broken by hand in the database (as the holes left it), each invariant is reported
+        naming its record; a Manager sees the findings, the nightly job gives them out."""
+        order = self.shipped_order()
+        shipment_line = self.shipment_lines(order)
+        proforma = self.proforma_of(order)
+        proforma.action_post()
+        self.assertFalse(self.broken_invariants())
+        with self.env.cr.savepoint(flush=False) as savepoint:
+            self.env.cr.execute("UPDATE service_shipment_line SET qty_consumed = -10 "
+                                "WHERE id = %s", [shipment_line.id])
+            self.env.cr.execute("UPDATE account_move_line SET price_unit = 0, "
+                                "price_subtotal = 0, price_total = 0 WHERE move_id = %s AND "
+                                "display_type = 'product'", [proforma.id])
+            self.env.invalidate_all()
+            broken = self.broken_invariants()
+            self.assertEqual({finding['rule'] for finding in broken},
+                             {'consumed_negative'})
+            self.env.cr.execute("UPDATE service_shipment_line SET qty_consumed = 1 "
+                                "WHERE id = %s", [shipment_line.id])
+            self.env.cr.execute("UPDATE account_move SET commercial_partner_id = %s "
+                                "WHERE id = %s", [self.customer_2.id, proforma.id])
+            self.env.invalidate_all()
+            broken = self.broken_invariants()
+            self.assertEqual({finding['rule'] for finding in broken},
+                             {'shipped_exceeded', 'shipment_of_another_customer',
+                              'order_of_another_customer'})
+            self.assertIn(order.name, ' '.join(finding['message'] for finding in broken))
+            action = self.rpc(self.si_manager, 'service.billing.integrity.report',
+                              'action_check_billing_integrity')
+            report = self.env['service.billing.integrity.report'].browse(action['res_id'])
+            self.assertEqual(report.finding_count, 3)
+            self.assertIn(order, report.finding_ids.mapped('record_ref'))
+            self.env['service.billing.integrity']._cron_check_billing_integrity()
+            self.assertTrue(order.activity_ids.filtered(
+                lambda activity: 'consumed 1.0' in activity.note))
+            savepoint.rollback()
+        self.env.invalidate_all()
+        self.assertFalse(self.broken_invariants())
+        self.assert_refused(Exception, "", self.si_user, 'service.billing.integrity.report',
+                            'action_check_billing_integrity')
