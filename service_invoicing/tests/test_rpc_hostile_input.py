@@ -238,7 +238,7 @@ class TestContractHostileRpc(HostileRpcMixin, ServiceInvoicingCommon):
         negative = self.create_contract(lines=[(self.maintenance, 1.0, -HUGE)], sign=False)
         zero = self.create_contract(lines=[(self.maintenance, 0.0, 1200.0)], sign=False)
         no_period = self.create_contract(sign=False, invoice_period='none')
-        future = self.create_contract(date_start=date(2099, 1, 1))
+        future = self.create_contract(date_start=date(date.today().year + 1, 1, 1))
         for contract, method, phrase in [
             (self.locked, 'action_sign', "is not a quote and cannot be signed"),
             (self.cancelled, 'action_sign', "is not a quote and cannot be signed"),
