@@ -82,16 +82,18 @@ class ServiceBillingItem(models.Model):
 
     def _invoice_pieces(self):
         """What each ready item bills, as invoice lines and grouping keys: ([piece],
-        [(item, reason)])."""
-        pieces, refused = [], []
-        by_source = self.grouped('source_type')
+        [(item, reason)]). Only what this user may bill (``_filtered_may_bill``)."""
+        allowed = self._filtered_may_bill()
+        refused = [(item, item._may_not_bill_reason()) for item in self - allowed]
+        pieces = []
+        by_source = allowed.grouped('source_type')
         contract_items = by_source.get('contract_period', self.browse())
         shipment_items = by_source.get('shipment_line', self.browse())
         pieces_c, refused_c = contract_items._contract_pieces()
         pieces_s, refused_s = shipment_items._shipment_pieces()
         pieces += pieces_c + pieces_s
         refused += refused_c + refused_s
-        others = self - contract_items - shipment_items
+        others = allowed - contract_items - shipment_items
         if others:
             pieces_o, refused_o = others._other_pieces()
             pieces += pieces_o
@@ -106,10 +108,7 @@ class ServiceBillingItem(models.Model):
     def _contract_pieces(self):
         pieces, refused = [], []
         for contract, items in self.grouped('contract_id').items():
-            allowed = contract._filtered_may_invoice()
-            error = contract._invoicing_error() if allowed else \
-                contract._may_not_invoice_message(contract)
-            if error:
+            if error := contract._invoicing_error():
                 refused += [(item, error) for item in items]
                 continue
             plan = ContractPlan(contract)
@@ -161,20 +160,14 @@ class ServiceBillingItem(models.Model):
         return period, amount, contract._split_over_lines(amount)
 
     def _shipment_pieces(self):
-        pieces, refused = [], []
-        billable = self.shipment_line_id._filtered_billable()
+        pieces = []
         default_journals = {}
         for item in self:
             line = item.shipment_line_id
-            if line not in billable:
-                refused.append((item, self.env._(
-                    "You may not invoice the order %(order)s: its salesperson or a manager "
-                    "does.", order=line.order_id.name)))
-                continue
             invoice_line = line.order_line_id._prepare_invoice_line(
                 quantity=item.quantity, service_shipment_line_id=line.id)
             pieces.append(self._order_piece(line.order_id, [invoice_line], default_journals))
-        return pieces, refused
+        return pieces, []
 
     @api.model
     def _order_piece(self, order, lines, default_journals):

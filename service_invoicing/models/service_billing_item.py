@@ -10,7 +10,7 @@ What the item adds is the clerk's decision: ready to invoice or not.
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..const import BILLING_STATUSES, BILLING_SOURCE_TYPES
 from ..tools.actions import records_action
@@ -199,11 +199,69 @@ class ServiceBillingItem(models.Model):
 
     def _set_ready(self, ready):
         self.check_access('read')
+        self._check_may_bill()
+        self._write_ready(ready)
+
+    def _write_ready(self, ready):
+        """Mark these items ready or not ready (those still to invoice); bridges check more
+        (a not-to-exceed limit)."""
         waiting = self.filtered(lambda item: item.billing_status in ('ready', 'not_ready'))
         blocked = waiting.filtered(lambda item: ready and item._not_ready_reason())
         if blocked:
             raise UserError(blocked[0]._not_ready_reason())
         trusted(waiting.sudo()).ready = ready
+
+    def _filtered_may_bill(self):
+        """The items this user may bill, and so mark ready or not ready: the one rule of Mark
+        Ready, Mark Not Ready and the proformas (``_invoice_pieces``). None without a Service
+        Invoicing right; for a user, the items of their own sales as each source's invoicing
+        decides it; for a manager, all of their companies' (the record rules)."""
+        if not self._may_bill_at_all():
+            return self.browse()
+        return self._filtered_may_bill_sources()
+
+    @api.model
+    def _may_bill_at_all(self):
+        return self.env.su or self.env.user.has_group('service_invoicing.group_service_user')
+
+    def _filtered_may_bill_sources(self):
+        """Those of ``_filtered_may_bill`` by their source: a contract this user may invoice
+        (``service.contract._filtered_may_invoice``), a shipment line of an order they may
+        bill (``service.shipment.line._filtered_billable``). Bridges add theirs."""
+        contracts = self.contract_id._filtered_may_invoice()
+        shipment_lines = self.shipment_line_id._filtered_billable()
+        return self.filtered(lambda item: item.contract_id in contracts
+                             or item.shipment_line_id in shipment_lines)
+
+    def _may_not_bill_reason(self):
+        """Why this user may not bill this item (``_filtered_may_bill``), in a clerk's
+        words."""
+        self.ensure_one()
+        if not self._may_bill_at_all():
+            return self.env._(
+                "Billing the backlog, and marking its items ready or not ready, takes the "
+                "Service Invoicing User or Manager right: ask your administrator for it.")
+        if self.contract_id:
+            return self.contract_id._may_not_invoice_message(self.contract_id)
+        return self.env._(
+            "You may not invoice the order %(order)s: its salesperson or a manager does.",
+            order=self.sudo().order_id.name)
+
+    def _check_may_bill(self):
+        """Refuse, naming them and why, the items this user may not mark ready or not
+        ready."""
+        refused = self - self._filtered_may_bill()
+        if not refused:
+            return
+        names = list(dict.fromkeys(refused.mapped('name')))
+        shown = ', '.join(names[:5])
+        if len(names) > 5:
+            shown = self.env._("%(names)s and %(count)s more", names=shown,
+                               count=len(names) - 5)
+        raise AccessError(self.env._(
+            "You may not mark %(items)s ready or not ready to invoice. %(reasons)s",
+            items=shown, reasons=' '.join(dict.fromkeys(
+                item._may_not_bill_reason() for item in refused))))
 
     def _not_ready_reason(self):
         """Why this item may not be marked ready ('' when it may): bridges add theirs (a

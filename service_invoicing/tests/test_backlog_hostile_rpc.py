@@ -7,7 +7,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .test_rpc_hostile_input import HostileRpcMixin
 from .common import ServiceOrderCommon
@@ -29,6 +29,19 @@ class TestBacklogHostileRpc(HostileRpcMixin, ServiceOrderCommon):
             [('contract_id', '=', cls.contract.id)])
         cls.users_items = cls.env['service.billing.item'].search(
             [('contract_id', '=', cls.users_contract.id)])
+        # Posted shipments: one of the user's own orders, one of another salesperson's.
+        cls.users_order = cls.create_order([(cls.labour, 2.0)], user_id=cls.si_user.id)
+        cls.managers_order = cls.create_order([(cls.labour, 3.0)], user_id=cls.si_manager.id)
+        for order in cls.users_order | cls.managers_order:
+            order.order_line._service_post('ship', ship={
+                line: line.product_uom_qty for line in order.order_line})
+        cls.users_shipment_item, cls.managers_shipment_item = (
+            cls.env['service.billing.item'].search(
+                [('order_id', '=', order.id), ('source_type', '=', 'shipment_line')])
+            for order in (cls.users_order, cls.managers_order))
+        cls.accountant = new_test_user(
+            cls.env, login='hostile_accountant', groups='account.group_account_invoice',
+            company_id=cls.env.company.id, company_ids=[Command.set(cls.env.company.ids)])
 
     def test_items_are_made_by_their_sources_only(self):
         item = self.items[:1]
@@ -54,13 +67,64 @@ class TestBacklogHostileRpc(HostileRpcMixin, ServiceOrderCommon):
             (AccessError, "", self.other_manager, 'service.billing.item',
              'action_mark_not_ready', item.ids),
         ], item)
-        # What may be done: Mark Not Ready / Mark Ready, by a user, through the API.
-        self.rpc(self.si_user, 'service.billing.item', 'action_mark_not_ready', item.ids)
-        self.assertEqual(item.billing_status, 'not_ready')
-        self.rpc(self.si_user, 'service.billing.item', 'action_mark_ready', item.ids)
-        self.assertEqual(item.billing_status, 'ready')
+        # What may be done: Mark Not Ready / Mark Ready of their own items, by a user, through
+        # the API.
+        own = self.users_items[:1]
+        self.rpc(self.si_user, 'service.billing.item', 'action_mark_not_ready', own.ids)
+        self.assertEqual(own.billing_status, 'not_ready')
+        self.rpc(self.si_user, 'service.billing.item', 'action_mark_ready', own.ids)
+        self.assertEqual(own.billing_status, 'ready')
         self.assertFalse(self.rpc(self.other_manager, 'service.billing.item', 'search',
                                   [('id', 'in', self.items.ids)]))
+
+    def test_mark_ready_takes_the_right_to_bill_the_item(self):
+        """Mark Ready / Mark Not Ready decide what the next proforma bills: only who may bill
+        an item marks it (a Service Invoicing user the items of their own sales, a manager all
+        of their companies'), never an Invoicing user without the Service Invoicing right."""
+        Item = 'service.billing.item'
+        own = self.users_items | self.users_shipment_item
+        others = self.items | self.managers_shipment_item
+        # One of each held back by the manager: Mark Ready would release it.
+        held = self.users_items[:1] | self.items[:1] | self.managers_shipment_item
+        self.rpc(self.si_manager, Item, 'action_mark_not_ready', held.ids)
+        self.assertEqual(set(held.mapped('billing_status')), {'not_ready'})
+        no_right = "takes the Service Invoicing User or Manager right"
+        others_contract = rf"not the salesperson of contract {self.contract.name}"
+        others_order = rf"You may not invoice the order {self.managers_order.name}"
+        self.assert_each_refused([
+            (AccessError, no_right, self.accountant, Item, 'action_mark_not_ready', own.ids),
+            (AccessError, no_right, self.accountant, Item, 'action_mark_not_ready',
+             others.ids),
+            (AccessError, no_right, self.accountant, Item, 'action_mark_ready', held.ids),
+            (AccessError, others_contract, self.si_user, Item, 'action_mark_not_ready',
+             self.items.ids),
+            (AccessError, others_order, self.si_user, Item, 'action_mark_not_ready',
+             self.managers_shipment_item.ids),
+            (AccessError, others_contract, self.si_user, Item, 'action_mark_ready',
+             held.ids),
+            # Their own with another's: neither changes.
+            (AccessError, others_order, self.si_user, Item, 'action_mark_not_ready',
+             (own | self.managers_shipment_item).ids),
+            (AccessError, "", self.portal, Item, 'action_mark_not_ready', own.ids),
+            (AccessError, "", self.other_manager, Item, 'action_mark_not_ready', own.ids),
+            (AccessError, "", self.other_manager, Item, 'action_mark_ready', held.ids),
+        ], *own, *others)
+        # The refusal names the items and why.
+        with self.assertRaises(AccessError) as refused:
+            self.rpc(self.si_user, Item, 'action_mark_not_ready', self.items[:1].ids)
+        self.assertEqual(str(refused.exception), (
+            f"You may not mark {self.items[:1].name} ready or not ready to invoice. You are "
+            f"not the salesperson of contract {self.contract.name}: only its salesperson or a "
+            f"Service Invoicing manager can invoice it."))
+        # A user marks their own sales; a manager everyone's of their company.
+        self.rpc(self.si_user, Item, 'action_mark_not_ready', own.ids)
+        self.assertEqual(set(own.mapped('billing_status')), {'not_ready'})
+        self.rpc(self.si_user, Item, 'action_mark_ready', own.ids)
+        self.assertEqual(set(own.mapped('billing_status')), {'ready'})
+        self.rpc(self.si_manager, Item, 'action_mark_not_ready', others.ids)
+        self.assertEqual(set(others.mapped('billing_status')), {'not_ready'})
+        self.rpc(self.si_manager, Item, 'action_mark_ready', others.ids)
+        self.assertEqual(set(others.mapped('billing_status')), {'ready'})
 
     def test_proformas_bill_only_what_the_user_may(self):
         wizard_id = self.rpc(self.si_user, 'service.proforma.wizard', 'create', {

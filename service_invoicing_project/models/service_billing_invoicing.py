@@ -20,14 +20,8 @@ class ServiceBillingItem(models.Model):
         project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
         pieces, refused = super(ServiceBillingItem, self - project_items)._other_pieces() \
             if self - project_items else ([], [])
-        readable = project_items.sale_line_id._filtered_access('read')
         default_journals = {}
         for sale_line, items in project_items.grouped('sale_line_id').items():
-            if sale_line not in readable:
-                refused += [(item, self.env._(
-                    "You may not invoice the order %(order)s: its salesperson or a manager "
-                    "does.", order=sale_line.sudo().order_id.name)) for item in items]
-                continue
             order = sale_line.order_id
             if order.state != 'sale':
                 refused += [(item, self.env._(

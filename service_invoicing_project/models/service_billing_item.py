@@ -231,7 +231,7 @@ class ServiceBillingItem(models.Model):
             return item.sale_line_id._service_not_to_exceed_reason(item)
         return ''
 
-    def _set_ready(self, ready):
+    def _write_ready(self, ready):
         """Mark Ready: the timesheets of a line with a not-to-exceed limit one by one, oldest
         first, each checked with those before it made ready (checked together, each alone
         would fit under the limit)."""
@@ -239,9 +239,17 @@ class ServiceBillingItem(models.Model):
                                 and item.sudo().sale_line_id.service_limit_type) \
             if ready else self.browse()
         if limited:
-            limited.check_access('read')
             limited._service_make_ready_within_limits(refuse=True)
-        return super(ServiceBillingItem, self - limited)._set_ready(ready)
+        return super(ServiceBillingItem, self - limited)._write_ready(ready)
+
+    def _filtered_may_bill_sources(self):
+        """A timesheet or a milestone: of an order line this user may read (Sales: their own
+        orders for a salesperson, all for a manager), as its proformas bill it."""
+        project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
+        allowed = super(ServiceBillingItem, self - project_items)._filtered_may_bill_sources()
+        readable = project_items.sale_line_id._filtered_access('read')
+        return self.filtered(lambda item: item in allowed or (
+            item in project_items and item.sale_line_id in readable))
 
     def _service_make_ready_within_limits(self, refuse=False):
         """Mark these items ready, oldest first, as far as their reasons allow (approval,

@@ -345,6 +345,8 @@ class TestNotToExceed(ProjectBillingCommon):
         second = self.log(6.0, date(2026, 3, 3))
         (first | second).with_user(self.project_manager).action_service_approve()
         items = self.items(first | second)
+        # The clerk marks the items of the orders they sell.
+        self.order.user_id = self.billing_user
         items.with_user(self.billing_user).action_mark_not_ready()
         self.assertEqual(items.mapped('billing_status'), ['not_ready', 'not_ready'])
         with self.assert_refused(UserError, "not-to-exceed limit of 10.0"):
