@@ -161,6 +161,8 @@ class ServiceBillingItem(models.Model):
 
     def _shipment_pieces(self):
         pieces = []
+        self.env['service.shipment.line']._check_quantities_for_draft(
+            [(item.shipment_line_id, item.quantity) for item in self])
         default_journals = {}
         for item in self:
             line = item.shipment_line_id

@@ -16,6 +16,7 @@ ordered quantities ahead of shipping, an invoice typed by hand) are shared over 
 line's shipment lines, oldest first, so that what was billed ahead is never billed again.
 """
 
+import math
 from collections import defaultdict
 
 from odoo import api, fields, models
@@ -274,3 +275,33 @@ class ServiceShipmentLine(models.Model):
         if rest > 0 and (not uom or uom.compare(rest, 0.0) > 0):
             allocation.append((self.browse(), rest))
         return allocation
+
+    @api.model
+    def _check_quantities_for_draft(self, items):
+        """Refuse [(shipment line, quantity)] that would put on a draft invoice more of a
+        shipment line, in all, than it has left to invoice (``qty_to_invoice``), or a
+        negative quantity or one that is not a number: the one bound of every way shipment
+        lines go onto a draft (Get Shipment Lines, the proformas)."""
+        asked = defaultdict(list)
+        for line, quantity in items:
+            asked[line].append(quantity)
+        for line, quantities in asked.items():
+            uom = line.product_uom_id
+            left = max(line.qty_to_invoice, 0.0)
+            wrong = [quantity for quantity in quantities
+                     if not math.isfinite(quantity) or uom.compare(quantity, 0.0) < 0]
+            total = sum(quantities)
+            if wrong:
+                shown = str(wrong[0])
+            elif not math.isfinite(total) or uom.compare(total, left) > 0:
+                shown = str(uom.round(total)) if math.isfinite(total) else str(total)
+                if len(quantities) > 1:
+                    shown += f" ({' + '.join(str(quantity) for quantity in quantities)})"
+            else:
+                continue
+            raise UserError(self.env._(
+                "%(product)s of shipment %(shipment)s: you can invoice between 0 and %(left)s, "
+                "not %(asked)s. Order %(order)s has %(left)s of it shipped and on no invoice "
+                "yet: lower the quantity.", product=line.product_id.display_name,
+                shipment=line.shipment_id.name, left=left, asked=shown,
+                order=line.order_id.name))

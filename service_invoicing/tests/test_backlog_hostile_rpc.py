@@ -149,6 +149,39 @@ class TestBacklogHostileRpc(HostileRpcMixin, ServiceOrderCommon):
                             'service.proforma.wizard', 'action_create', [wizard_2])
         self.assertEqual(set(self.items.mapped('billing_status')), {'ready'})
 
+    def test_get_shipment_lines_never_fills_a_draft_beyond_what_is_left(self):
+        """One shipment line given twice to Get Shipment Lines (2 + 2 of the 2 shipped) is
+        refused before the draft holds it, as are negative and NaN quantities."""
+        shipment_line = self.users_shipment_item.shipment_line_id
+        invoice = self.env['account.move'].create(
+            {'move_type': 'out_invoice', 'partner_id': self.customer.id})
+        Wizard = 'service.shipment.lines.wizard'
+
+        def get_shipment_lines(quantities):
+            wizard_id = self.rpc(self.si_user, Wizard, 'create', {
+                'invoice_id': invoice.id, 'line_ids': [Command.create(
+                    {'shipment_line_id': shipment_line.id, 'qty_to_invoice': quantity,
+                     'selected': True}) for quantity in quantities]})
+            self.rpc(self.si_user, Wizard, 'action_confirm', [wizard_id])
+
+        between = (rf"^Repair labour of shipment {shipment_line.shipment_id.name}: you can "
+                   rf"invoice between 0 and 2.0, not ")
+        for quantities, regex in [
+            ((2.0, 2.0), rf"{between}4.0 \(2.0 \+ 2.0\).*{self.users_order.name}"),
+            ((1.5, 1.0), rf"{between}2.5 \(1.5 \+ 1.0\)"),
+            ((3.0, -1.0), rf"{between}-1.0"),
+            ((float('nan'),), rf"{between}nan"),
+        ]:
+            with self.subTest(quantities=quantities), \
+                    self.assert_unchanged(invoice, shipment_line), \
+                    self.assertRaisesRegex(UserError, regex):
+                get_shipment_lines(quantities)
+        self.assertFalse(invoice.invoice_line_ids)
+        # Within what is left, in two wizard lines: the draft holds the 2 shipped.
+        get_shipment_lines((1.0, 1.0))
+        self.assertEqual(sum(invoice.invoice_line_ids.mapped('quantity')), 2.0)
+        self.assertEqual(shipment_line.qty_to_invoice, 0.0)
+
     def test_corrections_only_of_posted_invoices_one_may_read(self):
         invoices, _left_out = self.users_items._create_proformas()
         draft = invoices

@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
@@ -40,24 +42,17 @@ class ServiceShipmentLinesWizard(models.TransientModel):
             raise UserError(self.env._("Select at least one shipment line with a quantity."))
         allowed = self.env['service.shipment.line'].search(
             self._shipment_domain(with_filters=False))._filtered_billable()
-        commands = []
-        for line in chosen:
-            shipment_line = line.shipment_line_id
-            if shipment_line not in allowed:
-                raise UserError(self.env._(
-                    "Shipment %(shipment)s does not belong to the customer, company and currency "
-                    "of invoice %(invoice)s, or has nothing left to invoice.",
-                    shipment=shipment_line.shipment_id.name, invoice=invoice.display_name))
-            limit = shipment_line.qty_to_invoice
-            if line.qty_to_invoice < 0 or shipment_line.product_uom_id.compare(
-                    line.qty_to_invoice, limit) > 0:
-                raise UserError(self.env._(
-                    "%(product)s of shipment %(shipment)s: you can invoice between 0 and "
-                    "%(limit)s, not %(qty)s.", product=shipment_line.product_id.display_name,
-                    shipment=shipment_line.shipment_id.name, limit=limit,
-                    qty=line.qty_to_invoice))
-            commands.append(Command.create(shipment_line.order_line_id._prepare_invoice_line(
-                quantity=line.qty_to_invoice, service_shipment_line_id=shipment_line.id)))
+        if outside := chosen.shipment_line_id - allowed:
+            raise UserError(self.env._(
+                "Shipment %(shipment)s does not belong to the customer, company and currency "
+                "of invoice %(invoice)s, or has nothing left to invoice.",
+                shipment=outside[0].shipment_id.name, invoice=invoice.display_name))
+        # One shipment line chosen twice counts once, in all.
+        self.env['service.shipment.line']._check_quantities_for_draft(
+            [(line.shipment_line_id, line.qty_to_invoice) for line in chosen])
+        commands = [Command.create(line.shipment_line_id.order_line_id._prepare_invoice_line(
+            quantity=line.qty_to_invoice, service_shipment_line_id=line.shipment_line_id.id))
+            for line in chosen]
         origins = set(filter(None, (invoice.invoice_origin or '').split(', ')))
         origins.update(chosen.shipment_line_id.order_id.mapped('name'))
         invoice.write({'invoice_line_ids': commands,
@@ -103,3 +98,26 @@ class ServiceShipmentLinesWizardLine(models.TransientModel):
     qty_available = fields.Float(string="Shipped Not Invoiced", digits='Product Unit',
                                  readonly=True)
     qty_to_invoice = fields.Float(string="Qty. to Invoice", digits='Product Unit')
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_quantities_are_numbers(
+            [(self.env['service.shipment.line'].browse(vals.get('shipment_line_id')),
+              vals.get('qty_to_invoice')) for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if 'qty_to_invoice' in vals:
+            self._check_quantities_are_numbers(
+                [(line.shipment_line_id, vals['qty_to_invoice']) for line in self])
+        return super().write(vals)
+
+    @api.model
+    def _check_quantities_are_numbers(self, items):
+        """A quantity that is not a number cannot even be stored: refused as the bound
+        refuses it (``service.shipment.line._check_quantities_for_draft``), naming the
+        shipment line, rather than by the database's rounding."""
+        wrong = [(line, quantity) for line, quantity in items
+                 if isinstance(quantity, float) and not math.isfinite(quantity)]
+        if wrong:
+            self.env['service.shipment.line']._check_quantities_for_draft(wrong)
