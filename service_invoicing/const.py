@@ -131,3 +131,7 @@ SENDING_CRON_CODE = 'model._service_send_queued_invoices()'
 # never before its opening balance, when one is posted). A date outside is a typing error.
 EARLIEST_BILLING_DATE = '1990-01-01'
 BILLING_YEARS_AHEAD = 10
+
+# Periods of one contract a run bills without a Service Invoicing manager confirming it: more
+# is a contract started long ago (or typed so), catching up years in one invoice.
+MAX_PERIODS_AT_ONCE = 24

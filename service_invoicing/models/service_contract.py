@@ -212,6 +212,16 @@ class ServiceContract(models.Model):
                     contract=contract.display_name, amount=contract.annual_amount,
                     calculated=contract.calculated_annual_amount))
 
+    @api.constrains('date_start', 'date_end', 'company_id')
+    def _check_dates_billable(self):
+        """A date its company cannot bill (1899, 2999) is a typing error: refused on every
+        path by the company's rule, ``res.company._service_check_dates``."""
+        for contract in self:
+            for name in ('date_start', 'date_end'):
+                contract.company_id._service_check_dates(self.env._(
+                    "Contract %(contract)s, %(field)s", contract=contract.display_name,
+                    field=self._fields[name]._description_string(self.env)), contract[name])
+
     @api.constrains('prepaid', 'invoice_after_service')
     def _check_prepaid_invoice_after_service(self):
         for contract in self:

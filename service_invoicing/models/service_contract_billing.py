@@ -123,15 +123,19 @@ class ServiceContract(models.Model):
 
     @api.model
     def _run_contract_invoicing(self, domain, invoice_to_date, posting_date, post=False,
-                                send=False, chunk_size=CONTRACT_CHUNK_SIZE, commit=False):
-        """Invoice every contract of ``domain`` by chunks; commit per chunk when asked."""
+                                send=False, chunk_size=CONTRACT_CHUNK_SIZE, commit=False,
+                                many_periods=False):
+        """Invoice every contract of ``domain`` by chunks; commit per chunk when asked.
+        ``many_periods``: a manager confirmed contracts billing many periods at once."""
+        if many_periods:
+            self._check_may_bill_many_periods()
         contract_ids = self.search(domain, order='id').ids
         result = InvoicingResult(self.env['account.move'], self.browse())
         self._refresh_stale_statistics()
         for start in range(0, len(contract_ids), chunk_size):
             chunk = self.browse(contract_ids[start:start + chunk_size])
             options = {'post': post, 'send': send, 'fresh_snapshot': commit,
-                       'batch': result.batch}
+                       'batch': result.batch, 'many_periods': many_periods}
             if commit:
                 result.merge(chunk._create_contract_invoices_retrying(
                     invoice_to_date, posting_date, **options))
@@ -195,12 +199,13 @@ class ServiceContract(models.Model):
         return result
 
     def _create_contract_invoices(self, invoice_to_date, posting_date, post=False, send=False,
-                                  fresh_snapshot=False, batch=None):
+                                  fresh_snapshot=False, batch=None, many_periods=False):
         """Invoice the due periods of these contracts (one chunk) and report what happened.
 
         ``fresh_snapshot``: nothing of this transaction is pending (a run that commits per
         chunk), so it may commit to see what other runs committed meanwhile. ``batch``: what
-        the fast path learnt in the earlier chunks of the run.
+        the fast path learnt in the earlier chunks of the run. ``many_periods``: a manager
+        confirmed contracts billing more periods at once than a run bills by itself.
         """
         result = InvoicingResult(self.env['account.move'], self.browse(),
                                  batch={} if batch is None else batch)
@@ -217,7 +222,7 @@ class ServiceContract(models.Model):
                 "Contract %(contract)s was changed by another run or user while this run was "
                 "going: run the invoicing again to bill it if it is still due.",
                 contract=contract.display_name)))
-        plans = mine._plan_invoicing(invoice_to_date)
+        plans = mine._plan_invoicing(invoice_to_date, many_periods=many_periods)
         to_bill = []
         for plan in plans:
             if plan.error:

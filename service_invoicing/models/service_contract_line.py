@@ -1,7 +1,28 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..const import CONTRACT_LINE_DERIVED_FIELDS, CONTRACT_MAX_LINE_AMOUNT
+
+# The numbers of a line that price it: never NaN or infinite.
+LINE_NUMBER_FIELDS = ('quantity', 'price_unit', 'discount')
+
+
+def not_finite(values, names):
+    """The values of ``names`` in ``values`` that are NaN or infinite (as a float field
+    reads them: the text 'nan' too)."""
+    found = []
+    for name in names:
+        value = values.get(name)
+        if isinstance(value, (float, str)):
+            try:
+                value = float(value)
+            except ValueError:
+                continue  # not a number at all: the field refuses it
+            if not math.isfinite(value):
+                found.append(value)
+    return found
 
 
 class ServiceContractLine(models.Model):
@@ -83,9 +104,12 @@ class ServiceContractLine(models.Model):
             line.line_amount = line.contract_id.currency_id.round(
                 line.quantity * line.price_unit * (1 - line.discount / 100.0))
 
-    @api.constrains('quantity', 'price_unit')
+    @api.constrains(*LINE_NUMBER_FIELDS)
     def _check_amount_billable_to_the_cent(self):
+        """Quantities, prices and discounts are numbers, and a year of a line is billed exact
+        to the cent."""
         for line in self:
+            line._check_numbers({name: line[name] for name in LINE_NUMBER_FIELDS})
             if abs(line.quantity * line.price_unit) >= CONTRACT_MAX_LINE_AMOUNT:
                 raise ValidationError(self.env._(
                     "The line %(product)s of contract %(contract)s comes to %(amount)s a year: "
@@ -98,6 +122,10 @@ class ServiceContractLine(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_writable_by_hand(vals)
+            if not_finite(vals, LINE_NUMBER_FIELDS):
+                # Before Odoo prices the line: a NaN would crash the rounding, not be refused.
+                self.new({key: vals[key] for key in ('contract_id', 'product_id')
+                          if key in vals})._check_numbers(vals)
         self.env['service.contract'].browse(
             {vals['contract_id'] for vals in vals_list if vals.get('contract_id')}
         )._check_open_for_changes()
@@ -105,6 +133,8 @@ class ServiceContractLine(models.Model):
 
     def write(self, vals):
         self._check_writable_by_hand(vals)
+        if self and not_finite(vals, LINE_NUMBER_FIELDS):
+            self[:1]._check_numbers(vals)
         self.contract_id._check_open_for_changes()
         result = super().write(vals)
         if 'contract_id' in vals:
@@ -147,6 +177,17 @@ class ServiceContractLine(models.Model):
                 })
                 prices[line] = (sale_line.price_unit, sale_line.discount)
         return prices
+
+    def _check_numbers(self, values):
+        """Refuse a quantity, price or discount of ``values`` that is NaN or infinite."""
+        self.ensure_one()
+        numbers = not_finite(values, LINE_NUMBER_FIELDS)
+        if numbers:
+            (self.contract_id.company_id or self.env.company)._service_check_finite(
+                self.env._("Line %(product)s of contract %(contract)s",
+                           product=self.product_id.display_name,
+                           contract=self.contract_id.display_name or self.env._("New")),
+                *numbers)
 
     def _check_writable_by_hand(self, vals):
         derived = sorted(CONTRACT_LINE_DERIVED_FIELDS.intersection(vals))

@@ -7,7 +7,10 @@ writes nothing, so the test report (preview) and the run share it.
 from dataclasses import dataclass, field
 
 from odoo import models
+from odoo.exceptions import AccessError
+from odoo.tools import format_date
 
+from ..const import MAX_PERIODS_AT_ONCE
 from ..tools import invoice_period as periods
 
 
@@ -28,8 +31,14 @@ class ContractPlan:
 class ServiceContract(models.Model):
     _inherit = 'service.contract'  # pylint: disable=consider-merging-classes-inherited
 
-    def _plan_invoicing(self, invoice_to_date):
-        """What each contract bills up to ``invoice_to_date``, without writing anything."""
+    def _plan_invoicing(self, invoice_to_date, many_periods=False):
+        """What each contract bills up to ``invoice_to_date``, without writing anything.
+
+        ``many_periods``: a Service Invoicing manager confirmed that a contract may bill more
+        than ``MAX_PERIODS_AT_ONCE`` periods in this run (a user who is not one is refused).
+        """
+        if many_periods:
+            self._check_may_bill_many_periods()
         served = self._served_since_last_invoice()
         plans = []
         for contract in self:
@@ -48,6 +57,10 @@ class ServiceContract(models.Model):
                 due = periods.due_periods(
                     contract.date_start, contract.date_end, contract.invoice_period,
                     contract.prepaid, contract.invoiced_until, invoice_to_date)
+                if len(due) > MAX_PERIODS_AT_ONCE and not many_periods:
+                    plan.error = contract._many_periods_error(due)
+                    plans.append(plan)
+                    continue
                 currency = contract.currency_id
                 for period in due:
                     amount = periods.period_amount(
@@ -113,6 +126,24 @@ class ServiceContract(models.Model):
             return self.env._("Contract %(contract)s has no lines to invoice: add a line.",
                               contract=name)
         return ''
+
+    def _many_periods_error(self, due):
+        """Why a run does not bill ``due`` on its own: years of a contract caught up in one
+        invoice are a decision (or a typing error in the starting date)."""
+        self.ensure_one()
+        return self.env._(
+            "Contract %(contract)s would bill %(count)s periods at once, from %(start)s to "
+            "%(end)s: more than %(maximum)s. A Service Invoicing manager confirms it with Bill "
+            "Many Periods at Once in Create Contract Invoices; or correct its starting date.",
+            contract=self.display_name, count=len(due), start=format_date(self.env, due[0].start),
+            end=format_date(self.env, due[-1].end), maximum=MAX_PERIODS_AT_ONCE)
+
+    def _check_may_bill_many_periods(self):
+        if not self._may_invoice_all():
+            raise AccessError(self.env._(
+                "Only a Service Invoicing manager can confirm billing more than %(maximum)s "
+                "periods of a contract at once (Bill Many Periods at Once).",
+                maximum=MAX_PERIODS_AT_ONCE))
 
     def _income_account(self, product):
         accounts = product.with_company(self.company_id).product_tmpl_id.get_product_accounts(

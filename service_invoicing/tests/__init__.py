@@ -16,4 +16,5 @@ from . import test_test_reports
 from . import test_invoice_sending
 from . import test_backlog_hostile_rpc
 from . import test_down_payments
+from . import test_contract_bounds
 from . import test_money_invariants

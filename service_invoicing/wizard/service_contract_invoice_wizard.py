@@ -23,6 +23,10 @@ class ServiceContractInvoiceWizard(models.TransientModel):
     run_action = fields.Selection(
         [('create', "Create Invoices"), ('preview', "Preview (test report)")],
         string="Action", required=True, default='create')
+    bill_many_periods = fields.Boolean(
+        string="Bill Many Periods at Once",
+        help="Bill contracts that are due for more periods than a run bills by itself (a "
+             "contract started long ago): a Service Invoicing manager confirms it.")
     post_invoices = fields.Boolean(string="Post the invoices")
     send_invoices = fields.Boolean(
         string="Send by email", help="Post the invoices and queue Odoo's invoice email.")
@@ -54,6 +58,16 @@ class ServiceContractInvoiceWizard(models.TransientModel):
             values['contract_ids'] = [fields.Command.set(self.env.context['active_ids'])]
         return values
 
+    @api.constrains('posting_date', 'invoice_to_date', 'company_ids')
+    def _check_dates_billable(self):
+        """A run bills dates its companies can bill: not 1899, not 2999."""
+        for wizard in self:
+            for company in wizard.company_ids or self.env.company:
+                for name in ('posting_date', 'invoice_to_date'):
+                    company._service_check_dates(self.env._(
+                        "Create Contract Invoices, %(field)s",
+                        field=self._fields[name]._description_string(self.env)), wizard[name])
+
     @api.onchange('send_invoices')
     def _onchange_send_invoices(self):
         if self.send_invoices:
@@ -72,7 +86,8 @@ class ServiceContractInvoiceWizard(models.TransientModel):
         Contract = self.env['service.contract']
         result = Contract._run_contract_invoicing(
             self._contract_domain(), self.invoice_to_date, self.posting_date,
-            post=self.post_invoices or self.send_invoices, send=self.send_invoices)
+            post=self.post_invoices or self.send_invoices, send=self.send_invoices,
+            many_periods=self.bill_many_periods)
         messages = [error for _contract, error in result.failed] + result.notes
         self.write({
             'state': 'done',
@@ -135,14 +150,16 @@ class ServiceContractInvoiceWizard(models.TransientModel):
                 "Posting date %(posting)s, invoice-to date %(invoice_to)s. %(post)s",
                 posting=format_date(self.env, self.posting_date),
                 invoice_to=format_date(self.env, self.invoice_to_date),
-                post=self.env['service.test.report']._posting_text(post, self.send_invoices)),
+                post=self.env['service.test.report']._posting_text(post, self.send_invoices))
+            + (self.env._(" Bill Many Periods at Once.") if self.bill_many_periods else ''),
             post=post, send=self.send_invoices)
         contracts = Contract.search(self._contract_domain(), order='id')
         allowed = contracts._filtered_may_invoice()
         source.problems += [('warning', 'skipped', contracts._may_not_invoice_message(contract))
                             for contract in contracts - allowed]
         groups = defaultdict(list)
-        for plan in allowed._plan_invoicing(self.invoice_to_date):
+        for plan in allowed._plan_invoicing(self.invoice_to_date,
+                                            many_periods=self.bill_many_periods):
             if plan.error:
                 source.problems.append(('error', 'contract', plan.error))
             elif plan.skip:
@@ -166,7 +183,8 @@ class ServiceContractInvoiceWizard(models.TransientModel):
 
     def _preview_line_vals(self, contracts):
         allowed = contracts._filtered_may_invoice()
-        plans = allowed._plan_invoicing(self.invoice_to_date)
+        plans = allowed._plan_invoicing(self.invoice_to_date,
+                                        many_periods=self.bill_many_periods)
         invoice_numbers = {}
         vals_list = [{
             'contract_id': contract.id, 'partner_id': contract.partner_id.id,
