@@ -135,3 +135,5 @@ BILLING_YEARS_AHEAD = 10
 # Periods of one contract a run bills without a Service Invoicing manager confirming it: more
 # is a contract started long ago (or typed so), catching up years in one invoice.
 MAX_PERIODS_AT_ONCE = 24
+# Hours of timesheets an employee's day holds, and a correction of a day takes away, at most.
+HOURS_PER_DAY = 24.0

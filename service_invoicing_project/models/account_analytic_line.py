@@ -8,10 +8,14 @@ is no longer changed by its employee, an invoiced one by nobody; a timesheet's i
 and released by invoicing only.
 """
 
-from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.fields import Domain
+import math
 
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import format_date
+
+from odoo.addons.service_invoicing.const import HOURS_PER_DAY
 from odoo.addons.service_invoicing.tools.trusted import is_trusted, trusted
 
 from ..const import (
@@ -56,6 +60,57 @@ class AccountAnalyticLine(models.Model):
         return self.filtered(lambda timesheet: timesheet.project_id and timesheet.so_line
                              and timesheet.so_line.qty_delivered_method == 'timesheet')
 
+    # --- Hours -----------------------------------------------------------------------------
+
+    @api.constrains('unit_amount', 'employee_id', 'date', 'project_id')
+    def _service_check_hours(self):
+        """Hours are numbers, and an employee's timesheets of a day hold 24 hours at most.
+        Negative hours stay, as Odoo takes them (corrections), within 24 hours a day too."""
+        timesheets = self.filtered('project_id')
+        for timesheet in timesheets:
+            timesheet._service_check_hours_are_numbers(timesheet.unit_amount)
+        days = {(timesheet.employee_id.id, timesheet.date)
+                for timesheet in timesheets if timesheet.employee_id and timesheet.date}
+        if not days:
+            return
+        # Every timesheet of those days counts, those this user may not read too.
+        totals = self.sudo()._read_group([
+            ('project_id', '!=', False),
+            ('employee_id', 'in', list({employee for employee, _day in days})),
+            ('date', 'in', list({day for _employee, day in days})),
+        ], ['employee_id', 'date:day'], ['unit_amount:sum'])
+        for employee, day, hours in totals:
+            if (employee.id, day) not in days or round(abs(hours), 2) <= HOURS_PER_DAY:
+                continue
+            values = {'employee': employee.name, 'hours': round(hours, 2),
+                      'date': format_date(self.env, day), 'day_hours': int(HOURS_PER_DAY)}
+            if hours > 0:
+                raise ValidationError(self.env._(
+                    "%(employee)s would have %(hours)s h of timesheets on %(date)s: a day has "
+                    "%(day_hours)s hours. Correct the hours of that day.", **values))
+            raise ValidationError(self.env._(
+                "%(employee)s would have %(hours)s h of timesheets on %(date)s: a day has "
+                "%(day_hours)s hours, and a correction takes away no more than that. Correct "
+                "the hours of that day.", **values))
+
+    def _service_check_hours_are_numbers(self, *hours, employee=None, day=None):
+        """Refuse hours that are NaN or infinite, naming the timesheet (or the one being
+        created, of ``employee`` on ``day``)."""
+        found = []
+        for value in hours:
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                continue  # not a number at all: the field refuses it
+            if not math.isfinite(value):
+                found.append(value)
+        if found:
+            employee = employee if employee is not None else self.employee_id
+            day = day or self.date or fields.Date.context_today(self)
+            (self.company_id or self.env.company)._service_check_finite(self.env._(
+                "Timesheet of %(employee)s on %(date)s", employee=employee.name or "",
+                date=format_date(self.env, day)), *found)
+
     # --- Writes ----------------------------------------------------------------------------
 
     @api.model_create_multi
@@ -66,6 +121,13 @@ class AccountAnalyticLine(models.Model):
                 "A timesheet is approved with Approve, by a project manager: not when it is "
                 "created."))
         self._service_check_invoice_link_untouched(vals_list)
+        for vals in vals_list:
+            # Before Odoo costs the hours: a NaN would crash its rounding, not be refused.
+            if 'unit_amount' in vals:
+                self._service_check_hours_are_numbers(
+                    vals['unit_amount'], day=vals.get('date'),
+                    employee=self.env['hr.employee'].browse(vals.get('employee_id'))
+                    or self.env.user.employee_id)
         timesheets = super().create(vals_list)
         timesheets._service_sync_billing_items()
         return timesheets
@@ -74,6 +136,9 @@ class AccountAnalyticLine(models.Model):
         self._service_check_approval_untouched(vals)
         self._service_check_invoice_link_untouched([vals])
         self._service_check_billed_untouched(vals)
+        if 'unit_amount' in vals:
+            for timesheet in self[:1]:
+                timesheet._service_check_hours_are_numbers(vals['unit_amount'])
         with self.env.protecting(self._service_frozen_by(vals), self):
             result = super().write(vals)
         if {'so_line', 'project_id', 'task_id', 'date', 'name', 'employee_id', 'unit_amount'} \

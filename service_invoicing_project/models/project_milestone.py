@@ -2,7 +2,7 @@
 A milestone on an invoice keeps its share of the order line until it is credited whole."""
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.service_invoicing.tools.trusted import trusted
 
@@ -27,6 +27,23 @@ class ProjectMilestone(models.Model):
         for milestone in self:
             milestone.service_amount = milestone.sale_line_id.currency_id.round(
                 milestone.quantity_percentage * milestone.sale_line_id.price_subtotal)
+
+    @api.constrains('quantity_percentage', 'product_uom_qty', 'sale_line_id')
+    def _service_check_share(self):
+        """A milestone's share of its order line is a number between 0 and 100 %: a NaN or
+        a share beyond the line would be billed as it is once reached."""
+        for milestone in self:
+            share = milestone.quantity_percentage
+            company = milestone.sale_line_id.company_id or milestone.project_id.company_id \
+                or self.env.company
+            company._service_check_finite(self.env._(
+                "Milestone %(milestone)s, share of the order line", milestone=milestone.name),
+                share)
+            if not 0.0 <= round(share, 6) <= 1.0:
+                raise ValidationError(self.env._(
+                    "Milestone %(milestone)s: its share of the order line (%(share)s %%) must "
+                    "be between 0 %% and 100 %%. Type the share as a percentage of the line.",
+                    milestone=milestone.name, share=round(share * 100, 2)))
 
     @api.model_create_multi
     def create(self, vals_list):
