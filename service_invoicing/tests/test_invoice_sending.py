@@ -325,17 +325,20 @@ class TestRateLimitedMailServer(CommittedSendingCase):
                 env['ir.cron.trigger'].search([('id', '>', self.last_trigger)]).cron_id, workers,
                 "the workers are woken to look at Odoo's emails")
         self.assertEqual(len(sink.refusals()), 1)
-        # The workers find one email delivered and one refused: a try, kept and paused on.
-        self.assertEqual(self.run_worker(), 2)
-        states = self.states(ids)
-        self.assertEqual(sorted(states), [('retrying', 1), ('sent', 0)])
-        refused = ids[states.index(('retrying', 1))]
+        # The workers find the refused email: a try, kept and paused on. Whether they judge
+        # the delivered one in the same run or after the pause depends on which of the two
+        # Odoo emailed first (September 2025's 19.0 and a later one differ).
+        first_run = self.run_worker()
+        states = dict(zip(ids, self.states(ids), strict=True))
+        [refused] = [id_ for id_, state in states.items() if state == ('retrying', 1)]
+        [delivered] = set(ids) - {refused}
+        self.assertIn((first_run, states[delivered]), [(2, ('sent', 0)), (1, ('sending', 0))])
         # The pause (60 s by default) and the first wait: the next try is not due before.
         self.later(59)
         self.assertEqual(self.run_worker(), 0)
         self.later(1)
-        self.assertEqual(self.run_worker(), 1)
-        self.assertEqual(self.states([refused]), [('sent', 2)])
+        self.assertEqual(first_run + self.run_worker(), 3)
+        self.assertEqual(self.states([refused, delivered]), [('sent', 2), ('sent', 0)])
         self.assertEqual([self.emailed(sink, number) for number in numbers], [1, 1])
 
 
