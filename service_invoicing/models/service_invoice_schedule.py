@@ -1,5 +1,7 @@
 """Invoice schedules (Project Operations): run dates, each with its transaction cut-off and run
-status, carried out by a daily job that makes proforma invoices of what is ready."""
+status, carried out by a daily job that makes proforma invoices of what is ready.
+
+A run is written by its schedule only (``tools/trusted.py``)."""
 
 from collections import defaultdict
 from datetime import timedelta
@@ -7,13 +9,14 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as CONCURRENCY_ERRORS
 from odoo.tools import format_date
 
 from ..const import SCHEDULE_FREQUENCIES, SCHEDULE_RUN_STATUSES, WEEKDAYS
 from ..tools.report_source import ReportSource
+from ..tools.trusted import is_trusted, trusted
 
 
 class ServiceInvoiceSchedule(models.Model):
@@ -74,6 +77,16 @@ class ServiceInvoiceSchedule(models.Model):
                     "1 to 31 (31: the last day).", schedule=schedule.display_name,
                     day=schedule.day_of_month))
 
+    @api.constrains('date_from', 'date_to', 'company_id')
+    def _check_dates(self):
+        """The first and last run dates lie within the dates the company can bill (1899 made
+        twelve runs due at once; year 9999 ran past the calendar)."""
+        for schedule in self:
+            for name in ('date_from', 'date_to'):
+                schedule.company_id._service_check_dates(self.env._(
+                    "Invoice schedule %(schedule)s, %(field)s", schedule=schedule.display_name,
+                    field=self._fields[name]._description_string(self.env)), schedule[name])
+
     @api.constrains('partner_id', 'contract_id', 'order_id')
     def _check_one_scope(self):
         for schedule in self:
@@ -85,7 +98,8 @@ class ServiceInvoiceSchedule(models.Model):
     def action_generate_runs(self):
         """Generate Invoice Schedule: a run per run date, each with its transaction cut-off
         (the day before); run dates already planned are kept."""
-        Run = self.env['service.invoice.schedule.run']
+        self._check_dates()  # also those saved before the dates were checked
+        Run = trusted(self.env['service.invoice.schedule.run'])
         for schedule in self:
             planned = set(schedule.run_ids.mapped('run_date'))
             Run.create([{'schedule_id': schedule.id, 'run_date': run_date}
@@ -93,23 +107,24 @@ class ServiceInvoiceSchedule(models.Model):
         return True
 
     def _run_dates(self):
-        """The run dates from ``date_from`` to ``date_to``."""
+        """The run dates from ``date_from`` to ``date_to``. Counted, never stepped past
+        ``date_to``: no date after the last is computed (after 31 December 9999 there is
+        none)."""
         self.ensure_one()
-        dates = []
+        start, end = self.date_from, self.date_to
         if self.frequency == 'monthly':
-            month = self.date_from.replace(day=1)
-            while month <= self.date_to:
-                day = month + relativedelta(day=self.day_of_month)
-                if self.date_from <= day <= self.date_to:
-                    dates.append(day)
-                month += relativedelta(months=1)
-            return dates
-        step = timedelta(weeks=1 if self.frequency == 'weekly' else 2)
-        day = self.date_from + timedelta(days=(int(self.weekday) - self.date_from.weekday()) % 7)
-        while day <= self.date_to:
-            dates.append(day)
-            day += step
-        return dates
+            first = start.replace(day=1)
+            months = (end.year - first.year) * 12 + end.month - first.month
+            days = (first + relativedelta(months=index, day=self.day_of_month)
+                    for index in range(months + 1))
+            return [day for day in days if start <= day <= end]
+        step = 7 if self.frequency == 'weekly' else 14
+        offset = (int(self.weekday) - start.weekday()) % 7
+        span = (end - start).days - offset
+        if span < 0:
+            return []
+        first = start + timedelta(days=offset)
+        return [first + timedelta(days=step * index) for index in range(span // step + 1)]
 
     def _item_domain(self, cutoff):
         """The ready backlog items a run up to ``cutoff`` invoices."""
@@ -171,6 +186,20 @@ class ServiceInvoiceScheduleRun(models.Model):
         for run in self:
             run.cutoff_date = run.run_date - timedelta(days=1) if run.run_date else False
 
+    @api.constrains('run_date')
+    def _check_run_date(self):
+        for run in self:
+            run.company_id._service_check_dates(run._run_label(), run.run_date)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_written_by_the_schedule('create', vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_written_by_the_schedule('write')
+        return super().write(vals)
+
     def action_run_now(self):
         """Carry out this run now (again, if it failed): what it billed is not billed twice."""
         for run in self:
@@ -218,11 +247,17 @@ class ServiceInvoiceScheduleRun(models.Model):
         """Proforma invoices of the ready items dated up to the cut-off; the run says what
         it did, or why it failed."""
         self.ensure_one()
+        run = trusted(self)
         schedule = self.schedule_id
+        try:
+            self._check_run_date()  # a run planned before the dates were checked
+        except ValidationError as error:
+            run.write({'state': 'failed', 'message': str(error)})
+            return
         items = self.env['service.billing.item'].search(
             schedule._item_domain(self.cutoff_date), order='date, id')
         if not items:
-            self.write({'state': 'succeeded', 'message': self.env._(
+            run.write({'state': 'succeeded', 'message': self.env._(
                 "Nothing was ready to invoice up to %(date)s: no invoice.",
                 date=self.cutoff_date)})
             return
@@ -236,11 +271,39 @@ class ServiceInvoiceScheduleRun(models.Model):
         except CONCURRENCY_ERRORS:
             raise
         except Exception as error:  # one failing run never stops the others: it is recorded
-            self.write({'state': 'failed', 'message': str(error)})
+            run.write({'state': 'failed', 'message': str(error)})
             return
-        self.write({
+        run.write({
             'state': 'succeeded' if invoices or not left_out else 'failed',
             'invoice_ids': [fields.Command.link(invoice.id) for invoice in invoices],
             'message': '\n'.join([self.env._("%(count)s invoices made.", count=len(invoices))]
                                  + list(dict.fromkeys(reason for _item, reason in left_out))),
         })
+
+    def _run_label(self):
+        """The run in words: its date and its schedule."""
+        self.ensure_one()
+        return self.env._("Run of %(date)s of invoice schedule %(schedule)s",
+                          date=format_date(self.env, self.run_date),
+                          schedule=self.schedule_id.display_name)
+
+    def _check_written_by_the_schedule(self, operation, vals_list=()):
+        """A run's date, status, message and invoices are what its schedule planned and
+        what carrying it out did: written by the product's own flows only (``trusted``),
+        never by a form, an import or the API, a manager's included."""
+        if is_trusted(self):
+            return
+        self.check_access(operation)  # who may not write runs at all is told so by Odoo
+        runs = [run._run_label() for run in self]
+        schedule_ids = {vals.get('schedule_id') for vals in vals_list}
+        schedules = self.env['service.invoice.schedule'].browse(
+            schedule_id for schedule_id in schedule_ids if isinstance(schedule_id, int))
+        runs += [self.env._("New run of invoice schedule %(schedule)s",
+                            schedule=schedule.display_name)
+                 for schedule in schedules.exists()._filtered_access('read')]
+        raise UserError(self.env._(
+            "%(runs)s: a run is written by its schedule only. Its date, status, message and "
+            "invoices say what the schedule planned and what the run did. To plan runs, set "
+            "the schedule's dates and click Generate Invoice Schedule; to carry a run out "
+            "(again, if it failed), click Run Now.",
+            runs='; '.join(runs) or self.env._("Run of an invoice schedule")))
