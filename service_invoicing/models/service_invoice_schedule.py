@@ -1,22 +1,35 @@
 """Invoice schedules (Project Operations): run dates, each with its transaction cut-off and run
 status, carried out by a daily job that makes proforma invoices of what is ready.
 
-A run is written by its schedule only (``tools/trusted.py``)."""
+A run is written by its schedule only (``tools/trusted.py``). Workers of the daily job share
+the due runs by locking each (SKIP LOCKED, as the contract batch locks its contracts), and do
+a run again in a new transaction when another worker changed the same rows meanwhile."""
 
+import logging
+import random
+import time
 from collections import defaultdict
 from datetime import timedelta
 
+import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ConcurrencyError, UserError, ValidationError
 from odoo.fields import Domain
+from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE as MAX_TRIES
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as CONCURRENCY_ERRORS
 from odoo.tools import format_date
 
 from ..const import SCHEDULE_FREQUENCIES, SCHEDULE_RUN_STATUSES, WEEKDAYS
+from ..tools.locking import try_lock
 from ..tools.report_source import ReportSource
 from ..tools.trusted import is_trusted, trusted
+
+_logger = logging.getLogger(__name__)
+
+# What makes a worker do a run again in a new transaction (Odoo's request retry does the same).
+RETRIED_ERRORS = (*CONCURRENCY_ERRORS, ConcurrencyError)
 
 
 class ServiceInvoiceSchedule(models.Model):
@@ -147,17 +160,36 @@ class ServiceInvoiceSchedule(models.Model):
     @api.model
     def _run_due_schedules(self, commit=False):
         """Carry out every run due, one by one; one failing run never stops the others, and
-        a run done makes nothing twice. Returns the runs carried out."""
+        a run done makes nothing twice. Several workers share the runs: each run is locked
+        by the worker carrying it out and skipped by the others; with ``commit``, a run whose
+        items another run is invoicing right now waits for the end of the list, and is
+        tried again then. Returns the runs this worker carried out."""
         runs = self.env['service.invoice.schedule.run'].search([
             ('state', '=', 'not_run'), ('run_date', '<=', fields.Date.context_today(self)),
             ('schedule_id.active', '=', True)], order='run_date, id')
         done = runs.browse()
-        for index, run in enumerate(runs, start=1):
-            run._carry_out()
-            done |= run
-            if commit and not self.env['ir.cron']._commit_progress(
-                    1, remaining=len(runs) - index):
+        waiting, rounds_without_progress = list(runs), 0
+        while waiting:
+            busy = []
+            for index, run in enumerate(waiting, start=1):
+                outcome = run._carry_out_due(commit=commit)
+                if outcome == 'done':
+                    done |= run
+                elif outcome == 'busy':
+                    busy.append(run)
+                if commit and not self.env['ir.cron']._commit_progress(
+                        int(outcome != 'busy'), remaining=len(waiting) - index + len(busy)):
+                    return done
+            rounds_without_progress = rounds_without_progress + 1 \
+                if len(busy) == len(waiting) else 0
+            if busy and rounds_without_progress < MAX_TRIES:
+                # Give the other run the time to finish what it holds.
+                time.sleep(random.uniform(0.0, 0.5 * rounds_without_progress))
+            elif busy:
+                _logger.info("Invoice schedules: %d runs left for the next job, their items "
+                             "held by other runs", len(busy))
                 break
+            waiting = busy
         return done
 
 
@@ -243,6 +275,41 @@ class ServiceInvoiceScheduleRun(models.Model):
         source.problems += [('warning', 'down_payment', note) for note in notes]
         return source
 
+    def _carry_out_due(self, commit=False, tries=MAX_TRIES):
+        """Carry out this run for a worker of the daily job: locked first (SKIP LOCKED), so
+        that a run another worker holds or has carried out is skipped. With ``commit`` (the
+        job commits run by run), a run that meets another transaction's changes (a
+        serialization failure, a deadlock) is done again in a new transaction, as the
+        contract batch does its chunk again, and one whose items another run holds is left
+        for later; without, the error goes up to Odoo, which does the request again.
+        Returns 'done', 'busy' (its items held by another run) or 'skipped' (held or
+        carried out by another worker, or given up and said on the run)."""
+        self.ensure_one()
+        for attempt in range(1, tries + 1):
+            run = try_lock(self, commit_retries=2 if commit else 0)
+            if not run or run.state != 'not_run':
+                return 'skipped'
+            try:
+                run._carry_out()
+                return 'done'
+            except RETRIED_ERRORS as error:
+                if not commit:
+                    raise
+                self.env.cr.rollback()
+                if isinstance(error, ConcurrencyError):
+                    return 'busy'
+                _logger.info("Invoice schedule run %s: %s, done again (%d tries left)",
+                             self.id, error.pgcode, tries - attempt)
+                if attempt < tries:
+                    time.sleep(random.uniform(0.0, 0.5 * attempt))
+        run = try_lock(self, commit_retries=2)
+        if run and run.state == 'not_run':
+            trusted(run).write({'state': 'failed', 'message': self.env._(
+                "Other runs changed the same invoices and items %(tries)s times while this run "
+                "was carried out: nothing was made. Click Run Now to carry it out again.",
+                tries=tries)})
+        return 'skipped'
+
     def _carry_out(self):
         """Proforma invoices of the ready items dated up to the cut-off; the run says what
         it did, or why it failed."""
@@ -256,6 +323,11 @@ class ServiceInvoiceScheduleRun(models.Model):
             return
         items = self.env['service.billing.item'].search(
             schedule._item_domain(self.cutoff_date), order='date, id')
+        # The items are this run's until it commits: another run (of another schedule over
+        # the same contracts or orders) skips them, and waits rather than bill them twice.
+        if len(items.try_lock_for_update(allow_referencing=True)) != len(items):
+            raise ConcurrencyError(self.env._(
+                "%(run)s: items are being invoiced by another run.", run=self._run_label()))
         if not items:
             run.write({'state': 'succeeded', 'message': self.env._(
                 "Nothing was ready to invoice up to %(date)s: no invoice.",
@@ -270,6 +342,13 @@ class ServiceInvoiceScheduleRun(models.Model):
                                 'service_grouping': schedule.grouping})
         except CONCURRENCY_ERRORS:
             raise
+        except psycopg2.errors.ExclusionViolation as error:
+            # A period this run bills was billed by another run since this transaction
+            # began (a day of a contract is billed once): no refusal, the run is done again
+            # later in a new transaction, where that period is no longer ready.
+            raise ConcurrencyError(self.env._(
+                "%(run)s met a period billed meanwhile by another run.",
+                run=self._run_label())) from error
         except Exception as error:  # one failing run never stops the others: it is recorded
             run.write({'state': 'failed', 'message': str(error)})
             return
