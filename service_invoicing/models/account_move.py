@@ -45,16 +45,20 @@ class AccountMove(models.Model):
            know of the time before posting;
         2. Odoo's posting;
         3. ``_service_check_posting``: every money rule of the posted documents, each from
-           the one method that owns it;
+           the one method that owns it, as stored whoever posts (in sudo);
         4. ``_service_record_posting``: what posting changes in the backlog.
         """
         documents = self.filtered(lambda move: move.state == 'draft'
                                   and move.move_type in ('out_invoice', 'out_refund'))
+        documents._service_forget_links()
         before = documents._service_prepare_posting()
         posted = super()._post(soft=soft)
         posted.filtered('service_to_post').service_to_post = False
         posted_documents = posted & documents
-        posted_documents._service_check_posting(before)
+        posted_documents._service_forget_links()
+        posted_documents._service_refresh_figures()
+        posted_documents.sudo()._service_check_posting(before)
+        posted_documents._service_forget_links()
         posted_documents._service_record_posting(before)
         return posted
 
@@ -69,10 +73,33 @@ class AccountMove(models.Model):
         return {}
 
     def _service_check_posting(self, before):
-        """Step 3 of posting: the money rules of these posted documents."""
+        """Step 3 of posting: the money rules of these posted documents, whoever posts them
+        (``self`` in sudo, its links read as stored)."""
         self.invoice_line_ids._service_check_sources()
         self._service_check_billed_periods()
         self._service_check_billed_quantities()
+
+    def _service_forget_links(self):
+        """Drop the cached links of these documents' lines: Odoo caches a many2many filtered
+        by its reader's record rules, and the rules of posting hold whoever posts (a User
+        posting another salesperson's proforma saw no order line on it)."""
+        self.invoice_line_ids.invalidate_recordset(
+            ['sale_line_ids', *self.env['account.move.line']._service_link_fields()])
+
+    def _service_refresh_figures(self, shipment_lines=None):
+        """Compute again the figures of the shipment lines these documents bill (or of
+        ``shipment_lines``). Odoo finds what to compute again through the links as its
+        cache holds them, filtered by the record rules of whoever posts or cancels: a User
+        posting another salesperson's proforma left its shipment lines showing nothing
+        invoiced, to be billed again."""
+        if shipment_lines is None:
+            lines = self.sudo().invoice_line_ids
+            shipment_lines = lines.service_shipment_line_id \
+                | lines.sale_line_ids.shipment_line_ids
+        fields_ = self.env['service.shipment.line']._fields
+        for name in ('qty_invoiced', 'qty_in_draft', 'qty_shipped_not_invoiced',
+                     'qty_to_invoice'):
+            self.env.add_to_compute(fields_[name], shipment_lines)
 
     def _service_record_posting(self, before):
         """Step 4 of posting: credit notes give back to the backlog what they credited."""
@@ -83,11 +110,25 @@ class AccountMove(models.Model):
     def button_cancel(self):
         # A cancelled draft contract invoice gives its periods back to the contracts.
         self.filtered(lambda move: move.state == 'draft').sudo().service_period_ids._release()
-        return super().button_cancel()
+        self._service_forget_links()
+        result = super().button_cancel()
+        self._service_refresh_figures()
+        return result
+
+    def button_draft(self):
+        self._service_forget_links()
+        result = super().button_draft()
+        self._service_refresh_figures()
+        return result
 
     def unlink(self):
         self.sudo().service_period_ids._release()
-        return super().unlink()
+        self._service_forget_links()
+        shipment_lines = self.sudo().invoice_line_ids.service_shipment_line_id \
+            | self.sudo().invoice_line_ids.sale_line_ids.shipment_line_ids
+        result = super().unlink()
+        self._service_refresh_figures(shipment_lines.exists())
+        return result
 
     def action_view_service_contracts(self):
         """Open the service contracts that this invoice bills."""

@@ -51,7 +51,14 @@ class AccountMoveLine(models.Model):
     def unlink(self):
         # A contract period billed by nothing else on its draft gives its period back.
         self._service_unbilled_periods()._release()
-        return super().unlink()
+        # What these lines held goes back to their shipment lines, whoever deletes them
+        # (see account.move._service_refresh_figures).
+        self.invalidate_recordset(['sale_line_ids'])
+        lines = self.sudo()
+        shipment_lines = lines.service_shipment_line_id | lines.sale_line_ids.shipment_line_ids
+        result = super().unlink()
+        self.env['account.move']._service_refresh_figures(shipment_lines.exists())
+        return result
 
     def _copy_data_extend_business_fields(self, values):
         # A credit note keeps what it corrects: the shipment line (it gives the quantity back)

@@ -44,6 +44,9 @@ class AccountMove(models.Model):
             invoice._service_check_recalculable()
             source_lines = invoice.invoice_line_ids.filtered(
                 lambda line: line._service_bills_backlog_source())
+            # Made again by whoever may bill all of it: another's lines would be dropped.
+            invoice.service_billing_item_ids._check_may_bill(doing=self.env._(
+                "recalculate %(invoice)s", invoice=invoice.display_name))
             sources = (source_lines.service_contract_id, source_lines.sale_line_ids.order_id)
             # Deleting the lines gives their periods and quantities back to the backlog.
             invoice.invoice_line_ids = [fields.Command.delete(line.id) for line in source_lines]

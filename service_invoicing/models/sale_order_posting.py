@@ -92,16 +92,37 @@ class SaleOrderLine(models.Model):
             if uom.compare(to_invoice, open_qty) > 0:
                 raise UserError(self.env._(
                     "You cannot invoice what has not been shipped: %(qty)s to invoice on "
-                    "%(line)s, but only %(open)s are shipped and not invoiced or consumed.",
-                    qty=to_invoice, line=name, open=open_qty))
+                    "%(line)s, but only %(open)s are left (%(story)s).",
+                    qty=to_invoice, line=name, open=open_qty,
+                    story=line._service_quantities_said(to_ship)))
             if uom.compare(to_consume + to_invoice, open_qty) > 0:
                 raise UserError(self.env._(
-                    "You cannot consume %(qty)s on %(line)s: only %(open)s are shipped and not "
-                    "invoiced or consumed.", qty=to_consume, line=name,
-                    open=open_qty - to_invoice))
+                    "You cannot consume %(qty)s on %(line)s: only %(open)s are left (%(story)s).",
+                    qty=to_consume, line=name, open=open_qty - to_invoice,
+                    story=line._service_quantities_said(to_ship)))
         if not quantities_given:
             raise UserError(self.env._(
                 "There is nothing to post: enter a quantity to ship, invoice or consume."))
+
+    def _service_quantities_said(self, to_ship=0.0):
+        """Where an order line's quantities stand, in words: what a refused posting tells
+        (shipped, invoiced by which invoices, on which drafts, consumed), so that the loser of
+        two postings at once reads that the quantity was invoiced, not that none was
+        shipped."""
+        self.ensure_one()
+        shipment_lines = self.sudo().shipment_line_ids
+        invoices = shipment_lines.invoice_line_ids.move_id | self.sudo().invoice_lines.move_id
+        posted = invoices.filtered(lambda move: move.state == 'posted')
+        drafts = invoices.filtered(lambda move: move.state == 'draft')
+        return self.env._(
+            "shipped %(shipped)s, invoiced %(invoiced)s%(posted)s, on draft invoices "
+            "%(in_draft)s%(drafts)s, consumed %(consumed)s",
+            shipped=self.qty_delivered + to_ship,
+            invoiced=sum(shipment_lines.mapped('qty_invoiced')),
+            posted=f" ({', '.join(posted.mapped('name'))})" if posted else '',
+            in_draft=sum(shipment_lines.mapped('qty_in_draft')),
+            drafts=f" ({', '.join(drafts.mapped('display_name'))})" if drafts else '',
+            consumed=sum(shipment_lines.mapped('qty_consumed')))
 
     def _service_option_label(self, option):
         """The posting option as the user reads it, in their language."""

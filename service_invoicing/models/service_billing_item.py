@@ -247,7 +247,7 @@ class ServiceBillingItem(models.Model):
             "You may not invoice the order %(order)s: its salesperson or a manager does.",
             order=self.sudo().order_id.name)
 
-    def _check_may_bill(self):
+    def _check_may_bill(self, doing=None):
         """Refuse, naming them and why, the items this user may not mark ready or not
         ready."""
         refused = self - self._filtered_may_bill()
@@ -258,10 +258,14 @@ class ServiceBillingItem(models.Model):
         if len(names) > 5:
             shown = self.env._("%(names)s and %(count)s more", names=shown,
                                count=len(names) - 5)
+        reasons = ' '.join(dict.fromkeys(item._may_not_bill_reason() for item in refused))
+        if doing:
+            raise AccessError(self.env._(
+                "You may not bill %(items)s, so you cannot %(doing)s. %(reasons)s",
+                items=shown, doing=doing, reasons=reasons))
         raise AccessError(self.env._(
             "You may not mark %(items)s ready or not ready to invoice. %(reasons)s",
-            items=shown, reasons=' '.join(dict.fromkeys(
-                item._may_not_bill_reason() for item in refused))))
+            items=shown, reasons=reasons))
 
     def _not_ready_reason(self):
         """Why this item may not be marked ready ('' when it may): bridges add theirs (a

@@ -36,6 +36,7 @@ class ServiceShipmentLine(models.Model):
         # are read in a few queries instead of a few per line.
         shipment_lines = self.browse([line.id for line, _quantity in items])
         quantities = [quantity for _line, quantity in items]
+        self._check_quantities_for_draft(list(zip(shipment_lines, quantities, strict=True)))
         groups = defaultdict(list)
         for line, quantity in zip(shipment_lines, quantities, strict=True):
             groups[line.order_id._service_invoice_grouping_key()].append((line, quantity))

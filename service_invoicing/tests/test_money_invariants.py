@@ -1,6 +1,7 @@
 """The three money holes found through JSON-RPC by a hostile Service User, each replayed as
 that user, and the billing integrity check that sees each of them in the stored figures."""
 
+import re
 from contextlib import closing
 
 from freezegun import freeze_time
@@ -181,3 +182,20 @@ class TestMoneyInvariants(HostileRpcMixin, ServiceOrderCommon):
         self.assertFalse(self.broken_invariants())
         self.assert_refused(Exception, "", self.si_user, 'service.billing.integrity.report',
                             'action_check_billing_integrity')
+
+    def test_refusals_say_the_real_cause(self):
+        """The loser of two postings read "only 0.0 are shipped" when 4 were shipped and
+        already invoiced; a User confirming another salesperson's proforma read that the
+        shipment line was not the invoice customer's."""
+        order = self.shipped_order()
+        invoices = self.post(order, 'invoice', invoice={self.filter_kit: 4.0})
+        invoices.action_post()
+        said = rf"shipped 4\.0, invoiced 4\.0 \({re.escape(invoices.name)}\)"
+        with self.assertRaisesRegex(UserError, said):
+            self.post(order, 'invoice', invoice={self.filter_kit: 4.0})
+        others = self.create_order([(self.filter_kit, 2)], user_id=self.si_manager.id)
+        self.post(others, 'ship', ship={self.filter_kit: 2})
+        proforma = self.proforma_of(others, user=self.si_manager)
+        self.rpc(self.si_user, 'account.move', 'action_service_confirm', proforma.ids)
+        self.assertEqual(proforma.state, 'posted')
+        self.assertRecordValues(self.shipment_lines(others), [{'qty_invoiced': 2.0}])

@@ -9,3 +9,4 @@ from . import sale_order_line
 from . import account_move
 from . import account_move_line
 from . import service_invoice_schedule
+from . import service_billing_integrity

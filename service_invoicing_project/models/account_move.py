@@ -52,7 +52,7 @@ class AccountMove(models.Model):
     def _service_milestones_billed(self):
         """{milestone item: quantity posted} of the order lines these credit notes credit
         without naming a milestone (Odoo's own credit notes and those typed by hand)."""
-        sale_lines = self.invoice_line_ids.filtered(
+        sale_lines = self.sudo().invoice_line_ids.filtered(
             lambda line: not line.service_milestone_id and not line.service_timesheet_ids
         ).sale_line_ids.sudo().filtered(
             lambda sale_line: sale_line.service_billing_item_ids.filtered('milestone_id'))

@@ -317,6 +317,30 @@ class TestTimeAndMaterial(ProjectBillingCommon):
             invoices.invoice_line_ids.service_timesheet_ids = [Command.set(foreign.ids)]
         self.assertEqual(self.items(foreign).billing_status, 'ready')
 
+    def test_hours_of_one_customer_are_never_billed_to_another(self):
+        """Hole 2 of issue 22: an invoice of customer X with a line naming customer Y's order
+        line and approved timesheet posted, and Y's hours showed billed (a Service User may
+        not even read Y's order: a Manager's invoice)."""
+        order_y = self.create_project_order(partner=self.customer_2, name="Y's site")
+        line_y = order_y.order_line.filtered(lambda line: line.product_id == self.consulting)
+        hours_y = self.log(4.0, date(2026, 3, 2), project=order_y.project_id)
+        hours_y.with_user(self.project_manager).action_service_approve()
+        values = {'move_type': 'out_invoice', 'partner_id': self.customer.id,
+                  'invoice_date': '2026-03-31', 'invoice_line_ids': [Command.create({
+                      'product_id': self.consulting.id, 'quantity': 4.0, 'price_unit': 100.0,
+                      'sale_line_ids': [Command.set(line_y.ids)],
+                      'service_timesheet_ids': [Command.set(hours_y.ids)]})]}
+        with self.assert_refused(ValidationError, rf"bills order {order_y.name} of "
+                                 rf"{self.customer_2.name}.*own customer"):
+            self.env['account.move'].create(values)
+        # Made for Y, given to X before posting: posting looks again.
+        invoice = self.env['account.move'].create({**values, 'partner_id': self.customer_2.id})
+        invoice.partner_id = self.customer
+        with self.assert_refused(ValidationError, rf"bills order {order_y.name}"):
+            invoice.action_post()
+        self.assertEqual(invoice.state, 'draft')
+        self.assertEqual(line_y.qty_invoiced_posted, 0.0)
+
 
 @tagged('post_install', '-at_install')
 class TestNotToExceed(ProjectBillingCommon):
