@@ -78,6 +78,8 @@ def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
     project_invoices = int(project.group(1))
     assert project_invoices == int(project.group(2)) == int(project.group(3)) == 1
     assert "refused: Contract" in output and "is Open: lock it" in output
+    # The demo ends with the accountant's billing integrity check.
+    assert "billing integrity:  every invariant holds" in output, output[-3000:]
     totals = dict(re.findall(r'^ {4}(INV/\d{4}/\d{5}) .*? (-?\d+\.\d\d)  ', output, re.M))
 
     messages = [email.message_from_bytes(path.read_bytes())

@@ -404,7 +404,14 @@ def main():
             projects_ok = bool(project_invoices) and project_delivered >= len(project_invoices)
         else:
             print("  project billing:    the Projects bridge is not installed (sale_timesheet)")
-    return 0 if invoices and delivered >= len(invoices) and order_invoices and projects_ok else 1
+        # The accountant's check of the day: every money invariant holds.
+        broken = env['service.billing.integrity']._find_broken_invariants()
+        print("  billing integrity:  %s" % (
+            "every invariant holds" if not broken else "%d broken" % len(broken)))
+        for finding in broken:
+            print("    [%s] %s" % (finding['rule'], finding['message']))
+    return 0 if invoices and delivered >= len(invoices) and order_invoices and projects_ok \
+        and not broken else 1
 
 
 def print_invoices(invoices):

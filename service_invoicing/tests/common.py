@@ -1,9 +1,25 @@
 from contextlib import contextmanager
 from datetime import date
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
+from odoo.modules.registry import Registry
+from odoo.tests import get_db_name
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class CommittedIntegrityMixin:
+    """Tests that commit (workers, daily jobs) end with the billing integrity check of the
+    database as they left it, read in a transaction of its own."""
+
+    def tearDown(self):
+        registry = Registry(get_db_name())
+        with registry.cursor() as cr:
+            broken = api.Environment(cr, SUPERUSER_ID, {})[
+                'service.billing.integrity']._find_broken_invariants()
+        super().tearDown()
+        self.assertFalse(broken, "The test left broken billing invariants:\n" + "\n".join(
+            f"- [{finding['rule']}] {finding['message']}" for finding in broken))
 
 
 class ServiceInvoicingCommon(AccountTestInvoicingCommon):

@@ -8,9 +8,10 @@ from odoo.modules.registry import Registry
 from odoo.service.model import retrying
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
+from .common import CommittedIntegrityMixin
 
 
-class CommittedContractsCase(BaseCase):
+class CommittedContractsCase(CommittedIntegrityMixin, BaseCase):
     """Twenty signed monthly contracts committed to the database, removed afterwards.
 
     Runs that commit (the daily job) or compete (two workers) need real transactions.
@@ -210,7 +211,7 @@ class TestContractCron(CommittedContractsCase):
 
 
 @tagged('post_install', '-at_install')
-class TestConcurrentRunsThatPost(BaseCase):
+class TestConcurrentRunsThatPost(CommittedIntegrityMixin, BaseCase):
     """Two managers create and post contract invoices at the same time, on different contracts
     of the same new customers: Odoo raises the rank of a new customer in the posting
     transaction, so the second run meets a serialization failure. It is no refusal: the run

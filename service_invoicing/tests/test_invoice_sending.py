@@ -29,6 +29,7 @@ from odoo.tools import mute_logger
 from odoo.addons.account.models.account_move_send import AccountMoveSend
 from odoo.addons.service_invoicing.const import SENDING_CRON_CODE
 from odoo.addons.service_invoicing.tools import sending_failures as failures
+from .common import CommittedIntegrityMixin
 
 SINK = Path(__file__).resolve().parents[2] / 'tools' / 'smtp_sink.py'
 ACTIVITY = 'service_invoicing.mail_activity_type_invoice_sending_failed'
@@ -113,7 +114,7 @@ class SmtpSink:
         return log.read_text().splitlines() if log.exists() else []
 
 
-class CommittedSendingCase(BaseCase):
+class CommittedSendingCase(CommittedIntegrityMixin, BaseCase):
     """A salesperson, customers and a service product committed to the database; each test
     posts and queues invoices, starts its own SMTP server and points Odoo's outgoing mail at
     it; everything is removed afterwards."""

@@ -10,11 +10,12 @@ from odoo import Command, api
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
+from .common import CommittedIntegrityMixin
 
 RETRY_LOGGERS = ('odoo.addons.service_invoicing.models.service_invoice_schedule', 'odoo.sql_db')
 
 
-class CommittedSchedulesCase(BaseCase):
+class CommittedSchedulesCase(CommittedIntegrityMixin, BaseCase):
     """Six signed monthly contracts of one customer (January to March due on 1 April), a
     schedule per contract and one for the customer, each with its runs of February, March and
     April; committed to the database, removed afterwards."""
