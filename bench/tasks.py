@@ -500,7 +500,7 @@ def proformas_batch(env, **_kw):
 TIMESHEET_MONTH = (date(2026, 3, 1), date(2026, 3, 31))
 
 
-def populate_timesheets(env, projects=200, timesheets=10000, employees=20):
+def populate_timesheets(env, projects=200, timesheets=10000, employees=120):
     """``projects`` customers, each with a confirmed order of consulting hours (invoiced on
     timesheets, 15% tax... the company's sales tax) and its project; ``timesheets`` timesheets
     spread over the projects, employees and the days of March 2026, approved by a project
