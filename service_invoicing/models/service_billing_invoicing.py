@@ -13,7 +13,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.fields import Command
 
-from ..const import PROFORMA_CHUNK_SIZE
+from ..const import MAX_PERIODS_AT_ONCE, PROFORMA_CHUNK_SIZE
 from ..tools import invoice_period as periods
 from .service_contract_planning import ContractPlan
 
@@ -132,6 +132,13 @@ class ServiceBillingItem(models.Model):
                 if period.start not in wanted:
                     break
                 plan.periods.append(self._planned(contract, period))
+            if len(plan.periods) > MAX_PERIODS_AT_ONCE and not contract._may_invoice_all():
+                # Years caught up in one proforma are a manager's decision, as in a run.
+                error = contract._many_periods_error(sorted(
+                    (period for period, _amount, _shares in plan.periods),
+                    key=lambda period: period.start))
+                refused += [(item, error) for item in items | rebilled]
+                continue
             billed = {period.start for period, _amount, _shares in plan.periods}
             plan.periods.sort(key=lambda planned: planned[0].start)
             for item in items.filtered(lambda item, billed=billed:

@@ -149,6 +149,26 @@ class TestContractBounds(HostileRpcMixin, ServiceInvoicingCommon):
         # A contract due for two months is billed as before.
         self.assertEqual(len(self.regular.period_ids), 2)
 
+    def test_a_proforma_of_many_periods_waits_for_a_manager(self):
+        """The backlog holds every period due: a User's proforma does not catch up years of a
+        contract either; a manager's does (a draft, reviewed before Confirm)."""
+        own = self.users_late
+        items = self.env['service.billing.item'].search([('contract_id', '=', own.id)])
+        self.assertEqual(len(items), 26)
+        wizard_id = self.rpc(self.si_user, 'service.proforma.wizard', 'create', {
+            'cutoff_date': '2026-03-15', 'item_ids': [Command.set(items.ids)]})
+        self.rpc(self.si_user, 'service.proforma.wizard', 'action_create', [wizard_id])
+        wizard = self.env['service.proforma.wizard'].browse(wizard_id)
+        self.assertFalse(wizard.invoice_ids)
+        self.assertRegex(wizard.result_message, rf"Contract {own.name} would bill 26 periods "
+                         r"at once, from 01/01/2024 to 02/28/2026")
+        self.assertFalse(own.period_ids)
+        wizard_id = self.rpc(self.si_manager, 'service.proforma.wizard', 'create', {
+            'cutoff_date': '2026-03-15', 'item_ids': [Command.set(items.ids)]})
+        self.rpc(self.si_manager, 'service.proforma.wizard', 'action_create', [wizard_id])
+        self.assertEqual(len(own.period_ids), 26)
+        self.assertEqual(own.period_ids.invoice_id.amount_untaxed, 2600.0)
+
     # --- Numbers ----------------------------------------------------------------------------
 
     def test_line_numbers_that_are_not_numbers_are_refused(self):
