@@ -125,6 +125,14 @@ SENDING_QUEUE_WINDOW = 100
 # The scheduled actions that send queued invoices: all of them, copies included, are woken.
 SENDING_CRON_CODE = 'model._service_send_queued_invoices()'
 
+# Fields of an invoice that the engine records (proforma runs, batches, sending): never
+# written through the API.
+SERVICE_ENGINE_MOVE_FIELDS = {
+    'service_proforma', 'service_cutoff_date', 'service_grouping', 'service_to_post',
+    'service_send_state', 'service_send_attempts', 'service_send_error', 'service_send_next_try',
+    'service_send_refused_at', 'service_send_message_id', 'service_sending_data',
+}
+
 # --- Bounds every document keeps ------------------------------------------------------------
 
 # Dates a company can bill: not before this, nor more than this many years after today (and

@@ -1,8 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..const import SENDING_CRON_CODE
+from ..const import SENDING_CRON_CODE, SERVICE_ENGINE_MOVE_FIELDS
 from ..tools.actions import records_action
+from ..tools.trusted import is_trusted, trusted
 
 
 class AccountMove(models.Model):
@@ -53,7 +54,7 @@ class AccountMove(models.Model):
         documents._service_forget_links()
         before = documents._service_prepare_posting()
         posted = super()._post(soft=soft)
-        posted.filtered('service_to_post').service_to_post = False
+        trusted(posted.filtered('service_to_post')).service_to_post = False
         posted_documents = posted & documents
         posted_documents._service_forget_links()
         posted_documents._service_refresh_figures()
@@ -106,6 +107,29 @@ class AccountMove(models.Model):
         credit_notes = self.filtered(lambda move: move.move_type == 'out_refund')
         if credit_notes:
             credit_notes._service_give_back_to_the_backlog()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._service_check_engine_fields_untouched(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._service_check_engine_fields_untouched(vals)
+        return super().write(vals)
+
+    def _service_check_engine_fields_untouched(self, vals):
+        """What the engine records on an invoice (proforma, cut-off and grouping, waiting to
+        be posted, the sending's status, attempts and answers) is written by the engine only,
+        whoever calls through the API."""
+        written = SERVICE_ENGINE_MOVE_FIELDS.intersection(vals)
+        if written and not is_trusted(self) and not self.env.su:
+            raise UserError(self.env._(
+                "%(fields)s of %(invoices)s are recorded by Service Invoicing itself (its "
+                "proforma runs, batches and sending) and cannot be written: use Create Proforma "
+                "Invoices, Send or Send Again instead.", fields=', '.join(sorted(
+                    self._fields[name].get_description(self.env)['string'] for name in written)),
+                invoices=', '.join(self.mapped('display_name')) or self.env._("new invoices")))
 
     def button_cancel(self):
         # A cancelled draft contract invoice gives its periods back to the contracts.

@@ -17,6 +17,7 @@ from odoo.exceptions import UserError
 
 from ..const import SENDING_CRON_CODE
 from ..tools.sending_failures import DEFAULT_MAX_ATTEMPTS, DEFAULT_PAUSE_SECONDS, retry_delay
+from ..tools.trusted import trusted
 
 _logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class AccountMove(models.Model):
                 "Send Again queues posted invoices whose sending failed or is being retried; "
                 "%(invoices)s is not one.",
                 invoices=", ".join((self - moves).mapped('display_name'))))
-        moves.sudo().write({'service_send_attempts': 0, 'service_send_next_try': False})
+        trusted(moves.sudo()).write({'service_send_attempts': 0, 'service_send_next_try': False})
         moves._service_queue_sending()
         return True
 
@@ -99,7 +100,7 @@ class AccountMove(models.Model):
             if self.service_send_state:
                 # Odoo sends it after the commit and forgets it: the workers look at it.
                 self._service_wake_sending_workers_at_commit()
-        self.sudo().write(values)
+        trusted(self.sudo()).write(values)
 
     def _service_record_sent(self, attempted=True):
         """The mail server accepted the invoice email: a failure before is resolved."""
@@ -109,7 +110,7 @@ class AccountMove(models.Model):
                   'service_sending_data': False}
         if attempted:
             values['service_send_attempts'] = self.service_send_attempts + 1
-        self.write(values)
+        trusted(self).write(values)
         if had_error:
             self.activity_feedback([SENDING_FAILED_ACTIVITY], feedback=self.env._(
                 "Resolved: the invoice email was delivered."))
@@ -128,7 +129,7 @@ class AccountMove(models.Model):
         own send): Odoo sends it; the workers look at it again later."""
         scheduled = [mail.scheduled_date for mail in mails.exists() if mail.scheduled_date]
         later = fields.Datetime.now() + timedelta(seconds=max(self._service_pause_seconds(), 60))
-        self.write({'service_send_state': 'sending', 'sending_data': False,
+        trusted(self).write({'service_send_state': 'sending', 'sending_data': False,
                     'service_send_next_try': max([later, *scheduled])})
 
     def _service_record_failure(self, failure):
@@ -153,7 +154,7 @@ class AccountMove(models.Model):
             _logger.warning("Sending %s failed (attempt %s), given up: %s",
                             self.display_name, attempts, failure.reason)
             self._service_schedule_failed_activity(error)
-        self.write(values)
+        trusted(self).write(values)
         return failure
 
     def _service_failure_text(self, failure, attempts=None):

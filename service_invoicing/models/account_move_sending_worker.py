@@ -25,6 +25,7 @@ from odoo import api, fields, models
 from ..const import SENDING_BATCH, SENDING_QUEUE_WINDOW
 from ..tools.locking import try_lock
 from ..tools.sending_failures import Failure, mail_failure
+from ..tools.trusted import trusted
 
 _logger = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class AccountMove(models.Model):
         """Email this claimed invoice once, or keep why not. Returns the failure, or None."""
         self.ensure_one()
         if self.sending_data and self.sending_data != self.service_sending_data:
-            self.service_sending_data = self.sending_data
+            trusted(self).service_sending_data = self.sending_data
         delivery, mails = self._service_email_delivery()
         if self.service_send_state == 'sent' or delivery == 'sent' or (
                 delivery is None and self.is_move_sent):

@@ -8,6 +8,7 @@ from odoo.fields import Command
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as CONCURRENCY_ERRORS
 
 from ..tools import invoice_period as periods
+from ..tools.trusted import trusted
 
 _logger = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class ServiceContract(models.Model):
         hand from the list of invoices waiting to be posted), and its error is reported."""
         refused = invoices._service_post_each(without_resync=True) + pending._service_post_each()
         for invoice, _error in refused:
-            invoice.service_to_post = True
+            trusted(invoice).service_to_post = True
         return [
             (contract, self.env._(
                 "Invoice %(invoice)s of contract %(contract)s was created but not posted: "

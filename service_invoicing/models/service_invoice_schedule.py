@@ -337,7 +337,7 @@ class ServiceInvoiceScheduleRun(models.Model):
             with self.env.cr.savepoint():
                 invoices, left_out = items._create_proformas(
                     schedule.grouping, invoice_date=self.run_date)
-                invoices.write({'service_proforma': True,
+                trusted(invoices).write({'service_proforma': True,
                                 'service_cutoff_date': self.cutoff_date,
                                 'service_grouping': schedule.grouping})
         except CONCURRENCY_ERRORS:

@@ -199,3 +199,22 @@ class TestMoneyInvariants(HostileRpcMixin, ServiceOrderCommon):
         self.rpc(self.si_user, 'account.move', 'action_service_confirm', proforma.ids)
         self.assertEqual(proforma.state, 'posted')
         self.assertRecordValues(self.shipment_lines(others), [{'qty_invoiced': 2.0}])
+
+    def test_what_the_engine_records_on_an_invoice_is_not_written_through_the_api(self):
+        """Proforma, cut-off, waiting to be posted, the sending's status and attempts: a
+        Manager (or anyone) writing them through JSON-RPC is refused, the invoice unchanged."""
+        order = self.shipped_order()
+        proforma = self.proforma_of(order)
+        self.assertTrue(proforma.service_proforma)
+        engine = r"are recorded by Service Invoicing itself"
+        self.assert_each_refused([
+            (UserError, engine, user, 'account.move', 'write', proforma.ids, values)
+            for user in (self.si_user, self.si_manager)
+            for values in ({'service_proforma': False}, {'service_cutoff_date': '2030-01-01'},
+                           {'service_to_post': True}, {'service_send_state': 'sent'},
+                           {'service_send_attempts': 0, 'service_send_error': False})
+        ] + [
+            (UserError, engine, self.si_manager, 'account.move', 'create', {
+                'move_type': 'out_invoice', 'partner_id': self.customer.id,
+                'service_proforma': True, 'service_send_state': 'sent'}),
+        ], proforma)

@@ -5,6 +5,7 @@ and where it goes next (Create Proforma Invoices, Invoice Project). A run has it
 from odoo import fields, models
 
 from ..tools.actions import records_action
+from ..tools.trusted import trusted
 
 
 class ServiceProformaRun(models.AbstractModel):
@@ -26,7 +27,7 @@ class ServiceProformaRun(models.AbstractModel):
         self.ensure_one()
         invoices, left_out = items._create_proformas(
             self.grouping, self.invoice_date, deduct_down_payments=self.deduct_down_payments)
-        invoices.write({'service_proforma': True, 'service_cutoff_date': self.cutoff_date,
+        trusted(invoices).write({'service_proforma': True, 'service_cutoff_date': self.cutoff_date,
                         'service_grouping': self.grouping})
         self.write({
             'invoice_ids': [fields.Command.set(invoices.ids)], 'state': 'done',

@@ -4,6 +4,8 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.service_invoicing.tools.trusted import trusted
+
 from ..const import TIMESHEET_FROZEN_WHEN_BILLED
 from .common import ProjectBillingCommon
 
@@ -288,8 +290,10 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         self.log(4.0, date(2026, 3, 2)).with_user(self.project_manager).action_service_approve()
         later = self.log(2.0, date(2026, 3, 3))
         invoices, _left_out = self.proforma()
-        invoices.write({'service_proforma': True, 'service_cutoff_date': date(2026, 3, 31),
-                        'service_grouping': 'customer'})
+        # As Create Proforma Invoices records them on its drafts.
+        trusted(invoices).write({'service_proforma': True,
+                                 'service_cutoff_date': date(2026, 3, 31),
+                                 'service_grouping': 'customer'})
         self.assertEqual(invoices.invoice_line_ids.quantity, 4.0)
         later.with_user(self.project_manager).action_service_approve()
         invoices.action_service_recalculate()
@@ -522,7 +526,7 @@ class TestDownPayments(ProjectBillingCommon):
         """``hours`` logged from March ``day`` on, 10 a day at most (a day has 24 hours),
         and approved."""
         timesheets = self.env['account.analytic.line']
-        for index in range(0, int(-(-hours // 10))):
+        for index in range(int(-(-hours // 10))):
             timesheets |= self.log(min(10.0, hours - 10.0 * index), date(2026, 3, day + index))
         timesheets.with_user(self.project_manager).action_service_approve()
 
