@@ -1,3 +1,4 @@
+import threading
 from contextlib import contextmanager
 from datetime import date
 
@@ -6,6 +7,43 @@ from odoo.modules.registry import Registry
 from odoo.tests import get_db_name
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+def committed_contracts(env, name, count):
+    """For tests that commit: ``count`` signed monthly contracts from January 2026 of one new
+    customer, each billing a service of 1,200 a year: (customer, product, contracts)."""
+    partner = env['res.partner'].create({'name': f"{name} Customer"})
+    product = env['product.product'].create(
+        {'name': f"{name} Service", 'type': 'service', 'lst_price': 1200.0})
+    contracts = env['service.contract'].create([{
+        'partner_id': partner.id, 'date_start': date(2026, 1, 1), 'invoice_period': 'month',
+        'line_ids': [Command.create({'product_id': product.id})],
+    } for _index in range(count)])
+    contracts.action_sign()
+    return partner, product, contracts
+
+
+def remove_committed_contracts(env, contract_ids, product_id, partner_id):
+    """Undo ``committed_contracts``: their invoices, the contracts, product and customer."""
+    contracts = env['service.contract'].browse(contract_ids)
+    contracts.period_ids.invoice_id.unlink()
+    contracts.action_open()
+    contracts.unlink()
+    env['product.product'].browse(product_id).unlink()
+    env['res.partner'].browse(partner_id).unlink()
+
+
+def run_workers(worker, cursors):
+    """Run ``worker(name)`` in a thread per cursor name at once, then close the cursors."""
+    threads = [threading.Thread(target=worker, args=(name,)) for name in cursors]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+    finally:
+        for cr in cursors.values():
+            cr.close()
 
 
 class CommittedIntegrityMixin:

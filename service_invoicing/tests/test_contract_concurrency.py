@@ -8,7 +8,8 @@ from odoo.modules.registry import Registry
 from odoo.service.model import retrying
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
-from .common import CommittedIntegrityMixin
+from .common import (
+    CommittedIntegrityMixin, committed_contracts, remove_committed_contracts, run_workers)
 
 
 class CommittedContractsCase(CommittedIntegrityMixin, BaseCase):
@@ -22,29 +23,16 @@ class CommittedContractsCase(CommittedIntegrityMixin, BaseCase):
         super().setUpClass()
         cls.registry = Registry(get_db_name())
         with cls.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            partner = env['res.partner'].create({'name': "Concurrency Customer"})
-            product = env['product.product'].create(
-                {'name': "Concurrency Service", 'type': 'service', 'lst_price': 1200.0})
-            contracts = env['service.contract'].create([{
-                'partner_id': partner.id, 'date_start': date(2026, 1, 1),
-                'invoice_period': 'month',
-                'line_ids': [Command.create({'product_id': product.id})],
-            } for _index in range(20)])
-            contracts.action_sign()
+            partner, product, contracts = committed_contracts(
+                api.Environment(cr, api.SUPERUSER_ID, {}), "Concurrency", 20)
             cls.contract_ids = contracts.ids
             cls.partner_id, cls.product_id = partner.id, product.id
 
     @classmethod
     def tearDownClass(cls):
         with cls.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            contracts = env['service.contract'].browse(cls.contract_ids)
-            contracts.period_ids.invoice_id.unlink()
-            contracts.action_open()
-            contracts.unlink()
-            env['product.product'].browse(cls.product_id).unlink()
-            env['res.partner'].browse(cls.partner_id).unlink()
+            remove_committed_contracts(api.Environment(cr, api.SUPERUSER_ID, {}),
+                                       cls.contract_ids, cls.product_id, cls.partner_id)
         super().tearDownClass()
 
     def run_invoicing(self, cr, invoice_to_date):
@@ -96,15 +84,7 @@ class TestContractConcurrency(CommittedContractsCase):
             results[name] = (len(result.invoiced), len(result.skipped))
             cursors[name].commit()  # pylint: disable=invalid-commit
 
-        threads = [threading.Thread(target=worker, args=(name,)) for name in 'ab']
-        try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=300)
-        finally:
-            for cr in cursors.values():
-                cr.close()
+        run_workers(worker, cursors)
         invoiced = sum(count for count, _skipped in results.values())
         self.assertEqual(invoiced, 20, results)
         # Each contract billed once for January and once for February, whoever billed it.

@@ -29,7 +29,7 @@ from odoo.tools import mute_logger
 from odoo.addons.account.models.account_move_send import AccountMoveSend
 from odoo.addons.service_invoicing.const import SENDING_CRON_CODE
 from odoo.addons.service_invoicing.tools import sending_failures as failures
-from .common import CommittedIntegrityMixin
+from .common import CommittedIntegrityMixin, run_workers
 
 SINK = Path(__file__).resolve().parents[2] / 'tools' / 'smtp_sink.py'
 ACTIVITY = 'service_invoicing.mail_activity_type_invoice_sending_failed'
@@ -492,15 +492,7 @@ class TestEmailedOnce(CommittedSendingCase):
             processed[name] = envs[name]['account.move']._service_send_queued_invoices()
             cursors[name].commit()  # pylint: disable=invalid-commit
 
-        threads = [threading.Thread(target=worker, args=(name,)) for name in 'ab']
-        try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=300)
-        finally:
-            for cr in cursors.values():
-                cr.close()
+        run_workers(worker, cursors)
         self.assertEqual(sum(processed.values()), 6, processed)
         self.assertEqual([self.emailed(sink, number) for number in numbers], [1] * 6)
         self.assertEqual(self.states(ids), [('sent', 1)] * 6)

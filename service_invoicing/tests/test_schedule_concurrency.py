@@ -6,11 +6,12 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import Command, api
+from odoo import api
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
-from .common import CommittedIntegrityMixin
+from .common import (
+    CommittedIntegrityMixin, committed_contracts, remove_committed_contracts, run_workers)
 
 RETRY_LOGGERS = ('odoo.addons.service_invoicing.models.service_invoice_schedule', 'odoo.sql_db')
 
@@ -26,15 +27,7 @@ class CommittedSchedulesCase(CommittedIntegrityMixin, BaseCase):
         cls.registry = Registry(get_db_name())
         with freeze_time('2026-04-01'), cls.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
-            partner = env['res.partner'].create({'name': "Schedule Workers Customer"})
-            product = env['product.product'].create(
-                {'name': "Schedule Workers Service", 'type': 'service', 'lst_price': 1200.0})
-            contracts = env['service.contract'].create([{
-                'partner_id': partner.id, 'date_start': date(2026, 1, 1),
-                'invoice_period': 'month',
-                'line_ids': [Command.create({'product_id': product.id})],
-            } for _index in range(6)])
-            contracts.action_sign()
+            partner, product, contracts = committed_contracts(env, "Schedule Workers", 6)
             Schedule = env['service.invoice.schedule']
             dates = {'date_from': date(2026, 2, 1), 'date_to': date(2026, 4, 30),
                      'day_of_month': 1, 'grouping': 'source'}
@@ -52,12 +45,7 @@ class CommittedSchedulesCase(CommittedIntegrityMixin, BaseCase):
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             env['service.invoice.schedule'].browse(
                 [cls.customer_schedule_id, *cls.contract_schedule_ids]).unlink()
-            contracts = env['service.contract'].browse(cls.contract_ids)
-            contracts.period_ids.invoice_id.unlink()
-            contracts.action_open()
-            contracts.unlink()
-            env['product.product'].browse(cls.product_id).unlink()
-            env['res.partner'].browse(cls.partner_id).unlink()
+            remove_committed_contracts(env, cls.contract_ids, cls.product_id, cls.partner_id)
         super().tearDownClass()
 
     def runs(self, env):
@@ -103,16 +91,8 @@ class TestScheduleWorkers(CommittedSchedulesCase):
                 errors[name] = repr(error)
                 cursors[name].rollback()
 
-        threads = [threading.Thread(target=worker, args=(name,)) for name in 'ab']
-        try:
-            with freeze_time('2026-04-01'), mute_logger(*RETRY_LOGGERS):
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join(timeout=300)
-        finally:
-            for cr in cursors.values():
-                cr.close()
+        with freeze_time('2026-04-01'), mute_logger(*RETRY_LOGGERS):
+            run_workers(worker, cursors)
         self.assertEqual(errors, {}, "both workers finish")
         # 21 runs (7 schedules, 3 dates), each carried out by one worker only.
         self.assertEqual(len(done['a']) + len(done['b']), 21, done)
