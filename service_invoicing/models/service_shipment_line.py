@@ -22,6 +22,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.allocation import share_invoiced
 from ..tools.trusted import is_trusted, trusted
 
 
@@ -156,46 +157,31 @@ class ServiceShipmentLine(models.Model):
     def _invoiced_per_shipment_line(self, order_line):
         """{shipment line: (invoiced, on drafts)} of ``order_line``'s shipment lines.
 
-        Invoice lines naming a shipment line count for it; those of the order line that name
-        none are shared over its shipment lines oldest first, never beyond what each has left.
-        Net credit notes without a shipment line take back from the newest first. Draft credit
-        notes give nothing back until they are posted.
+        Invoice lines naming a shipment line count whole for it; those of the order line that
+        name none are shared over its shipment lines oldest first, never beyond what each has
+        left. Net credit notes without a shipment line take back from the newest first. Draft
+        credit notes give nothing back until they are posted. The app's one allocation
+        (``tools/allocation.share_invoiced``, as the Projects bridge shares time and
+        milestones).
         """
         uom = order_line.product_uom_id
         lines = order_line.shipment_line_ids.sorted(lambda line: (line.date, line.id))
-        linked = defaultdict(lambda: [0.0, 0.0])
-        unlinked = [0.0, 0.0]
+        invoice_lines = []
         for invoice_line in order_line.invoice_lines:
             move_type, state = invoice_line.move_id.move_type, invoice_line.parent_state
             if move_type not in ('out_invoice', 'out_refund') or state not in ('posted', 'draft'):
                 continue
-            if state == 'draft' and move_type == 'out_refund':
-                continue
             quantity = invoice_line.product_uom_id._compute_quantity(
                 invoice_line.quantity, uom or invoice_line.product_uom_id)
-            sign = -1 if move_type == 'out_refund' else 1
-            figures = linked[invoice_line.service_shipment_line_id] \
-                if invoice_line.service_shipment_line_id else unlinked
-            figures[0 if state == 'posted' else 1] += sign * quantity
-        result = {line: list(linked[line]) for line in lines}
-        for index in (0, 1):
-            rest = unlinked[index]
-            for line in lines if rest > 0 else reversed(lines):
-                if uom.compare(rest, 0.0) == 0:
-                    break
-                figures = result[line]
-                if rest > 0:
-                    # What was billed counts before what drafts hold.
-                    room = line.qty_shipped - line.qty_consumed - sum(figures[:index + 1])
-                    taken = max(min(room, rest), 0.0)
-                elif index == 0:
-                    taken = -max(min(figures[0], -rest), 0.0)
-                else:
-                    break
-                figures[index] += taken
-                rest -= taken
-        return {line: (uom.round(invoiced), uom.round(in_draft))
-                for line, (invoiced, in_draft) in result.items()}
+            invoice_lines.append((state, move_type, quantity, 0.0,
+                                  invoice_line.service_shipment_line_id))
+        shared = share_invoiced(
+            [(line, line.qty_shipped - line.qty_consumed) for line in lines], invoice_lines,
+            uom.compare if uom else (lambda value1, value2: (value1 > value2) - (value1 < value2)),
+            cap_linked=False)
+        return {line: (uom.round(posted) if uom else posted, uom.round(in_draft) if uom
+                       else in_draft)
+                for line, (posted, in_draft, _amount) in shared.items()}
 
     def _check_posted_by_the_product(self):
         if not is_trusted(self):

@@ -15,7 +15,8 @@ from odoo.tools import float_round
 
 from odoo.addons.service_invoicing.tools.trusted import trusted
 
-from ..tools.allocation import AMOUNT, DRAFT, POSTED, quantity_compare, rounded, share_invoiced
+from odoo.addons.service_invoicing.tools.allocation import (
+    AMOUNT, DRAFT, POSTED, quantity_compare, rounded, share_invoiced)
 
 PROJECT_SOURCES = ('timesheet', 'milestone')
 

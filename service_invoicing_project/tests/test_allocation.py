@@ -3,7 +3,7 @@ import random
 from odoo.tests import BaseCase, tagged
 from odoo.tools import float_compare, float_round
 
-from ..tools.allocation import quantity_compare, rounded
+from odoo.addons.service_invoicing.tools.allocation import quantity_compare, rounded
 
 
 @tagged('post_install', '-at_install')

@@ -1,8 +1,10 @@
-"""What invoices billed of each timesheet or milestone of an order line.
+"""What invoices billed of each piece of an order line: its posted shipment lines, its
+timesheets or milestones (the Projects bridge). The one allocation of the app and its bridges.
 
-Odoo counts what an order line invoiced, not which timesheet or milestone: its Create Invoice
-bills the line's delivered quantity and links the timesheets to the invoice. The backlog needs
-each piece's share, so the order line's invoice lines are shared over its pieces:
+Odoo counts what an order line invoiced, not which shipment, timesheet or milestone: its
+Create Invoice bills the line's delivered quantity (and links the timesheets to the invoice).
+The backlog needs each piece's share, so the order line's invoice lines are shared over its
+pieces:
 
 - a line naming its pieces (the backlog's, or Odoo's timesheets linked to its invoice) bills
   those first, oldest first; a credit note of such a line takes back from them, newest first;
@@ -42,10 +44,13 @@ def rounded(value, digits=None, rounding=None):
     return float_round(value, precision_digits=digits, precision_rounding=rounding)
 
 
-def share_invoiced(pieces, invoice_lines, compare):
+def share_invoiced(pieces, invoice_lines, compare, cap_linked=True):
     """``pieces``: [(key, billable quantity)] oldest first. ``invoice_lines``: [(state,
     move type, quantity, untaxed amount, linked keys)] in the order line's unit, state
     'posted' or 'draft'. ``compare(a, b)`` compares quantities at the unit's rounding.
+    ``cap_linked``: a line naming its pieces bills them within what they may still be billed
+    (the rest shared as if it named none); without, it counts whole for the piece it names
+    (a shipment line: what it bills beyond what was shipped shows, and posting refuses it).
     Returns {key: [posted, on drafts, amount posted]}."""
     billable = dict(pieces)
     order = [key for key, _quantity in pieces]
@@ -55,6 +60,14 @@ def share_invoiced(pieces, invoice_lines, compare):
 
     def room(key, index):
         return billable[key] - figures[key][POSTED] - (figures[key][DRAFT] if index else 0.0)
+
+    def count_whole(keys, quantity, amount, index):
+        """A line naming one piece, uncapped: the piece takes the whole quantity (a credit
+        note takes it back whole, below nothing if it credits more than was billed)."""
+        figures[keys[0]][index] += quantity
+        if index == POSTED:
+            figures[keys[0]][AMOUNT] += amount
+        return 0.0
 
     def take(keys, quantity, amount, index):
         """Bill ``quantity`` over ``keys`` oldest first; what does not fit is returned."""
@@ -91,12 +104,18 @@ def share_invoiced(pieces, invoice_lines, compare):
         if move_type == 'out_refund':
             if state != 'posted':
                 continue
+            if keys and not cap_linked:
+                count_whole(keys, -quantity, -amount, POSTED)
+                continue
             rest = give_back(keys, quantity, amount)
             unlinked[POSTED] -= rest
             if quantity:
                 unlinked_amount[0] -= amount * rest / quantity
             continue
         index = POSTED if state == 'posted' else DRAFT
+        if keys and not cap_linked:
+            count_whole(keys, quantity, amount, index)
+            continue
         rest = take(keys, quantity, amount, index)
         unlinked[index] += rest
         if index == POSTED and quantity:
