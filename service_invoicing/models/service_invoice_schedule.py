@@ -232,6 +232,17 @@ class ServiceInvoiceScheduleRun(models.Model):
         self._check_written_by_the_schedule('write')
         return super().write(vals)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_carried_out(self):
+        """A run carried out is the record of what it billed (or why it failed): kept while
+        its schedule is. A run not carried out yet may be deleted."""
+        done = self.filtered(lambda run: run.state != 'not_run')
+        if done:
+            raise UserError(self.env._(
+                "%(runs)s was carried out: it stays as the record of what it billed. Delete "
+                "the schedule, or archive it, to stop its runs.",
+                runs=', '.join(run._run_label() for run in done)))
+
     def action_run_now(self):
         """Carry out this run now (again, if it failed): what it billed is not billed twice."""
         for run in self:

@@ -199,3 +199,28 @@ class TestScheduleDates(HostileRpcMixin, ServiceOrderCommon):
                 schedule = self.env['service.invoice.schedule'].new(
                     {'date_from': start, 'date_to': last, **values})
                 self.assertEqual(schedule._run_dates(), expected)
+
+
+@tagged('post_install', '-at_install')
+@freeze_time('2026-03-15')
+class TestScheduleRunsKept(HostileRpcMixin, ServiceOrderCommon):
+
+    def test_a_run_carried_out_is_kept_as_its_record(self):
+        self.setup_hostile_users()
+        schedule = self.env['service.invoice.schedule'].create({
+            'partner_id': self.customer.id, 'day_of_month': 1,
+            'date_from': date(2026, 2, 1), 'date_to': date(2026, 4, 30)})
+        schedule.action_generate_runs()
+        self.env['service.invoice.schedule']._run_due_schedules()
+        done = schedule.run_ids.filtered(lambda run: run.state != 'not_run')
+        self.assertEqual(len(done), 2)
+        self.assert_each_refused([
+            (UserError, "was carried out: it stays as the record of what it billed",
+             self.si_manager, 'service.invoice.schedule.run', 'unlink', done[:1].ids),
+        ], done)
+        # A run not carried out yet may go; the schedule goes with all its runs.
+        april = schedule.run_ids - done
+        self.rpc(self.si_manager, 'service.invoice.schedule.run', 'unlink', april.ids)
+        self.assertFalse(april.exists())
+        self.rpc(self.si_manager, 'service.invoice.schedule', 'unlink', schedule.ids)
+        self.assertFalse(done.exists())
