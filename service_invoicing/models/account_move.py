@@ -112,11 +112,23 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._service_check_engine_fields_untouched(vals)
+            self._service_check_line_numbers(vals)
         return super().create(vals_list)
 
     def write(self, vals):
         self._service_check_engine_fields_untouched(vals)
+        self._service_check_line_numbers(vals)
         return super().write(vals)
+
+    def _service_check_line_numbers(self, vals):
+        """Numbers of the lines given with an invoice (commands of ``invoice_line_ids`` and
+        ``line_ids``), checked before Odoo computes anything with them."""
+        Line = self.env['account.move.line']
+        for name in ('invoice_line_ids', 'line_ids'):
+            for command in vals.get(name) or ():
+                if isinstance(command, (list, tuple)) and len(command) == 3 \
+                        and isinstance(command[2], dict):
+                    Line._service_check_numbers(command[2])
 
     def _service_check_engine_fields_untouched(self, vals):
         """What the engine records on an invoice (proforma, cut-off and grouping, waiting to

@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -35,7 +37,14 @@ class AccountMoveLine(models.Model):
                       and line.parent_state == 'draft'
                       ).service_shipment_line_id._check_not_over_held_by_drafts()
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._service_check_numbers(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._service_check_numbers(vals)
         if 'service_billing_type' in vals:
             self._service_check_billing_type(vals['service_billing_type'])
             if vals['service_billing_type'] in ('complimentary', 'non_chargeable'):
@@ -71,6 +80,18 @@ class AccountMoveLine(models.Model):
             'service_period_end': self.service_period_end,
         })
         return result
+
+    def _service_check_numbers(self, vals):
+        """A quantity, price or discount that is not a number (NaN) or is infinite is refused
+        before Odoo's rounding crashes on it, naming the line."""
+        numbers = [vals[name] for name in ('quantity', 'price_unit', 'discount')
+                   if isinstance(vals.get(name), float)]
+        if all(map(math.isfinite, numbers)):
+            return
+        self.env.company._service_check_finite(
+            self.env._("Invoice line %(line)s", line=vals.get('name') or ', '.join(
+                line.name or line.product_id.display_name or '' for line in self)
+                or self.env._("new")), *numbers)
 
     def _service_unbilled_periods(self):
         """The billed periods of draft contract invoices that no line would bill once these

@@ -52,3 +52,9 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._(
                     "%(what)s: %(value)s is not a number that can be billed. Type a number.",
                     what=what, value=value))
+
+    def _service_check_finite_vals(self, what, vals, names):
+        """``_service_check_finite`` of the ``names`` given in ``vals`` (create or write
+        values), before Odoo's rounding of a field with digits crashes on them."""
+        self._service_check_finite(what, *(
+            vals[name] for name in names if isinstance(vals.get(name), float)))

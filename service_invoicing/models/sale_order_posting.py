@@ -65,6 +65,7 @@ class SaleOrderLine(models.Model):
                               line=line.product_id.display_name or line.name)
             to_ship, to_invoice, to_consume = (
                 ship.get(line, 0.0), invoice.get(line, 0.0), consume.get(line, 0.0))
+            self.env.company._service_check_finite(name, to_ship, to_invoice, to_consume)
             if min(to_ship, to_invoice, to_consume) < 0:
                 raise UserError(self.env._(
                     "Quantities to post cannot be negative (%(line)s).", line=name))

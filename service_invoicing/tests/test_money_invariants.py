@@ -218,3 +218,36 @@ class TestMoneyInvariants(HostileRpcMixin, ServiceOrderCommon):
                 'move_type': 'out_invoice', 'partner_id': self.customer.id,
                 'service_proforma': True, 'service_send_state': 'sent'}),
         ], proforma)
+
+    def test_numbers_that_are_not_numbers_are_refused_everywhere(self):
+        """NaN and infinities in a posting, a correction or an invoice line: a message naming
+        what to correct, never a traceback, and nothing written."""
+        order = self.shipped_order()
+        kit = self.line_of(order, self.filter_kit)
+        proforma = self.proforma_of(order)
+        kit_line = proforma.invoice_line_ids.filtered('service_shipment_line_id')
+        not_a_number = "is not a number that can be billed"
+        nan, inf = float('nan'), float('inf')
+        # Post (its wizard and the list's action call it with the quantities per line).
+        with self.assertRaisesRegex(ValidationError, rf"order {order.name}.*{not_a_number}"):
+            kit.with_user(self.si_user)._service_post('invoice', invoice={kit: nan})
+        self.assert_each_refused([
+            (ValidationError, not_a_number, self.si_user, 'account.move.line', 'write',
+             kit_line.ids, {'quantity': nan}),
+            (ValidationError, not_a_number, self.si_user, 'account.move.line', 'write',
+             kit_line.ids, {'price_unit': inf}),
+            (ValidationError, not_a_number, self.si_user, 'account.move', 'write', proforma.ids,
+             {'invoice_line_ids': [Command.update(kit_line.id, {'discount': -inf})]}),
+            (ValidationError, not_a_number, self.si_user, 'account.move', 'create', {
+                'move_type': 'out_invoice', 'partner_id': self.customer.id,
+                'invoice_line_ids': [Command.create({'name': "Typed", 'quantity': nan,
+                                                     'price_unit': 10.0})]}),
+        ], proforma, kit_line, self.shipment_lines(order))
+        self.rpc(self.si_user, 'account.move', 'action_service_confirm', proforma.ids)
+        self.assert_each_refused([
+            (ValidationError, not_a_number, self.si_user, 'service.invoice.correction.wizard',
+             'create', {'invoice_id': proforma.id, 'reason': "NaN", 'line_ids': [
+                 Command.create({'invoice_line_id': kit_line.id, 'quantity_corrected': nan})]}),
+            (ValidationError, not_a_number, self.si_user, 'service.order.post.wizard.line',
+             'create', {'sale_line_id': kit.id, 'qty_to_invoice': inf}),
+        ], proforma)

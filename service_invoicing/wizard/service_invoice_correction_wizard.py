@@ -32,6 +32,10 @@ class ServiceInvoiceCorrectionWizard(models.TransientModel):
         compare = self._compare_quantities
         for line in self.line_ids:
             billed = line.invoice_line_id.quantity
+            self.env.company._service_check_finite(
+                self.env._("%(line)s of %(invoice)s, the corrected quantity",
+                           line=line.invoice_line_id.name, invoice=invoice.display_name),
+                line.quantity_corrected)
             # A deduction (a down payment, billed at -1) is corrected between it and 0 too.
             if compare(line.quantity_corrected, min(billed, 0.0)) < 0 \
                     or compare(line.quantity_corrected, max(billed, 0.0)) > 0:
@@ -97,3 +101,17 @@ class ServiceInvoiceCorrectionWizardLine(models.TransientModel):
     quantity_corrected = fields.Float(
         string="Corrected Quantity", digits='Product Unit',
         help="What the line should have billed: the credit note gives back the rest.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_quantities_are_numbers(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_quantities_are_numbers(vals)
+        return super().write(vals)
+
+    def _check_quantities_are_numbers(self, vals):
+        self.env.company._service_check_finite_vals(
+            self.env._("Correct this Invoice, a corrected quantity"), vals, ('quantity_corrected',))

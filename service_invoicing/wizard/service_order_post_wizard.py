@@ -178,3 +178,18 @@ class ServiceOrderPostWizardLine(models.TransientModel):
         # Ship and Invoice invoices exactly what it ships.
         if self.wizard_id.option == 'ship_invoice':
             self.qty_to_invoice = self.qty_to_ship
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_quantities_are_numbers(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_quantities_are_numbers(vals)
+        return super().write(vals)
+
+    def _check_quantities_are_numbers(self, vals):
+        self.env.company._service_check_finite_vals(
+            self.env._("Post, a quantity to post"), vals,
+            ('qty_to_ship', 'qty_to_invoice', 'qty_to_consume'))
