@@ -113,11 +113,23 @@ class AccountMove(models.Model):
         for vals in vals_list:
             self._service_check_engine_fields_untouched(vals)
             self._service_check_line_numbers(vals)
+            if vals.get('move_type') in ('out_invoice', 'out_refund'):
+                company = self.env['res.company'].browse(vals.get('company_id')) \
+                    or self.env.company
+                company._service_check_dates(
+                    self.env._("A new customer invoice, its dates"),
+                    vals.get('invoice_date'), vals.get('date'))
         return super().create(vals_list)
 
     def write(self, vals):
         self._service_check_engine_fields_untouched(vals)
         self._service_check_line_numbers(vals)
+        if 'invoice_date' in vals or 'date' in vals:
+            for move in self.filtered(
+                    lambda move: move.move_type in ('out_invoice', 'out_refund')):
+                move.company_id._service_check_dates(
+                    self.env._("%(document)s, its dates", document=move.display_name),
+                    vals.get('invoice_date'), vals.get('date'))
         return super().write(vals)
 
     def _service_check_line_numbers(self, vals):

@@ -251,3 +251,34 @@ class TestMoneyInvariants(HostileRpcMixin, ServiceOrderCommon):
             (ValidationError, not_a_number, self.si_user, 'service.order.post.wizard.line',
              'create', {'sale_line_id': kit.id, 'qty_to_invoice': inf}),
         ], proforma)
+
+    def test_a_proforma_dated_out_of_any_sane_range_is_not_confirmed(self):
+        """A proforma dated 1899-12-31 or 9999-12-31 posted as INV/1899/00001 or INV/9999/00001;
+        dated 0001-01-01, Confirm crashed with a ValueError."""
+        order = self.shipped_order()
+        proforma = self.proforma_of(order)
+        outside = r"its dates: %s is outside the dates .* can bill, 01/01/1990 to 03/15/2036"
+        days = ('1899-12-31', '9999-12-31', '0001-01-01', '2036-03-16')
+        # Typed on the draft, or on a new invoice: refused with the range, not a traceback.
+        self.assert_each_refused([
+            (ValidationError, outside % day, self.si_user, 'account.move', 'write',
+             proforma.ids, {field: day}) for day in days for field in ('invoice_date', 'date')
+        ] + [
+            (ValidationError, outside % day, self.si_user, 'account.move', 'create', {
+                'move_type': 'out_invoice', 'partner_id': self.customer.id,
+                'invoice_date': day}) for day in days
+        ], proforma, self.shipment_lines(order))
+        # Dated there another way (an import, a module's own write), Confirm refuses it.
+        for day in ('1899-12-31', '2036-03-16'):
+            with self.subTest(day=day), closing(self.env.cr.savepoint()):
+                self.env.cr.execute("UPDATE account_move SET invoice_date = %s, date = %s "
+                                    "WHERE id = %s", [day, day, proforma.id])
+                proforma.invalidate_recordset(['invoice_date', 'date'])
+                self.assert_each_refused([
+                    (ValidationError, outside % day, self.si_user, 'account.move',
+                     'action_service_confirm', proforma.ids),
+                ], proforma, self.shipment_lines(order))
+        self.rpc(self.si_user, 'account.move', 'write', proforma.ids,
+                 {'invoice_date': '2036-03-15'})
+        self.rpc(self.si_user, 'account.move', 'action_service_confirm', proforma.ids)
+        self.assertEqual(proforma.state, 'posted')
