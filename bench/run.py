@@ -181,6 +181,15 @@ def show(title, rows):
               f'{row["invoices_per_s"]:>8}{row["queries_per_invoice"]:>9}{row["peak_mb"]:>9}')
 
 
+def integrity(results_entry):
+    """The billing integrity check on the run's database (ours, as the run left it): its
+    seconds and queries, and what it found (nothing)."""
+    found = task(RUN_DB, 'integrity_check')
+    results_entry['integrity_check'] = found
+    print(f'  integrity check after ours: {found["findings"]} broken invariants '
+          f'{found["rules"]}, {found["seconds"]:.2f} s, {found["queries"]} queries')
+
+
 def scenario_contracts(n, results, check_sample):
     make_data('populate_contracts', young=True, n=n)
     runs = {
@@ -193,6 +202,7 @@ def scenario_contracts(n, results, check_sample):
     runs['ours_create_2w'] = measure('contracts_ours', workers=2, post=False, chunk=50)
     runs['ours_create_post_2w'] = measure('contracts_ours', workers=2, post=True, chunk=50)
     runs['check_2w'] = task(RUN_DB, 'check_contracts', sample=0)
+    integrity(runs)
     # The same data with statistics from when the tables were empty (young database):
     # the batch's statistics guard must keep it as fast.
     runs['ours_create_post_young'] = measure('contracts_ours', source=YOUNG_DB, post=True)
@@ -230,6 +240,7 @@ def scenario_shipments(m, results, check_sample):
     ours = measure('shipments_ours')
     if 'skipped' not in ours:
         ours['check'] = task(RUN_DB, 'check_shipments', sample=check_sample)
+        integrity(ours)
     results['shipments'] = {'orders': m, 'odoo': odoo, 'ours': ours,
                             'ratio': ratio(ours, odoo)}
     show(f'shipments, M={m} delivered orders (every fourth partially)', [
@@ -292,6 +303,7 @@ def scenario_timesheets(projects, timesheets, results, rounds=5):
     # function calls does not move with the host, as the seconds do.
     calls = {side: measure(f'timesheets_{side}', count_calls=True)['python_calls']
              for side in ('odoo', 'ours')}
+    integrity(ours)
     results['timesheets'] = {
         'projects': projects, 'timesheets': timesheets, 'rounds': rounds,
         'odoo': odoo, 'ours': ours, 'ratio': ratio(ours, odoo), 'billed': billed,
