@@ -68,7 +68,8 @@ class AccountMove(models.Model):
         steps (bridges add theirs)."""
         for move in self:
             move.company_id._service_check_dates(
-                self.env._("%(document)s, its dates", document=move.display_name),
+                lambda move=move: self.env._("%(document)s, its dates",
+                                             document=move.display_name),
                 move.invoice_date, move.date)
         self._service_write_off_non_chargeable()
         return {}
@@ -117,7 +118,7 @@ class AccountMove(models.Model):
                 company = self.env['res.company'].browse(vals.get('company_id')) \
                     or self.env.company
                 company._service_check_dates(
-                    self.env._("A new customer invoice, its dates"),
+                    lambda: self.env._("A new customer invoice, its dates"),
                     vals.get('invoice_date'), vals.get('date'))
         return super().create(vals_list)
 
@@ -128,7 +129,8 @@ class AccountMove(models.Model):
             for move in self.filtered(
                     lambda move: move.move_type in ('out_invoice', 'out_refund')):
                 move.company_id._service_check_dates(
-                    self.env._("%(document)s, its dates", document=move.display_name),
+                    lambda move=move: self.env._("%(document)s, its dates",
+                                                 document=move.display_name),
                     vals.get('invoice_date'), vals.get('date'))
         return super().write(vals)
 

@@ -26,7 +26,8 @@ class AccountMoveLine(models.Model):
 
     @api.constrains('service_shipment_line_id', 'product_id', 'sale_line_ids')
     def _check_service_shipment_link(self):
-        self._service_check_sources()
+        # Contract periods are checked at posting, with the billed periods.
+        self._service_check_sources(contracts=False)
 
     @api.constrains('quantity', 'product_uom_id', 'service_shipment_line_id')
     def _check_service_drafts_within_shipped(self):
@@ -107,14 +108,15 @@ class AccountMoveLine(models.Model):
                 lambda period, kept=kept: (period.contract_id, period.date_start) not in kept)
         return periods
 
-    def _service_check_sources(self):
+    def _service_check_sources(self, contracts=True):
         """The one owner of "a line bills its own customer's work": every source a line of a
         customer invoice or credit note names, whatever the link (an order line, a shipment
         line, a contract period; the Projects bridge's timesheets and milestone belong to its
         order line), belongs to the document's commercial partner, company and currency. A
         shipment line is billed only by a customer document, on its own order line and
         product."""
-        for line in self.sudo():
+        for line in self.sudo().filtered(lambda line: line.service_shipment_line_id
+                                         or line.sale_line_ids):
             document = line.move_id
             customer_document = document.move_type in ('out_invoice', 'out_refund')
             shipment_line = line.service_shipment_line_id
@@ -154,7 +156,8 @@ class AccountMoveLine(models.Model):
                         customer=order.partner_invoice_id.commercial_partner_id.display_name,
                         company=order.company_id.name, currency=order.currency_id.name,
                         invoice_customer=document.commercial_partner_id.display_name))
-        self.filtered('service_contract_id')._service_check_contract_links()
+        if contracts:
+            self.filtered('service_contract_id')._service_check_contract_links()
 
     def _service_check_contract_links(self):
         """A line billing or crediting a contract period does so on a document of the

@@ -31,18 +31,22 @@ class ResCompany(models.Model):
         return first, last
 
     def _service_check_dates(self, what, *dates):
-        """Refuse the ``dates`` of ``what`` (a record's name and field, in words) that lie
-        outside the dates this company can bill: the one owner of the date bounds of
-        contracts, invoices, proformas, schedules and runs."""
+        """Refuse the ``dates`` of ``what`` (a record's name and field, in words, or a
+        function that says it, called only to refuse) that lie outside the dates this company
+        can bill: the one owner of the date bounds of contracts, invoices, proformas,
+        schedules and runs."""
+        dates = [fields.Date.to_date(day) for day in dates if day]
+        if not dates:
+            return
         self.ensure_one()
         first, last = self._service_date_range()
         for day in dates:
-            day = fields.Date.to_date(day)
-            if day and not first <= day <= last:
+            if not first <= day <= last:
                 raise ValidationError(self.env._(
                     "%(what)s: %(date)s is outside the dates %(company)s can bill, "
                     "%(first)s to %(last)s. Correct the date.",
-                    what=what, date=day.isoformat(), company=self.name,
+                    what=what() if callable(what) else what, date=day.isoformat(),
+                    company=self.name,
                     first=format_date(self.env, first), last=format_date(self.env, last)))
 
     def _service_check_finite(self, what, *values):
