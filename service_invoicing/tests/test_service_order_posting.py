@@ -160,7 +160,7 @@ class TestServiceOrderPosting(ServiceOrderCommon):
         self.assertEqual(result['res_id'], invoice.id)
         self.assertRecordValues(invoice, [{'state': 'posted',
                                            'amount_untaxed': 4 * 50.0 + 2 * 80.0}])
-        for option in ('ship', 'invoice', 'consume', 'ship_invoice'):
+        for option in ('ship', 'invoice', 'ship_invoice'):
             with self.subTest(option=option):
                 form = Form(self.env['service.order.post.wizard'].with_context(
                     **action['context']))
@@ -177,6 +177,32 @@ class TestServiceOrderPosting(ServiceOrderCommon):
             self.assertEqual(line.qty_to_ship, 2.0)
         form.save().action_post()
         self.assertEqual(self.line_of(order, self.filter_kit).qty_delivered, 8.0)
+
+    def test_consume_proposes_nothing_and_ships_only_what_is_typed(self):
+        """Consume writes off: one click on Post must not write off billable labour."""
+        order = self.create_order([(self.labour, 10.0)])
+        self.post(order, 'ship', ship={self.labour: 6.0})
+        labour_line = self.line_of(order, self.labour)
+        action = order.action_service_post()
+        form = Form(self.env['service.order.post.wizard'].with_context(**action['context']))
+        form.option = 'consume'
+        with form.line_ids.edit(0) as line:
+            self.assertEqual((line.qty_to_ship, line.qty_to_consume), (0.0, 0.0))
+        with self.assertRaisesRegex(UserError, "There is nothing to post"):
+            form.save().action_post()
+        self.assertRecordValues(labour_line, [{'qty_delivered': 6.0,
+                                               'service_qty_consumed': 0.0,
+                                               'service_qty_to_invoice': 6.0}])
+        # Consuming more than is shipped ships the rest of it first.
+        with form.line_ids.edit(0) as line:
+            line.qty_to_consume = 8.0
+            self.assertEqual(line.qty_to_ship, 2.0)
+            line.qty_to_consume = 3.0
+            self.assertEqual(line.qty_to_ship, 0.0)
+        form.save().action_post()
+        self.assertRecordValues(labour_line, [{'qty_delivered': 6.0,
+                                               'service_qty_consumed': 3.0,
+                                               'service_qty_to_invoice': 3.0}])
 
     def test_odoo_standard_invoicing_gives_the_same_quantities_linked_to_shipments(self):
         order = self.create_order([(self.filter_kit, 10.0), (self.labour, 5.0)])

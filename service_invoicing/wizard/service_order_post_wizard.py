@@ -37,21 +37,23 @@ class ServiceOrderPostWizard(models.TransientModel):
 
     @api.onchange('order_ids', 'option')
     def _onchange_fill_lines(self):
-        """Quantities default to everything the option can post: always a valid posting."""
+        """Ship, Invoice and Ship and Invoice propose everything the option can post (always a
+        valid posting); Consume proposes nothing: what it consumes is written off, never
+        invoiced, so each quantity is typed (as Business Central's Qty. to Consume)."""
         posted = POSTED_QUANTITIES[self.option or 'ship']
         lines = self.order_ids.order_line.filtered(lambda line: line._service_is_postable())
         commands = [fields.Command.clear()]
         for line in lines:
-            to_ship = line.service_qty_to_ship if 'ship' in posted else 0.0
+            to_ship = line.service_qty_to_ship if 'ship' in posted and self.option != 'consume' \
+                else 0.0
             if self.option == 'ship_invoice':
                 # Ship and Invoice invoices what it ships; earlier shipments: Invoice.
                 to_invoice = to_ship
             else:
                 to_invoice = line.service_qty_to_invoice if 'invoice' in posted else 0.0
-            to_consume = line.service_qty_to_invoice + to_ship if 'consume' in posted else 0.0
             commands.append(fields.Command.create({
                 'sale_line_id': line.id, 'qty_to_ship': to_ship,
-                'qty_to_invoice': to_invoice, 'qty_to_consume': to_consume,
+                'qty_to_invoice': to_invoice, 'qty_to_consume': 0.0,
             }))
         self.line_ids = commands
 
@@ -171,13 +173,24 @@ class ServiceOrderPostWizardLine(models.TransientModel):
     qty_consumed = fields.Float(related='sale_line_id.service_qty_consumed')
     qty_to_ship = fields.Float(string="Qty. to Ship", digits='Product Unit')
     qty_to_invoice = fields.Float(string="Qty. to Invoice", digits='Product Unit')
-    qty_to_consume = fields.Float(string="Qty. to Consume", digits='Product Unit')
+    qty_to_consume = fields.Float(
+        string="Qty. to Consume", digits='Product Unit',
+        help="Written off: shipped (what is not shipped yet is shipped now) and never "
+             "invoiced.")
 
     @api.onchange('qty_to_ship')
     def _onchange_qty_to_ship(self):
         # Ship and Invoice invoices exactly what it ships.
         if self.wizard_id.option == 'ship_invoice':
             self.qty_to_invoice = self.qty_to_ship
+
+    @api.onchange('qty_to_consume')
+    def _onchange_qty_to_consume(self):
+        # What is consumed is shipped first: what shipped and not invoiced does not cover.
+        if self.wizard_id.option == 'consume':
+            self.qty_to_ship = min(
+                max(self.qty_to_consume - self.sale_line_id.service_qty_to_invoice, 0.0),
+                self.sale_line_id.service_qty_to_ship)
 
     @api.model_create_multi
     def create(self, vals_list):

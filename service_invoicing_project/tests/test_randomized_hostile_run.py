@@ -244,12 +244,12 @@ def hostile_machine(case):
                     quantity if kind in posted else None
                     for kind, quantity in zip(('ship', 'invoice', 'consume'), typed,
                                               strict=True))
-                to_ship = line.service_qty_to_ship if option in ('ship', 'ship_invoice',
-                                                                 'consume') else 0.0
+                # As the wizard proposes: Consume proposes nothing (a write-off is typed).
+                to_ship = line.service_qty_to_ship if option in ('ship', 'ship_invoice') \
+                    else 0.0
                 to_invoice = to_ship if option == 'ship_invoice' else (
                     line.service_qty_to_invoice if option == 'invoice' else 0.0)
-                to_consume = line.service_qty_to_invoice + to_ship if option == 'consume' \
-                    else 0.0
+                to_consume = 0.0
                 commands.append(Command.create({
                     'sale_line_id': line.id,
                     'qty_to_ship': to_ship if ship is None else ship,
