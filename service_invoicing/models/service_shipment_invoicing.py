@@ -145,7 +145,32 @@ class ServiceShipmentLine(models.Model):
             posted = invoices - invoices.browse([invoice.id for invoice, _error in refused])
         if send:
             posted._service_queue_sending()
+        notes += self._drafts_beside(items, invoices)
         return invoices, failed, left
+
+    @api.model
+    def _drafts_beside(self, items, invoices=None):
+        """What Combine Shipments says of the customers it invoices that already have a draft
+        invoice holding shipment lines (Get Shipment Lines, a proforma): its invoice is made
+        beside that draft, which keeps its lines."""
+        partners = self.union(*(line for line, _quantity in items)).commercial_partner_id
+        if not partners:
+            return []
+        drafts = self.env['account.move'].search([
+            ('move_type', '=', 'out_invoice'), ('state', '=', 'draft'),
+            ('commercial_partner_id', 'in', partners.ids),
+            ('invoice_line_ids.service_shipment_line_id', '!=', False),
+            ('id', 'not in', (invoices or self.env['account.move']).ids)])
+        notes = []
+        for partner in partners.filtered(lambda partner: partner in drafts.commercial_partner_id):
+            held = drafts.filtered(lambda move, partner=partner:
+                                   move.commercial_partner_id == partner)
+            notes.append(self.env._(
+                "%(customer)s already has a draft invoice holding shipment lines (%(drafts)s): "
+                "Combine Shipments invoices the rest beside it. Post or delete that draft.",
+                customer=partner.display_name,
+                drafts=', '.join(held.mapped('display_name'))))
+        return notes
 
     @api.model
     def _combine_failure(self, orders, error, invoice=None):

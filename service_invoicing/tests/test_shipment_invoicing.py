@@ -221,6 +221,36 @@ class TestCombineShipments(ServiceOrderCommon):
         self.assertEqual(self.env['service.shipment.line']._items_to_invoice(date(2100, 12, 31)),
                          ([], 0))
 
+    def test_combine_says_when_it_invoices_beside_a_draft_holding_shipment_lines(self):
+        """Get Shipment Lines filled a draft: Combine Shipments invoices the rest beside it and
+        says so (before: a second draft of the same customer, without a word)."""
+        draft = self.env['account.move'].create(
+            {'move_type': 'out_invoice', 'partner_id': self.customer.id})
+        kit_line = self.order_1.service_shipment_ids.line_ids.filtered(
+            lambda line: line.product_id == self.filter_kit)
+        action = draft.action_get_shipment_lines()
+        form = Form(self.env[action['res_model']].with_context(**action['context']))
+        for index in range(len(form.line_ids)):
+            with form.line_ids.edit(index) as line:
+                line.selected = line.shipment_line_id == kit_line
+                line.qty_to_invoice = 2.0 if line.selected else 0.0
+        form.save().action_confirm()
+        wizard = self.run_wizard()
+        report = self.env['service.test.report'].browse(wizard.action_test_report()['res_id'])
+        warned = report.problem_ids.filtered(lambda problem: problem.level == 'warning')
+        self.assertIn(f"{self.customer.display_name} already has a draft invoice holding "
+                      f"shipment lines ({draft.display_name})", '\n'.join(warned.mapped('message')))
+        action = wizard.action_create()
+        self.assertEqual(action['res_model'], wizard._name, "the wizard stays open to say it")
+        self.assertIn(f"{self.customer.display_name} already has a draft invoice holding "
+                      f"shipment lines ({draft.display_name})", wizard.result_message)
+        beside = wizard.invoice_ids.filtered(lambda move: move.partner_id == self.customer)
+        self.assertEqual(kit_line.qty_to_invoice, 0.0)
+        self.assertEqual(draft.invoice_line_ids.quantity, 2.0)
+        self.assertEqual(beside.amount_untaxed, 3 * 50.0 + 2 * 80.0 + 3 * 50.0)
+        # The customer of no earlier draft gets no such word.
+        self.assertNotIn(self.customer_2.display_name, wizard.result_message)
+
     def test_combined_invoices_match_the_standard_path(self):
         """Combine Shipments creates its invoices complete: discounts, price-included and
         fixed taxes, fiscal positions, split payment terms and no terms give exactly what

@@ -121,6 +121,8 @@ class ServiceShipmentCombineWizard(models.TransientModel):
                 "Nothing shipped up to %(date)s is left to invoice.", date=self.date_to)))
         if left:
             source.problems.append(('warning', 'left_out', self._left_message(left)))
+        source.problems += [('warning', 'drafts', note)
+                            for note in self.env['service.shipment.line']._drafts_beside(items)]
         notes = []
         source.vals_list = self.env['service.shipment.line']._prepare_invoices_vals(
             items, self.document_date or self.posting_date, self.posting_date,

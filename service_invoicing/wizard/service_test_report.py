@@ -54,6 +54,7 @@ PROBLEM_KINDS = [
     ('left_out', "Left Out"),
     ('skipped', "Skipped"),
     ('down_payment', "Down Payments"),
+    ('drafts', "Drafts Beside"),
 ]
 
 
