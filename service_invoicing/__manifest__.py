@@ -14,7 +14,6 @@
         'data/ir_sequence_data.xml',
         'data/ir_cron_data.xml',
         'data/mail_activity_type_data.xml',
-        'report/service_contract_invoice_preview_report.xml',
         'wizard/service_contract_invoice_wizard_views.xml',
         'wizard/service_order_post_wizard_views.xml',
         'wizard/service_shipment_lines_wizard_views.xml',

@@ -98,15 +98,12 @@ class TestContractBounds(HostileRpcMixin, ServiceInvoicingCommon):
         # The contract's own button says it too.
         self.assert_each_refused([(UserError, too_many, self.si_manager, 'service.contract',
                                    'action_create_invoice', late.ids)], late)
-        # Preview and the test report show it as an error, before anything is made.
-        wizard_id = self.wizard(self.si_manager, contract_ids=[Command.set(late.ids)],
-                                run_action='preview')
-        self.rpc(self.si_manager, WIZARD, 'action_run', [wizard_id])
-        preview = self.env[WIZARD].browse(wizard_id).preview_line_ids
-        self.assertEqual(preview.mapped('status'), ['error'])
-        self.assertRegex(preview.message, too_many)
+        # The test report shows it as an error, before anything is made.
+        wizard_id = self.wizard(self.si_manager, contract_ids=[Command.set(late.ids)])
         report = self.env['service.test.report'].browse(
             self.rpc(self.si_manager, WIZARD, 'action_test_report', [wizard_id])['res_id'])
+        self.assertEqual(report.row_ids.mapped('status'), ['refused'])
+        self.assertRegex(report.row_ids.message, too_many)
         self.assertEqual(report.error_count, 1)
         self.assertRegex(report.problem_ids.filtered(lambda p: p.level == 'error').message,
                          too_many)
@@ -124,10 +121,9 @@ class TestContractBounds(HostileRpcMixin, ServiceInvoicingCommon):
         own = self.users_late
         refused = "Only a Service Invoicing manager can confirm billing more than 24 periods"
         cases = []
-        for run_action, method in (('create', 'action_run'), ('preview', 'action_run'),
-                                   ('preview', 'action_test_report')):
+        for method in ('action_run', 'action_test_report'):
             wizard_id = self.wizard(self.si_user, contract_ids=[Command.set(own.ids)],
-                                    bill_many_periods=True, run_action=run_action)
+                                    bill_many_periods=True)
             cases.append((AccessError, refused, self.si_user, WIZARD, method, [wizard_id]))
         self.assert_each_refused(cases, own)
         # Unconfirmed, the user's run says why and bills nothing.

@@ -340,11 +340,12 @@ class TestContractHostileRpc(HostileRpcMixin, ServiceInvoicingCommon):
                 self.assertRecordValues(self.env[Wizard].browse(wizard_id), [
                     {'state': 'done', 'invoice_ids': [], 'created_count': 0}])
         # The test report of a user shows another salesperson's contract as an error.
-        wizard_id = self.rpc(self.si_user, Wizard, 'create', {**vals, 'run_action': 'preview'})
-        self.rpc(self.si_user, Wizard, 'action_run', [wizard_id])
-        preview = self.env[Wizard].browse(wizard_id).preview_line_ids
-        self.assertEqual(preview.mapped('status'), ['error'])
-        self.assertRegex(preview.message, rf"not the salesperson of contract {self.locked.name}")
+        wizard_id = self.rpc(self.si_user, Wizard, 'create', vals)
+        report = self.env['service.test.report'].browse(
+            self.rpc(self.si_user, Wizard, 'action_test_report', [wizard_id])['res_id'])
+        self.assertEqual(report.row_ids.mapped('status'), ['refused'])
+        self.assertRegex(report.row_ids.message,
+                         rf"not the salesperson of contract {self.locked.name}")
 
 
 @tagged('post_install', '-at_install')

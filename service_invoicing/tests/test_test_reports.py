@@ -380,17 +380,15 @@ class TestTestReports(ServiceOrderCommon):
                      good.display_name, "negative total", "Errors:", "text-danger",
                      self.env.company.name):
             self.assertIn(text, html)
-        # Create Contract Invoices prints its periods, then the invoices and their problems.
+        # Create Contract Invoices prints its contracts, then the invoices and their problems.
         contract = self.create_contract()
         opened = self.create_contract(partner=self.customer_2)
         opened.action_open()
         wizard = self.contract_wizard(invoice_to_date=date(2026, 1, 31))
         wizard.contract_ids = contract | opened
-        before = self.database_state()
-        wizard.action_print_preview()
-        self.assertEqual(self.database_state(), before)
+        report = self.make_report(wizard.action_test_report)
         html = self.env['ir.actions.report']._render_qweb_html(
-            'service_invoicing.action_report_contract_invoice_preview', wizard.ids)[0].decode()
+            'service_invoicing.action_report_service_test_report', report.ids)[0].decode()
         self.assertIn(contract.name, html)
         self.assertIn("is Open: lock it", html)
         self.assertIn(f"Contract {contract.name}, ", html)

@@ -3,7 +3,6 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import format_date
 
-from ..tools import invoice_period as periods
 from ..tools.actions import records_action
 from ..tools.report_source import ReportSource
 
@@ -20,9 +19,6 @@ class ServiceContractInvoiceWizard(models.TransientModel):
     invoice_to_date = fields.Date(
         required=True, default=fields.Date.context_today,
         help="Every period whose invoice date is on or before this date is invoiced.")
-    run_action = fields.Selection(
-        [('create', "Create Invoices"), ('preview', "Preview (test report)")],
-        string="Action", required=True, default='create')
     bill_many_periods = fields.Boolean(
         string="Bill Many Periods at Once",
         help="Bill contracts that are due for more periods than a run bills by itself (a "
@@ -36,10 +32,7 @@ class ServiceContractInvoiceWizard(models.TransientModel):
     company_ids = fields.Many2many(
         'res.company', string="Companies", default=lambda self: self.env.companies)
 
-    state = fields.Selection(
-        [('setup', "Setup"), ('preview', "Preview"), ('done', "Done")], default='setup')
-    preview_line_ids = fields.One2many(
-        'service.contract.invoice.preview', 'wizard_id', string="Test Report")
+    state = fields.Selection([('setup', "Setup"), ('done', "Done")], default='setup')
     invoice_ids = fields.Many2many('account.move', string="Invoices Created")
     created_count = fields.Integer(readonly=True)
     invoiced_count = fields.Integer(string="Contracts Invoiced", readonly=True)
@@ -47,8 +40,6 @@ class ServiceContractInvoiceWizard(models.TransientModel):
     failed_count = fields.Integer(readonly=True)
     result_message = fields.Text(readonly=True)
     amount_total = fields.Float(string="Amount", readonly=True)
-    test_report_id = fields.Many2one(
-        'service.test.report', string="Test Report of the Invoices", readonly=True)
 
     @api.model
     def default_get(self, fields_list):
@@ -74,14 +65,12 @@ class ServiceContractInvoiceWizard(models.TransientModel):
             self.post_invoices = True
 
     def action_run(self):
-        """Run the batch: a test report with Preview, or the invoices with Create Invoices."""
-        self.ensure_one()
-        if self.run_action == 'preview':
-            return self.action_preview()
+        """Create: the invoices of the run (posted and sent if asked)."""
         return self.action_create_invoices()
 
     def action_create_invoices(self):
-        """Create the invoices (posted and sent if asked) and show what the run did."""
+        """Create the invoices (posted and sent if asked) and show what the run did, with a
+        warning for every period billed in arrears that has not ended yet."""
         self.ensure_one()
         Contract = self.env['service.contract']
         result = Contract._run_contract_invoicing(
@@ -89,6 +78,15 @@ class ServiceContractInvoiceWizard(models.TransientModel):
             post=self.post_invoices or self.send_invoices, send=self.send_invoices,
             many_periods=self.bill_many_periods)
         messages = [error for _contract, error in result.failed] + result.notes
+        billed = defaultdict(list)
+        for line in result.invoices.invoice_line_ids:
+            if line.service_contract_id and line.service_period_end:
+                billed[line.service_contract_id].append(
+                    (line.service_period_start, line.service_period_end))
+        messages += [warning for contract, dates in billed.items()
+                     if (warning := self._not_ended_warning(
+                         contract, min(start for start, _end in dates),
+                         max(end for _start, end in dates)))]
         self.write({
             'state': 'done',
             'invoice_ids': [fields.Command.set(result.invoices.ids)],
@@ -101,47 +99,36 @@ class ServiceContractInvoiceWizard(models.TransientModel):
         })
         return self._reopen()
 
-    def action_preview(self):
-        """Fill the test report: what would be invoiced and every error, creating nothing."""
-        self.ensure_one()
-        contracts = self.env['service.contract'].search(self._contract_domain(), order='id')
-        self.preview_line_ids = [fields.Command.clear()] + [
-            fields.Command.create(vals) for vals in self._preview_line_vals(contracts)
-        ]
-        self.state = 'preview'
-        return self._reopen()
-
     def action_test_report(self):
-        """Test Report: the invoices a run would create (lines, taxes, accounts, journal, due
-        date) and every problem; writes nothing. Create as Shown runs it."""
+        """Test Report: every contract of the run, what it would bill (period, amount, lines,
+        on which invoice) or why not, and the invoices with their taxes, accounts, journal
+        and due date, and every problem; writes nothing. Create from it runs it."""
         self.ensure_one()
         return self.env['service.test.report']._open_for('contracts', self)
-
-    def action_print_preview(self):
-        """Print the test report as a PDF: the periods of each contract, then the invoices
-        and problems."""
-        self.ensure_one()
-        if self.state != 'preview':
-            self.action_preview()
-        report = self.test_report_id or self.env['service.test.report'].create(
-            {'origin': 'contracts', 'contract_wizard_id': self.id})
-        report._fill()
-        self.test_report_id = report
-        return self.env.ref('service_invoicing.action_report_contract_invoice_preview') \
-            .report_action(self)
 
     def action_view_invoices(self):
         """Open the invoices this run created."""
         return records_action(self.invoice_ids, 'account.action_move_out_invoice_type')
 
-    def action_back(self):
-        """Back to the options of the run."""
-        self.state = 'setup'
-        return self._reopen()
+    def _not_ended_warning(self, contract, period_start, period_end):
+        """A warning when a contract billed in arrears bills a period that has not ended yet
+        (the invoice-to date is in the future), else ''."""
+        today = fields.Date.context_today(self)
+        if contract.prepaid or period_end <= today:
+            return ''
+        return self.env._(
+            "Contract %(contract)s is billed in arrears, but its period %(start)s - %(end)s "
+            "has not ended (today is %(today)s): the invoice-to date %(invoice_to)s is in the "
+            "future. Bill it once the period has ended, or choose an invoice-to date that is "
+            "not after today.", contract=contract.display_name,
+            start=format_date(self.env, period_start), end=format_date(self.env, period_end),
+            today=format_date(self.env, today),
+            invoice_to=format_date(self.env, self.invoice_to_date))
 
     def _service_test_report_source(self):
-        """What Create Invoices would do: the invoices of the due periods, grouped and built
-        as the run builds them (``_prepare_invoice_vals``), and why contracts are left out."""
+        """What Create would do: a row for every contract of the run (billed, skipped or
+        refused, and why), the invoices of the due periods, grouped and built as the run
+        builds them (``_prepare_invoice_vals``)."""
         self.ensure_one()
         Contract = self.env['service.contract']
         post = self.post_invoices or self.send_invoices
@@ -155,17 +142,36 @@ class ServiceContractInvoiceWizard(models.TransientModel):
             post=post, send=self.send_invoices)
         contracts = Contract.search(self._contract_domain(), order='id')
         allowed = contracts._filtered_may_invoice()
-        source.problems += [('warning', 'skipped', contracts._may_not_invoice_message(contract))
-                            for contract in contracts - allowed]
+        rows = {}
+        for contract in contracts - allowed:
+            message = contracts._may_not_invoice_message(contract)
+            source.problems.append(('warning', 'skipped', message))
+            rows[contract] = {'status': 'refused', 'message': message}
         groups = defaultdict(list)
         for plan in allowed._plan_invoicing(self.invoice_to_date,
                                             many_periods=self.bill_many_periods):
+            contract = plan.contract
             if plan.error:
                 source.problems.append(('error', 'contract', plan.error))
+                rows[contract] = {'status': 'refused', 'message': plan.error}
             elif plan.skip:
                 source.problems.append(('info', 'skipped', plan.skip))
+                rows[contract] = {'status': 'skipped', 'message': plan.skip}
             else:
-                groups[plan.contract._invoice_grouping_key()].append(plan)
+                key = contract._invoice_grouping_key()
+                invoice = list(groups).index(key) if key in groups else len(groups)
+                groups[key].append(plan)
+                start, end = plan.periods[0][0].start, plan.periods[-1][0].end
+                warning = self._not_ended_warning(contract, start, end)
+                if warning:
+                    source.problems.append(('warning', 'period_not_ended', warning))
+                rows[contract] = {
+                    'status': 'invoice', 'period_start': start, 'period_end': end,
+                    'amount': plan.amount, 'invoice': invoice, 'warning': warning or False}
+        source.rows = [{
+            'contract_id': contract.id, 'partner_id': contract.partner_id.id,
+            'currency_id': contract.currency_id.id, **rows[contract],
+        } for contract in contracts]
         source.vals_list = [Contract._prepare_invoice_vals(group, self.posting_date)
                             for group in groups.values()]
         if post:
@@ -181,42 +187,6 @@ class ServiceContractInvoiceWizard(models.TransientModel):
             self.invoice_to_date, contracts=self.contract_ids, partners=self.partner_ids,
             users=self.user_ids, companies=self.company_ids)
 
-    def _preview_line_vals(self, contracts):
-        allowed = contracts._filtered_may_invoice()
-        plans = allowed._plan_invoicing(self.invoice_to_date,
-                                        many_periods=self.bill_many_periods)
-        invoice_numbers = {}
-        vals_list = [{
-            'contract_id': contract.id, 'partner_id': contract.partner_id.id,
-            'currency_id': contract.currency_id.id, 'status': 'error',
-            'message': contracts._may_not_invoice_message(contract),
-            'next_invoice_date': contract.next_invoice_date,
-        } for contract in contracts - allowed]
-        for plan in plans:
-            contract = plan.contract
-            common = {'contract_id': contract.id, 'partner_id': contract.partner_id.id,
-                      'currency_id': contract.currency_id.id}
-            if plan.error or plan.skip:
-                vals_list.append({
-                    **common, 'status': 'error' if plan.error else 'skipped',
-                    'message': plan.error or plan.skip,
-                    'next_invoice_date': contract.next_invoice_date,
-                })
-                continue
-            key = contract._invoice_grouping_key()
-            number = invoice_numbers.setdefault(key, len(invoice_numbers) + 1)
-            last_end = plan.periods[-1][0].end
-            following = periods.next_period(
-                contract.date_start, contract.date_end, contract.invoice_period, last_end)
-            next_date = following and periods.invoice_date_of(following, contract.prepaid)
-            for period, amount, _shares in plan.periods:
-                vals_list.append({
-                    **common, 'status': 'invoice', 'invoice_number': number,
-                    'period_start': period.start, 'period_end': period.end, 'amount': amount,
-                    'next_invoice_date': next_date,
-                })
-        return vals_list
-
     def _reopen(self):
         return {
             'type': 'ir.actions.act_window',
@@ -228,23 +198,3 @@ class ServiceContractInvoiceWizard(models.TransientModel):
             'name': self.env._("Create Contract Invoices"),
         }
 
-
-class ServiceContractInvoicePreview(models.TransientModel):
-    _name = 'service.contract.invoice.preview'
-    _description = "Create Contract Invoices - Test Report Line"
-    _order = 'id'
-
-    wizard_id = fields.Many2one(
-        'service.contract.invoice.wizard', required=True, ondelete='cascade')
-    contract_id = fields.Many2one('service.contract', readonly=True)
-    partner_id = fields.Many2one('res.partner', string="Customer", readonly=True)
-    currency_id = fields.Many2one('res.currency', readonly=True)
-    status = fields.Selection(
-        [('invoice', "To invoice"), ('skipped', "Skipped"), ('error', "Error")], readonly=True)
-    invoice_number = fields.Integer(
-        string="Invoice", readonly=True, help="Lines with the same number make one invoice.")
-    period_start = fields.Date(readonly=True)
-    period_end = fields.Date(readonly=True)
-    amount = fields.Monetary(readonly=True)
-    next_invoice_date = fields.Date(string="Next Invoice Date After Run", readonly=True)
-    message = fields.Text(readonly=True)

@@ -55,7 +55,10 @@ PROBLEM_KINDS = [
     ('skipped', "Skipped"),
     ('down_payment', "Down Payments"),
     ('drafts', "Drafts Beside"),
+    ('period_not_ended', "Period Not Ended"),
 ]
+# What a batch does with a contract or an order it was given.
+ROW_STATUSES = [('invoice', "To Invoice"), ('skipped', "Skipped"), ('refused', "Refused")]
 
 
 class ServiceTestReport(models.TransientModel):
@@ -83,6 +86,11 @@ class ServiceTestReport(models.TransientModel):
         'service.test.report.invoice', 'report_id', string="Invoices", readonly=True)
     problem_ids = fields.One2many(
         'service.test.report.problem', 'report_id', string="Problems", readonly=True)
+    row_ids = fields.One2many(
+        'service.test.report.row', 'report_id', string="Contracts and Orders", readonly=True)
+    row_source = fields.Selection(
+        [('contract', "Contracts"), ('order', "Orders")], compute='_compute_row_source',
+        help="What the rows of the report are: the contracts or the orders of the batch.")
     invoice_count = fields.Integer(string="Number of Invoices", compute='_compute_counts')
     error_count = fields.Integer(string="Errors", compute='_compute_counts')
     warning_count = fields.Integer(string="Warnings", compute='_compute_counts')
@@ -97,6 +105,12 @@ class ServiceTestReport(models.TransientModel):
         for report in self:
             report.name = self.env._("%(origin)s - Test Report",
                                      origin=labels.get(report.origin, ''))
+
+    @api.depends('row_ids.contract_id', 'row_ids.order_id')
+    def _compute_row_source(self):
+        for report in self:
+            report.row_source = 'contract' if report.row_ids.contract_id \
+                else 'order' if report.row_ids.order_id else False
 
     @api.depends('invoice_ids', 'problem_ids.level')
     def _compute_counts(self):
@@ -138,6 +152,23 @@ class ServiceTestReport(models.TransientModel):
         self.ensure_one()
         self._fill()
         return self._action_open()
+
+    def action_back(self):
+        """Close the report: back to the wizard it was made from, as it was left (its
+        options and the quantities typed in it are kept on the wizard)."""
+        self.ensure_one()
+        records = self[ORIGINS[self.origin][0]]
+        if self.origin == 'drafts' or not records.exists():
+            return {'type': 'ir.actions.act_window_close'}
+        records = self._origin_records()
+        if hasattr(records, '_reopen'):
+            return records._reopen()
+        return {
+            'type': 'ir.actions.act_window', 'res_model': records._name, 'res_id': records.id,
+            'view_mode': 'form', 'views': [(False, 'form')],
+            'target': 'new' if records._transient else 'current',
+            'name': records._description,
+        }
 
     def action_run_as_shown(self):
         """Do what the report showed: the origin's own action, with the options the report
@@ -195,6 +226,7 @@ class ServiceTestReport(models.TransientModel):
             'options': source.options, 'post': source.post, 'send': source.send,
             'changed_message': False,
             'problem_ids': [Command.clear()],
+            'row_ids': [Command.clear()],
             'invoice_ids': [Command.clear()] + [
                 Command.create(self._invoice_create_vals(invoice)) for invoice in invoices],
         })
@@ -204,6 +236,12 @@ class ServiceTestReport(models.TransientModel):
             'invoice_id': report_invoices[problem['invoice']].id
             if problem.get('invoice') is not None else False,
         }) for problem in problems]
+        self.row_ids = [Command.create({
+            **{key: value for key, value in row.items() if key != 'invoice'},
+            'sequence': sequence,
+            'invoice_id': report_invoices[row['invoice']].id
+            if row.get('invoice') is not None else False,
+        }) for sequence, row in enumerate(source.rows, start=1)]
         self.signature = self._signature(invoices, problems)
 
     @api.model
@@ -301,6 +339,14 @@ class ServiceTestReportInvoice(models.TransientModel):
     has_error = fields.Boolean(compute='_compute_has_problems')
     has_warning = fields.Boolean(compute='_compute_has_problems')
 
+    def _compute_display_name(self):
+        labels = dict(self._fields['move_type']._description_selection(self.env))
+        for invoice in self:
+            invoice.display_name = self.env._(
+                "%(type)s %(number)s of %(customer)s",
+                type=labels.get(invoice.move_type) or self.env._("Invoice"),
+                number=invoice.sequence, customer=invoice.partner_id.display_name)
+
     @api.depends('problem_ids.level')
     def _compute_has_problems(self):
         for invoice in self:
@@ -328,6 +374,67 @@ class ServiceTestReportLine(models.TransientModel):
     account_id = fields.Many2one('account.account', readonly=True)
     amount = fields.Monetary(
         readonly=True, help="Untaxed subtotal of a product line, amount of a tax line.")
+    contract_id = fields.Many2one('service.contract', readonly=True)
+    order_id = fields.Many2one('sale.order', string="Order", readonly=True)
+
+
+class ServiceTestReportRow(models.TransientModel):
+    """What the batch does with one contract or order it was given: billed on which invoice
+    of the report, with which lines, or skipped or refused and why."""
+
+    _name = 'service.test.report.row'
+    _description = "Test Report - Contract or Order"
+    _order = 'report_id, sequence, id'
+
+    report_id = fields.Many2one('service.test.report', required=True, ondelete='cascade')
+    sequence = fields.Integer(readonly=True)
+    status = fields.Selection(ROW_STATUSES, required=True, readonly=True)
+    contract_id = fields.Many2one('service.contract', string="Contract", readonly=True)
+    order_id = fields.Many2one('sale.order', string="Order", readonly=True)
+    partner_id = fields.Many2one('res.partner', string="Customer", readonly=True)
+    currency_id = fields.Many2one('res.currency', readonly=True)
+    period_start = fields.Date(readonly=True)
+    period_end = fields.Date(readonly=True)
+    amount = fields.Monetary(string="Untaxed Amount", readonly=True)
+    invoice_id = fields.Many2one(
+        'service.test.report.invoice', string="Invoice", readonly=True,
+        help="The invoice of the report that bills it: rows with the same invoice are billed "
+             "together.")
+    line_ids = fields.Many2many(
+        'service.test.report.line', string="Lines", compute='_compute_line_ids')
+    lines_text = fields.Text(string="Invoice Lines", compute='_compute_line_ids')
+    message = fields.Text(string="Reason", readonly=True)
+    warning = fields.Text(readonly=True)
+
+    @api.depends('invoice_id.line_ids', 'contract_id', 'order_id')
+    def _compute_line_ids(self):
+        for row in self:
+            lines = row.invoice_id.line_ids.filtered(
+                lambda line, row=row: line.kind == 'product' and (
+                    line.contract_id == row.contract_id if row.contract_id
+                    else line.order_id == row.order_id))
+            row.line_ids = lines
+            row.lines_text = '\n'.join(self.env._(
+                "%(product)s: %(quantity)s x %(price)s = %(amount)s",
+                product=line.product_id.display_name or (line.name or '').split('\n')[0],
+                quantity=formatLang(self.env, line.quantity, dp='Product Unit'),
+                price=formatLang(self.env, line.price_unit, currency_obj=line.currency_id),
+                amount=formatLang(self.env, line.amount, currency_obj=line.currency_id))
+                for line in lines)
+
+    def _compute_display_name(self):
+        for row in self:
+            row.display_name = (row.contract_id or row.order_id).display_name or ''
+
+    def action_open_source(self):
+        """Open the contract or the order of the row."""
+        self.ensure_one()
+        record = self.contract_id or self.order_id
+        return {
+            'type': 'ir.actions.act_window', 'res_model': record._name, 'res_id': record.id,
+            'view_mode': 'form', 'views': [(False, 'form')], 'target': 'current',
+            'name': record.display_name,
+        }
 
 
 class ServiceTestReportProblem(models.TransientModel):

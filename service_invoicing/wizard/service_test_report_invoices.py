@@ -20,15 +20,17 @@ class ServiceTestReport(models.TransientModel):
         invoice gives its index under ``invoice``."""
         if source.moves is not None:
             moves = list(source.moves)
+            line_sources = [None] * len(moves)
         else:
             Move = self.env['account.move'].with_context(default_move_type='out_invoice')
             moves = [Move.new(self._without_links(vals)) for vals in source.vals_list]
+            line_sources = [self._line_sources(vals) for vals in source.vals_list]
         invoices = []
         problems = [{'level': level, 'kind': kind, 'message': message}
                     for level, kind, message in source.problems]
         income_accounts = {}
         for index, move in enumerate(moves):
-            invoice = self._invoice_values(move, index + 1)
+            invoice = self._invoice_values(move, index + 1, line_sources[index])
             invoices.append(invoice)
             problems += [
                 {'level': level, 'kind': kind, 'message': message, 'invoice': index}
@@ -55,16 +57,47 @@ class ServiceTestReport(models.TransientModel):
         return {**vals, 'invoice_line_ids': commands}
 
     @api.model
-    def _invoice_values(self, move, sequence):
-        """One invoice as the report keeps it: header, product and tax lines, totals."""
+    def _line_sources(self, vals):
+        """[(contract id, order id)] of the product lines of invoice values, in their order:
+        what each line bills, which the invoice in memory leaves out."""
+        sources = []
+        for command in vals.get('invoice_line_ids', []):
+            if command[0] != Command.CREATE \
+                    or command[2].get('display_type', 'product') != 'product':
+                continue
+            line_vals = command[2]
+            order_line_ids = []
+            for link in line_vals.get('sale_line_ids') or []:
+                if link[0] == Command.LINK:
+                    order_line_ids.append(link[1])
+                elif link[0] == Command.SET:
+                    order_line_ids.extend(link[2])
+            shipment_line = self.env['service.shipment.line'].browse(
+                line_vals.get('service_shipment_line_id'))
+            order = self.env['sale.order.line'].browse(order_line_ids)[:1].order_id \
+                or shipment_line.order_id
+            sources.append((line_vals.get('service_contract_id') or False, order.id))
+        return sources
+
+    @api.model
+    def _invoice_values(self, move, sequence, sources=None):
+        """One invoice as the report keeps it: header, product and tax lines, totals.
+        ``sources``: what each product line bills (``_line_sources``), when ``move`` is in
+        memory; a draft's lines say it themselves."""
         totals = move.tax_totals or {}
+        product_lines = move.invoice_line_ids.filtered(
+            lambda line: line.display_type == 'product')
+        if sources is None or len(sources) != len(product_lines):
+            sources = [(line.service_contract_id.id, line.sale_line_ids.order_id[:1].id)
+                       for line in product_lines]
         lines = [{
             'kind': 'product', 'product_id': line.product_id.id, 'name': line.name or '',
             'quantity': line.quantity, 'product_uom_id': line.product_uom_id.id,
             'price_unit': line.price_unit, 'discount': line.discount,
             'tax_ids': line.tax_ids.ids, 'account_id': line.account_id.id,
             'amount': line.price_subtotal,
-        } for line in move.invoice_line_ids if line.display_type == 'product']
+            'contract_id': contract_id, 'order_id': order_id,
+        } for line, (contract_id, order_id) in zip(product_lines, sources, strict=True)]
         lines += [{
             'kind': 'tax', 'product_id': False, 'name': name, 'quantity': 0.0,
             'product_uom_id': False, 'price_unit': 0.0, 'discount': 0.0,
