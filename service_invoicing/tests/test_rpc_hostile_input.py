@@ -561,7 +561,7 @@ class TestServiceOrderHostileRpc(HostileRpcMixin, ServiceOrderCommon):
             with self.subTest(user=user.login, vals=vals), \
                     self.assert_unchanged(self.move, *self.managers_move):
                 wizard_id = self.rpc(user, Wizard, 'create', vals)
-                self.rpc(user, Wizard, 'action_preview', [wizard_id])
-                self.assertRecordValues(self.env[Wizard].browse(wizard_id), [
-                    {'preview_line_ids': [], 'result_message': False}])
+                report = self.env['service.test.report'].browse(
+                    self.rpc(user, Wizard, 'action_test_report', [wizard_id])['res_id'])
+                self.assertFalse(report.row_ids or report.invoice_ids)
                 self.assert_refused(UserError, regex, user, Wizard, 'action_create', [wizard_id])

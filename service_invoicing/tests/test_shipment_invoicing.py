@@ -365,14 +365,37 @@ class TestCombineShipments(ServiceOrderCommon):
         self.assertEqual([orders for orders, _message in failed], [misconfigured])
         self.assertEqual(misconfigured.activity_ids.summary, "Combine Shipments failed")
 
-    def test_preview_creates_nothing(self):
+    def test_test_report_shows_each_order_its_amount_lines_and_invoice(self):
         wizard = self.run_wizard()
-        wizard.action_preview()
-        self.assertEqual(wizard.state, 'preview')
-        self.assertEqual(sorted(set(wizard.preview_line_ids.mapped('invoice_number'))), [1, 2])
-        self.assertEqual(sum(wizard.preview_line_ids.mapped('amount')),
-                         8 * 50.0 + 2 * 80.0 + 4 * 80.0)
+        action = wizard.action_test_report()
+        report = self.env['service.test.report'].browse(action['res_id'])
+        self.assertEqual(report.row_source, 'order')
+        rows = report.row_ids
+        self.assertEqual(rows.order_id, self.order_1 | self.order_2 | self.order_3)
+        by_order = {row.order_id: row for row in rows}
+        usd = self.env.company.currency_id
+        self.assertRecordValues(by_order[self.order_1] | by_order[self.order_3], [
+            {'status': 'invoice', 'partner_id': self.customer.id, 'currency_id': usd.id,
+             'amount': 5 * 50.0 + 2 * 80.0},
+            {'status': 'invoice', 'partner_id': self.customer_2.id, 'currency_id': usd.id,
+             'amount': 4 * 80.0},
+        ])
+        # The two orders of one customer on one invoice, each with its own lines.
+        self.assertEqual(by_order[self.order_1].invoice_id, by_order[self.order_2].invoice_id)
+        self.assertNotEqual(by_order[self.order_1].invoice_id,
+                            by_order[self.order_3].invoice_id)
+        self.assertEqual(sorted((line.product_id.id, line.quantity, line.price_unit, line.amount)
+                                for line in by_order[self.order_1].line_ids),
+                         sorted([(self.filter_kit.id, 5.0, 50.0, 250.0),
+                                 (self.labour.id, 2.0, 80.0, 160.0)]))
+        self.assertEqual([(line.product_id, line.quantity)
+                          for line in by_order[self.order_2].line_ids], [(self.filter_kit, 3.0)])
+        action = by_order[self.order_3].action_open_source()
+        self.assertEqual((action['res_model'], action['res_id']), ('sale.order', self.order_3.id))
         self.assertFalse((self.order_1 | self.order_2 | self.order_3).invoice_ids)
+        # Closing it returns to the wizard; the Preview of its own is gone.
+        self.assertEqual(report.action_back()['res_id'], wizard.id)
+        self.assertNotIn('preview_line_ids', wizard._fields)
 
     def test_filters_customers_dates_and_standard_payment_terms(self):
         wizard = self.run_wizard(date_to=fields.Date.today() - timedelta(days=1))

@@ -222,6 +222,35 @@ class TestTestReports(ServiceOrderCommon):
         self.assertTrue(february.invoice_ids.service_proforma)
         self.assert_shows(report, february.invoice_ids)
 
+    def test_closing_a_report_of_post_returns_to_the_quantities_typed(self):
+        order = self.create_order([(self.labour, 5.0), (self.filter_kit, 4.0)])
+        wizard = self.post_wizard(order, 'ship_invoice', invoice_date=date(2026, 3, 12))
+        typed = {self.labour: 2.5, self.filter_kit: 1.0}
+        form = Form(wizard)
+        for index, line in enumerate(wizard.line_ids):
+            with form.line_ids.edit(index) as row:
+                row.qty_to_ship = typed[line.sale_line_id.product_id]
+                row.qty_to_invoice = typed[line.sale_line_id.product_id]
+        wizard = form.save()
+        report = self.make_report(wizard.action_test_report)
+        self.assertEqual(report.invoice_ids.amount_untaxed, 2.5 * 80.0 + 1.0 * 50.0)
+        action = report.action_back()
+        self.assertEqual((action['res_model'], action['res_id'], action['target']),
+                         ('service.order.post.wizard', wizard.id, 'new'))
+        # The wizard as the user left it: the option, the date and the quantities typed.
+        reopened = Form(self.env[action['res_model']].browse(action['res_id']))
+        self.assertEqual(reopened.option, 'ship_invoice')
+        self.assertEqual(reopened.record.invoice_date, date(2026, 3, 12))
+        self.assertEqual(
+            sorted((line.sale_line_id.product_id.id, line.qty_to_ship, line.qty_to_invoice)
+                   for line in reopened.record.line_ids),
+            sorted((product.id, quantity, quantity) for product, quantity in typed.items()))
+        self.assertFalse(order.service_shipment_ids)
+        # A report of drafts has no wizard behind it: Close closes it.
+        draft = self.draft([(self.hotline, 1.0, 60.0)])
+        report = self.make_report(draft.action_service_test_report)
+        self.assertEqual(report.action_back(), {'type': 'ir.actions.act_window_close'})
+
     # --- the problems, one kind each ------------------------------------------------------
 
     def test_problem_missing_income_account(self):

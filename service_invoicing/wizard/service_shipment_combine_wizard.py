@@ -29,32 +29,9 @@ class ServiceShipmentCombineWizard(models.TransientModel):
     partner_ids = fields.Many2many('res.partner', string="Customers")
     company_ids = fields.Many2many(
         'res.company', string="Companies", default=lambda self: self.env.companies)
-    state = fields.Selection([('setup', "Setup"), ('preview', "Preview"), ('done', "Done")],
-                             default='setup')
-    preview_line_ids = fields.One2many(
-        'service.shipment.combine.preview', 'wizard_id', string="Preview")
+    state = fields.Selection([('setup', "Setup"), ('done', "Done")], default='setup')
     invoice_ids = fields.Many2many('account.move', string="Invoices Created")
     result_message = fields.Text(string="Refused or Left Out", readonly=True)
-
-    def action_preview(self):
-        """What would be invoiced, invoice by invoice; creates nothing."""
-        self.ensure_one()
-        items, left = self._items()
-        amounts = self._untaxed_amounts(items)
-        groups = {}
-        commands = [fields.Command.clear()]
-        for (line, quantity), amount in zip(items, amounts, strict=True):
-            number = groups.setdefault(line.order_id._service_invoice_grouping_key(),
-                                       len(groups) + 1)
-            commands.append(fields.Command.create({
-                'invoice_number': number, 'partner_id': line.order_id.partner_invoice_id.id,
-                'order_id': line.order_id.id, 'shipment_id': line.shipment_id.id,
-                'product_id': line.product_id.id, 'quantity': quantity, 'amount': amount,
-                'currency_id': line.currency_id.id,
-            }))
-        self.write({'preview_line_ids': commands, 'state': 'preview',
-                    'result_message': self._left_message(left)})
-        return self._reopen()
 
     @api.model
     def _untaxed_amounts(self, items):
@@ -97,8 +74,9 @@ class ServiceShipmentCombineWizard(models.TransientModel):
         return self.action_view_invoices()
 
     def action_test_report(self):
-        """Test Report: the invoices Create Invoices would make (lines, taxes, accounts,
-        journal, due date) and every problem; writes nothing. Create as Shown makes them."""
+        """Test Report: every order Create Invoices would bill (amount, lines, on which
+        invoice), the invoices (lines, taxes, accounts, journal, due date) and every problem;
+        writes nothing. Create as Shown makes them."""
         self.ensure_one()
         return self.env['service.test.report']._open_for('combine', self)
 
@@ -128,7 +106,26 @@ class ServiceShipmentCombineWizard(models.TransientModel):
             items, self.document_date or self.posting_date, self.posting_date,
             deduct_down_payments=self.deduct_down_payments, notes=notes)
         source.problems += [('warning', 'down_payment', note) for note in notes]
+        source.rows = self._report_rows(items, source.vals_list)
         return source
+
+    def _report_rows(self, items, vals_list):
+        """A row of the test report per order billed: its untaxed amount (Odoo's tax
+        engine, as on the invoice) and the invoice that bills it."""
+        Report = self.env['service.test.report']
+        invoice_of = {}
+        for index, vals in enumerate(vals_list):
+            for _contract, order_id in Report._line_sources(vals):
+                invoice_of.setdefault(order_id, index)
+        rows = {}
+        for (line, _quantity), amount in zip(items, self._untaxed_amounts(items), strict=True):
+            order = line.order_id
+            row = rows.setdefault(order, {
+                'status': 'invoice', 'order_id': order.id,
+                'partner_id': order.partner_invoice_id.id, 'currency_id': order.currency_id.id,
+                'amount': 0.0, 'invoice': invoice_of.get(order.id)})
+            row['amount'] += amount
+        return list(rows.values())
 
     def action_view_invoices(self):
         """Open the invoices this run created."""
@@ -154,19 +151,3 @@ class ServiceShipmentCombineWizard(models.TransientModel):
             'name': self.env._("Combine Shipments"),
         }
 
-
-class ServiceShipmentCombinePreview(models.TransientModel):
-    _name = 'service.shipment.combine.preview'
-    _description = "Combine Shipments - Preview Line"
-    _order = 'invoice_number, id'
-
-    wizard_id = fields.Many2one('service.shipment.combine.wizard', required=True,
-                                ondelete='cascade')
-    invoice_number = fields.Integer(string="Invoice")
-    partner_id = fields.Many2one('res.partner', string="Invoice Address")
-    order_id = fields.Many2one('sale.order')
-    shipment_id = fields.Many2one('service.shipment')
-    product_id = fields.Many2one('product.product')
-    quantity = fields.Float(digits='Product Unit')
-    amount = fields.Monetary(string="Untaxed Amount")
-    currency_id = fields.Many2one('res.currency')
