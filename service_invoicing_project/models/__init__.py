@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import service_billing_item
 from . import service_billing_invoicing
 from . import account_analytic_line
+from . import ir_ui_menu
 from . import project_milestone
 from . import project_project
 from . import sale_order_line

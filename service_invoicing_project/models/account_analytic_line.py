@@ -41,6 +41,11 @@ class AccountAnalyticLine(models.Model):
         'service.billing.item', 'timesheet_id', string="Backlog Item", readonly=True)
     service_billing_status = fields.Selection(
         related='service_billing_item_ids.billing_status', string="Billing Status")
+    service_may_approve = fields.Boolean(
+        string="You May Approve", compute='_compute_service_may_approve',
+        search='_search_service_may_approve',
+        help="Timesheets of the projects you manage (all for timesheet approvers and project "
+             "administrators): Approve and Unapprove are yours.")
 
     # --- What is billable ------------------------------------------------------------------
 
@@ -202,14 +207,35 @@ class AccountAnalyticLine(models.Model):
 
     # --- Approval --------------------------------------------------------------------------
 
+    @api.model
+    def _service_approves_all(self):
+        """Timesheet approvers and project administrators approve every project's time."""
+        user = self.env.user
+        return self.env.su or user.has_group('hr_timesheet.group_hr_timesheet_approver') \
+            or user.has_group('project.group_project_manager')
+
     def _service_filtered_may_approve(self):
         """The timesheets this user may approve: all for timesheet approvers and project
         administrators, those of the projects they manage for a project manager."""
-        user = self.env.user
-        if self.env.su or user.has_group('hr_timesheet.group_hr_timesheet_approver') \
-                or user.has_group('project.group_project_manager'):
+        if self._service_approves_all():
             return self
+        user = self.env.user
         return self.filtered(lambda timesheet: timesheet.sudo().project_id.user_id == user)
+
+    @api.depends_context('uid')
+    def _compute_service_may_approve(self):
+        allowed = self._service_filtered_may_approve()
+        for timesheet in self:
+            timesheet.service_may_approve = timesheet in allowed
+
+    @api.model
+    def _search_service_may_approve(self, operator, value):
+        if operator not in ('in', 'not in'):
+            return NotImplemented
+        mine = Domain('project_id', '!=', False)
+        if not self._service_approves_all():
+            mine &= Domain('project_id.user_id', '=', self.env.uid)
+        return mine if (operator == 'in') == (True in value) else ~mine
 
     def _service_check_may_approve(self):
         refused = self - self._service_filtered_may_approve()
@@ -253,6 +279,12 @@ class AccountAnalyticLine(models.Model):
             'service_approved_date': False,
         })
         return True
+
+    @api.model
+    def action_service_open_approval_wizard(self):
+        """Approve a Week, from the timesheets to approve."""
+        return self.env['ir.actions.act_window']._for_xml_id(
+            'service_invoicing_project.action_service_timesheet_approval_wizard')
 
     def _service_approve_as_installed(self):
         """Timesheets recorded before the bridge: approved (Odoo billed them as they were)."""

@@ -21,13 +21,35 @@ class ProjectProject(models.Model):
                 project._service_billing_item_domain()
                 & Domain('billing_status', 'in', ('ready', 'not_ready')))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        users = self.env['res.users'].browse(
+            {vals['user_id'] for vals in vals_list if vals.get('user_id')}
+            | {self.env.context.get('default_user_id') or self.env.uid})
+        newcomers = self._service_without_approval_menu(users)
+        projects = super().create(vals_list)
+        if newcomers & projects.user_id:
+            self.env.registry.clear_cache()  # their Approve Timesheets menu shows
+        return projects
+
     def write(self, vals):
+        newcomers = self._service_without_approval_menu(
+            self.env['res.users'].browse(vals.get('user_id') or []))
         result = super().write(vals)
+        if newcomers:
+            self.env.registry.clear_cache()  # their Approve Timesheets menu shows
         if {'sale_line_id', 'allow_billable', 'sale_line_employee_ids'}.intersection(vals):
             self.env['account.analytic.line'].sudo().search([
                 ('project_id', 'in', self.ids), ('timesheet_invoice_id', '=', False),
             ])._service_sync_billing_items()
         return result
+
+    def _service_without_approval_menu(self, users):
+        """Of ``users``, those the Approve Timesheets menu is hidden from (``ir.ui.menu``):
+        no approver's group and no project managed yet. The menus are cached per user."""
+        return users.filtered(lambda user: not user.has_group(
+            'hr_timesheet.group_hr_timesheet_approver') and not self.sudo().with_context(
+                active_test=False).search_count([('user_id', '=', user.id)], limit=1))
 
     def action_service_view_billing_items(self):
         """Open the billing backlog of these projects: their time and milestones, and the
