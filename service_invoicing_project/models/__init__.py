@@ -6,6 +6,7 @@ from . import account_analytic_line
 from . import ir_ui_menu
 from . import project_milestone
 from . import project_project
+from . import sale_order
 from . import sale_order_line
 from . import account_move
 from . import account_move_line

@@ -10,6 +10,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
+from odoo.addons.service_invoicing.tools.trusted import trusted
+
 from ..const import NOT_TO_EXCEED_TYPES
 
 
@@ -125,6 +127,63 @@ class SaleOrderLine(models.Model):
 
     # --- Not-to-exceed -----------------------------------------------------------------------
 
+    def write(self, vals):
+        """A limit raised, lowered or removed decides its time again (as approval does): each
+        approved timesheet still to invoice is ready as far as the limit allows, oldest first,
+        the others not ready, saying why."""
+        if not {'service_limit_type', 'service_limit'}.intersection(vals):
+            return super().write(vals)
+        held = self._service_items_held_by_limit()
+        result = super().write(vals)
+        self._service_apply_limit(held)
+        return result
+
+    def _service_limited_items(self):
+        """The items a limit decides: the approved time of these lines still to invoice."""
+        return self.sudo().service_billing_item_ids.filtered(
+            lambda item: item.source_type == 'timesheet'
+            and item.billing_status in ('ready', 'not_ready')
+            and item.timesheet_id._service_is_billable())
+
+    def _service_limit_wanted(self, item):
+        """What ``item`` adds against this line's limit, and the comparison of the limit."""
+        if self.service_limit_type == 'amount':
+            return item.amount, self.currency_id.compare_amounts
+        return item.quantity, self.product_uom_id.compare
+
+    def _service_items_held_by_limit(self):
+        """The not-ready time of these lines that their limit holds back (each would pass
+        it); time a clerk held back within the limit is not theirs to release."""
+        held = self.env['service.billing.item']
+        for line in self.sudo().filtered('service_limit_type'):
+            waiting = line._service_limited_items().filtered(
+                lambda item: item.billing_status == 'not_ready')
+            used = line._service_limit_figures() if waiting else 0.0
+            for item in waiting:
+                wanted, compare = line._service_limit_wanted(item)
+                if compare(used + wanted, line.service_limit) > 0:
+                    held |= item
+        return held
+
+    def _service_apply_limit(self, held):
+        """Decide again the ready time of these lines and the time ``held`` by their limit:
+        ready oldest first while the limit allows it, the others not ready."""
+        for line in self.sudo():
+            items = line._service_limited_items()
+            items = items.filtered(lambda item: item.billing_status == 'ready') | (items & held)
+            if not line.service_limit_type:
+                trusted(items).ready = True
+                continue
+            trusted(items).ready = False
+            used = line._service_limit_figures()
+            ready = []
+            for item in items.sorted(lambda item: (item.date or fields.Date.today(), item.id)):
+                wanted, compare = line._service_limit_wanted(item)
+                if compare(used + wanted, line.service_limit) <= 0:
+                    ready.append(item.id)
+                    used += wanted
+            trusted(items.browse(ready)).ready = True
+
     def _service_limit_figures(self):
         """(used, unit) against this line's limit: what invoices (posted and draft, less
         posted credit notes) bill and what is ready to invoice, in amount or hours."""
@@ -159,7 +218,8 @@ class SaleOrderLine(models.Model):
         return self.env._(
             "The not-to-exceed limit of %(limit)s %(unit)s on %(line)s (order %(order)s) would "
             "be passed: %(used)s are already invoiced or ready, this item adds %(wanted)s. "
-            "Raise the limit on the order line, or leave the item not ready.",
+            "Raise the Not-to-Exceed Limit of the line (Order Lines tab of the order), or leave "
+            "the item not ready.",
             limit=self.service_limit, unit=self._service_limit_unit(), line=self.name,
             order=self.order_id.name, used=round(used, 2), wanted=round(wanted, 2))
 
@@ -216,7 +276,8 @@ class SaleOrderLine(models.Model):
         if compare(billed, self.service_limit) > 0:
             raise UserError(self.env._(
                 "%(line)s of order %(order)s would be invoiced %(billed)s %(unit)s, beyond its "
-                "not-to-exceed limit of %(limit)s: lower the invoice or raise the limit on the "
-                "order line.", line=self.name, order=self.order_id.name,
+                "not-to-exceed limit of %(limit)s: lower the invoice or raise the Not-to-Exceed "
+                "Limit of the line (Order Lines tab of the order).", line=self.name,
+                order=self.order_id.name,
                 billed=round(billed, 2), unit=self._service_limit_unit(),
                 limit=self.service_limit))

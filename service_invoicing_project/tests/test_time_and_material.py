@@ -1,5 +1,7 @@
 from datetime import date
 
+from lxml import etree
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
@@ -364,6 +366,76 @@ class TestNotToExceed(ProjectBillingCommon):
         self.time_line.service_limit = 12.0
         second_item.action_mark_ready()
         self.assertEqual(second_item.billing_status, 'ready')
+
+    def test_changing_the_limit_decides_its_time_again(self):
+        """Raised, lowered or removed, on the line or through its order, the limit decides
+        again the approved time still to invoice, oldest first, as approval does: ready
+        within the limit, not ready beyond it saying why. Time the clerk held back within
+        the limit stays held back."""
+        self.time_line.write({'service_limit_type': 'hours', 'service_limit': 10.0})
+        first = self.log(6.0, date(2026, 3, 2))
+        second = self.log(6.0, date(2026, 3, 3))
+        (first | second).with_user(self.project_manager).action_service_approve()
+        items = self.items(first | second)
+        self.assertEqual(items.mapped('billing_status'), ['ready', 'not_ready'])
+        # Raised: the second is ready by itself.
+        self.time_line.service_limit = 12.0
+        self.assertEqual(items.mapped('billing_status'), ['ready', 'ready'])
+        self.assertEqual(items.mapped('not_ready_reason'), [False, False])
+        # Lowered, through the order: the newest goes back, saying why.
+        self.order.write({'order_line': [Command.update(self.time_line.id,
+                                                        {'service_limit': 8.0})]})
+        self.assertEqual(items.mapped('billing_status'), ['ready', 'not_ready'])
+        self.env.invalidate_all()  # the reason is read afresh, as the next page reads it
+        self.assertIn("not-to-exceed limit of 8", items[1].not_ready_reason)
+        self.assertIn("Raise the Not-to-Exceed Limit of the line (Order Lines tab",
+                      items[1].not_ready_reason)
+        self.time_line.service_limit = 5.0
+        self.assertEqual(items.mapped('billing_status'), ['not_ready', 'not_ready'])
+        self.env.invalidate_all()
+        self.assertTrue(all("not-to-exceed limit of 5" in reason
+                            for reason in items.mapped('not_ready_reason')))
+        # An hour within the limit, held back by the clerk: raising the limit leaves it so.
+        third = self.log(1.0, date(2026, 3, 4))
+        third.with_user(self.project_manager).action_service_approve()
+        held = self.items(third)
+        self.assertEqual(held.billing_status, 'ready')
+        held.action_mark_not_ready()
+        self.time_line.service_limit = 20.0
+        self.assertEqual((items | held).mapped('billing_status'),
+                         ['ready', 'ready', 'not_ready'])
+        # No limit any more: every approved hour is ready, but the one held back.
+        self.time_line.write({'service_limit_type': False})
+        self.assertEqual((items | held).mapped('billing_status'),
+                         ['ready', 'ready', 'not_ready'])
+        invoices, _left_out = self.proforma()
+        self.assertEqual(invoices.invoice_line_ids.quantity, 12.0)
+
+    def test_an_amount_limit_raised_bills_the_time_it_held_back(self):
+        self.time_line.write({'service_limit_type': 'amount', 'service_limit': 1000.0})
+        timesheet = self.log(12.0, date(2026, 3, 2))
+        timesheet.with_user(self.project_manager).action_service_approve()
+        item = self.items(timesheet)
+        self.assertEqual(item.billing_status, 'not_ready')
+        self.time_line.service_limit = 1200.0
+        self.assertEqual(item.billing_status, 'ready')
+        invoices, _left_out = self.proforma()
+        self.assertEqual(invoices.amount_untaxed, 1200.0)
+        invoices.action_post()
+        self.assertEqual(item.billing_status, 'invoice_posted')
+
+    def test_the_limit_shows_on_the_order_lines_the_messages_name(self):
+        """The messages send the clerk to the Not-to-Exceed Limit of the order's lines: a
+        column shown there (not an optional one to find), on orders that bill time."""
+        form = self.env['sale.order'].with_user(self.billing_user).get_views(
+            [(False, 'form')])['views']['form']['arch']
+        columns = {field.get('name'): field for field in etree.fromstring(form).xpath(
+            "//field[@name='order_line']/list/field")}
+        for name in ('service_limit_type', 'service_limit'):
+            self.assertEqual(columns[name].get('optional'), 'show')
+            self.assertEqual(columns[name].get('column_invisible'),
+                             'not parent.service_bills_time')
+        self.assertTrue(self.order.service_bills_time)
 
     def test_items_marked_ready_together_stay_within_the_limit(self):
         """Mark Ready of several items checks each against the limit with the ones before it
