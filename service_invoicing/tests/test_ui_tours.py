@@ -6,6 +6,10 @@ from odoo.tests import HttpCase, tagged
 class TestServiceInvoicingTours(HttpCase):
     """The web client, in a real (headless Chromium) browser."""
 
+    # The first page builds the asset bundles while its other requests wait for the test
+    # cursor: on a busy machine that takes longer than Odoo's 20 seconds.
+    test_cursor_lock_timeout = 120
+
     def test_sign_a_contract_and_invoice_it_in_the_browser(self):
         customer = self.env['res.partner'].create({'name': "Tour Customer"})
         self.env['product.product'].create({

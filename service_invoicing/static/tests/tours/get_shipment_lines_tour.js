@@ -9,6 +9,10 @@ registry.category("web_tour.tours").add("service_invoicing_get_shipment_lines_to
             run: "click",
         },
         {
+            content: "No Get Shipment Lines before the customer is chosen (it left an empty draft)",
+            trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name='action_get_shipment_lines']))",
+        },
+        {
             trigger: ".o_field_widget[name='partner_id'] input",
             run: "edit Shipment Tour Customer",
         },
