@@ -251,6 +251,43 @@ class TestTestReports(ServiceOrderCommon):
         report = self.make_report(draft.action_service_test_report)
         self.assertEqual(report.action_back(), {'type': 'ir.actions.act_window_close'})
 
+    @freeze_time('2026-03-15')
+    def test_proformas_report_rows_then_create_as_shown(self):
+        contract = self.create_contract()
+        opened = self.create_contract(partner=self.customer_2)
+        order = self.create_order([(self.labour, 3.0), (self.filter_kit, 2.0)])
+        self.post(order, 'ship', ship={self.labour: 3.0, self.filter_kit: 2.0})
+        opened.action_open()
+        wizard = self.wizard('service.proforma.wizard', grouping='customer')
+        report = self.make_report(wizard.action_test_report)
+        self.assertRecordValues(report, [{'origin': 'proformas', 'invoice_count': 1,
+                                          'row_source': 'both'}])
+        rows = {row.contract_id or row.order_id: row for row in report.row_ids}
+        self.assertEqual(set(rows), {contract, order, opened})
+        # January and February are due by 15 March (in arrears), on one proforma with the
+        # order's shipment.
+        self.assertRecordValues(rows[contract] | rows[order], [
+            {'status': 'invoice', 'period_start': date(2026, 1, 1),
+             'period_end': date(2026, 2, 28), 'amount': 200.0},
+            {'status': 'invoice', 'period_start': False, 'period_end': False,
+             'amount': 3 * 80.0 + 2 * 50.0},
+        ])
+        self.assertEqual(rows[contract].invoice_id, rows[order].invoice_id)
+        self.assertEqual(sorted((line.product_id.id, line.quantity, line.amount)
+                                for line in rows[order].line_ids),
+                         sorted([(self.labour.id, 3.0, 240.0), (self.filter_kit.id, 2.0, 100.0)]))
+        self.assertEqual(rows[opened].status, 'refused')
+        self.assertIn("is Open: lock it", rows[opened].message)
+        self.assertEqual(rows[order].action_open_source()['res_id'], order.id)
+        # The Open contract blocks it (as the run would leave it out): locked, it is billed.
+        opened.action_lock()
+        report.action_refresh()
+        self.assertEqual(report.error_count, 0)
+        report.action_run_as_shown()
+        self.assertEqual(wizard.state, 'done')
+        self.assertTrue(all(wizard.invoice_ids.mapped('service_proforma')))
+        self.assert_shows(report, wizard.invoice_ids)
+
     # --- the problems, one kind each ------------------------------------------------------
 
     def test_problem_missing_income_account(self):

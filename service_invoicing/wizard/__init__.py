@@ -8,3 +8,4 @@ from . import service_invoice_correction_wizard
 from . import service_test_report
 from . import service_test_report_invoices
 from . import service_billing_integrity_report
+from . import service_proforma_test_report

@@ -31,6 +31,7 @@ ORIGINS = {
     'contracts': ('contract_wizard_id', 'action_create_invoices'),
     'combine': ('combine_wizard_id', 'action_create'),
     'schedule_run': ('schedule_run_id', 'action_run_now'),
+    'proformas': ('proforma_wizard_id', 'action_create'),
 }
 ORIGIN_LABELS = [
     ('drafts', "Draft Invoices"),
@@ -38,6 +39,7 @@ ORIGIN_LABELS = [
     ('contracts', "Create Contract Invoices"),
     ('combine', "Combine Shipments"),
     ('schedule_run', "Invoice Schedule Run"),
+    ('proformas', "Create Proforma Invoices"),
 ]
 # An error blocks (the run would refuse it, or Odoo would), a warning should worry.
 PROBLEM_LEVELS = [('error', "Error"), ('warning', "Warning"), ('info', "Note")]
@@ -82,6 +84,8 @@ class ServiceTestReport(models.TransientModel):
         'service.shipment.combine.wizard', readonly=True, ondelete='cascade')
     schedule_run_id = fields.Many2one(
         'service.invoice.schedule.run', readonly=True, ondelete='cascade')
+    proforma_wizard_id = fields.Many2one(
+        'service.proforma.wizard', readonly=True, ondelete='cascade')
     invoice_ids = fields.One2many(
         'service.test.report.invoice', 'report_id', string="Invoices", readonly=True)
     problem_ids = fields.One2many(
@@ -89,7 +93,8 @@ class ServiceTestReport(models.TransientModel):
     row_ids = fields.One2many(
         'service.test.report.row', 'report_id', string="Contracts and Orders", readonly=True)
     row_source = fields.Selection(
-        [('contract', "Contracts"), ('order', "Orders")], compute='_compute_row_source',
+        [('contract', "Contracts"), ('order', "Orders"), ('both', "Contracts and Orders")],
+        compute='_compute_row_source',
         help="What the rows of the report are: the contracts or the orders of the batch.")
     invoice_count = fields.Integer(string="Number of Invoices", compute='_compute_counts')
     error_count = fields.Integer(string="Errors", compute='_compute_counts')
@@ -109,8 +114,9 @@ class ServiceTestReport(models.TransientModel):
     @api.depends('row_ids.contract_id', 'row_ids.order_id')
     def _compute_row_source(self):
         for report in self:
-            report.row_source = 'contract' if report.row_ids.contract_id \
-                else 'order' if report.row_ids.order_id else False
+            contracts, orders = report.row_ids.contract_id, report.row_ids.order_id
+            report.row_source = 'both' if contracts and orders else 'contract' if contracts \
+                else 'order' if orders else False
 
     @api.depends('invoice_ids', 'problem_ids.level')
     def _compute_counts(self):
@@ -242,7 +248,36 @@ class ServiceTestReport(models.TransientModel):
             'invoice_id': report_invoices[row['invoice']].id
             if row.get('invoice') is not None else False,
         }) for sequence, row in enumerate(source.rows, start=1)]
+        for row in self.row_ids.filtered(lambda row: row.status == 'invoice' and not row.amount):
+            row.amount = sum(row.line_ids.mapped('amount'))
         self.signature = self._signature(invoices, problems)
+
+    @api.model
+    def _rows_of_invoices(self, vals_list):
+        """A row per contract or order the invoice values bill, on the first invoice that
+        bills it, with the periods its lines bill; its amount is that of its lines."""
+        rows = {}
+        for index, vals in enumerate(vals_list):
+            product_lines = [command[2] for command in vals.get('invoice_line_ids', [])
+                             if command[0] == Command.CREATE
+                             and command[2].get('display_type', 'product') == 'product']
+            for line_vals, (contract_id, order_id) in zip(
+                    product_lines, self._line_sources(vals), strict=True):
+                key = ('service.contract', contract_id) if contract_id \
+                    else ('sale.order', order_id) if order_id else None
+                if not key:
+                    continue
+                row = rows.setdefault(key, {
+                    'status': 'invoice', 'contract_id': contract_id or False,
+                    'order_id': False if contract_id else order_id,
+                    'partner_id': vals.get('partner_id'), 'currency_id': vals.get('currency_id'),
+                    'invoice': index})
+                start, end = line_vals.get('service_period_start'), \
+                    line_vals.get('service_period_end')
+                if start and end:
+                    row['period_start'] = min(row.get('period_start') or start, start)
+                    row['period_end'] = max(row.get('period_end') or end, end)
+        return list(rows.values())
 
     @api.model
     def _invoice_create_vals(self, invoice):
