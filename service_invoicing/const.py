@@ -131,6 +131,7 @@ SERVICE_ENGINE_MOVE_FIELDS = {
     'service_proforma', 'service_cutoff_date', 'service_grouping', 'service_to_post',
     'service_send_state', 'service_send_attempts', 'service_send_error', 'service_send_next_try',
     'service_send_refused_at', 'service_send_message_id', 'service_sending_data',
+    'service_sending_status', 'service_sent_on', 'service_sent_to',
 }
 
 # --- Bounds every document keeps ------------------------------------------------------------

@@ -1,6 +1,11 @@
-"""The sending status of an invoice: queued, sending, sent, retrying or failed, with the
-attempts, the reason and the next try, kept by the sending workers
-(``account_move_sending_worker.py``) and shown on the invoice.
+"""The sending status of an invoice: queued, sending, sent, retrying, failed or skipped, with
+the attempts, the reason and the next try, kept by the sending workers
+(``account_move_sending_worker.py``) and shown on the invoice; what a clerk reads in the list
+(Not Sent, Queued, Sent on a date to someone, Failed, Skipped) is ``service_sending_status``.
+
+An invoice queued for sending is looked at again before it is emailed: one reset to draft,
+cancelled, or paid (or credited in full) since it was queued is not emailed as a demand for
+payment; the chatter says why (``_service_why_not_send``).
 
 A failure is never lost: a temporary one is tried again, each wait twice the one before
 (starting at the pause, at most an hour); a permanent one, or the last of
@@ -14,6 +19,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import config, format_datetime
 
 from ..const import SENDING_CRON_CODE
 from ..tools.sending_failures import DEFAULT_MAX_ATTEMPTS, DEFAULT_PAUSE_SECONDS, retry_delay
@@ -27,7 +33,21 @@ SEND_STATES = [
     ('sent', "Sent"),
     ('retrying', "Retrying"),
     ('failed', "Failed"),
+    ('skipped', "Skipped"),
 ]
+# What a clerk reads in the list of invoices.
+SENDING_STATUSES = [
+    ('not_sent', "Not Sent"),
+    ('queued', "Queued"),
+    ('sent', "Sent"),
+    ('failed', "Failed"),
+    ('skipped', "Skipped"),
+]
+# Payment states of an invoice that is no longer a demand for payment.
+SETTLED_PAYMENT_STATES = ('paid', 'in_payment', 'reversed')
+# Keys of ``sending_data`` written by ``_service_queue_sending``.
+PAID_WHEN_QUEUED = 'service_paid_when_queued'
+RESEND = 'service_resend'
 SENDING_FAILED_ACTIVITY = 'service_invoicing.mail_activity_type_invoice_sending_failed'
 PAUSE_PARAM = 'service_invoicing.send_pause_seconds'
 MAX_ATTEMPTS_PARAM = 'service_invoicing.send_max_attempts'
@@ -43,7 +63,8 @@ class AccountMove(models.Model):
              "queue. Sent: the mail server accepted the invoice email (or the customer's "
              "invoice sending is Manual: the PDF is ready). Retrying: a try failed; the "
              "workers try again at the next try. Failed: the workers gave up; the error says "
-             "what to correct before Send Again.")
+             "what to correct before Send Again. Skipped: not emailed, the invoice was paid, "
+             "cancelled or reset to draft after it was queued (the chatter says why).")
     service_send_attempts = fields.Integer(string="Sending Attempts", copy=False, readonly=True)
     service_send_error = fields.Text(string="Sending Error", copy=False, readonly=True)
     service_send_next_try = fields.Datetime(string="Next Sending Try", copy=False, readonly=True)
@@ -53,6 +74,40 @@ class AccountMove(models.Model):
         'mail.message', string="Invoice Email", copy=False, readonly=True, ondelete='set null')
     # Odoo's sending settings as queued (author, methods), kept to render again on a retry.
     service_sending_data = fields.Json(copy=False)
+    service_sending_status = fields.Selection(
+        SENDING_STATUSES, string="Sending", copy=False, readonly=True, store=True,
+        compute='_compute_service_sending_status', index='btree_not_null',
+        help="Not Sent: never emailed. Queued: waiting for the sending workers (a scheduled "
+             "action), or being retried. Sent: emailed (Sent On, Sent To), or marked sent. "
+             "Failed: the email was not delivered; Send Again once corrected. Skipped: "
+             "queued, then paid, cancelled or reset to draft before it went: not emailed.")
+    service_sent_on = fields.Datetime(
+        string="Sent On", copy=False, readonly=True, store=True,
+        compute='_compute_service_sending_status',
+        help="When the last invoice email was made.")
+    service_sent_to = fields.Char(
+        string="Sent To", copy=False, readonly=True, store=True,
+        compute='_compute_service_sending_status',
+        help="Who the last invoice email went to.")
+
+    @api.depends('service_send_state', 'is_move_sent', 'service_send_message_id', 'move_type')
+    def _compute_service_sending_status(self):
+        for move in self:
+            message = move.service_send_message_id.sudo()
+            move.service_sent_on = message.date
+            move.service_sent_to = ", ".join(
+                partner.email or partner.name for partner in message.partner_ids) or False
+            state = move.service_send_state
+            if not move.is_sale_document(include_receipts=True):
+                move.service_sending_status = False
+            elif state in ('queued', 'sending', 'retrying'):
+                move.service_sending_status = 'queued'
+            elif state in ('failed', 'skipped'):
+                move.service_sending_status = state
+            elif state == 'sent' or move.is_move_sent or message:
+                move.service_sending_status = 'sent'
+            else:
+                move.service_sending_status = 'not_sent'
 
     @api.depends('sending_data', 'state')
     def _compute_service_send_state(self):
@@ -86,6 +141,117 @@ class AccountMove(models.Model):
         trusted(moves.sudo()).write({'service_send_attempts': 0, 'service_send_next_try': False})
         moves._service_queue_sending()
         return True
+
+    def _service_queue_sending(self, resend=False):
+        """Queue the posted invoices for the sending workers (see ``account_move.py``),
+        remembering whether each was paid when queued: the workers do not email an invoice
+        paid since then (``_service_why_not_send``). ``resend`` emails again invoices that were
+        emailed before (the user confirmed it); otherwise the workers never email one twice.
+        Returns the invoices queued."""
+        super()._service_queue_sending()
+        posted = self.filtered(lambda move: move.state == 'posted')
+        if not posted:
+            return posted
+        settled = posted.filtered(lambda move: move.payment_state in SETTLED_PAYMENT_STATES)
+        for moves, paid in ((settled, True), (posted - settled, False)):
+            if moves:
+                moves.sending_data = {**moves[0].sending_data, PAID_WHEN_QUEUED: paid,
+                                      **({RESEND: True} if resend else {})}
+        if resend:
+            again = posted.filtered(lambda move: move.service_send_state == 'sent')
+            trusted(again.sudo()).write({'service_send_state': 'queued'})
+        return posted
+
+    @api.model
+    def _service_cron_runs(self):
+        """Whether this Odoo server runs scheduled actions (cron threads): without them, queued
+        invoices wait until someone runs the sending action."""
+        return bool(config.get('max_cron_threads'))
+
+    def _service_wait_text(self):
+        if self._service_cron_runs():
+            return ""
+        return self.env._(
+            "No scheduled actions run on this Odoo server (max_cron_threads is 0): queued "
+            "invoices wait until the scheduled action \"Service Invoicing: Send Queued "
+            "Invoices\" runs (Settings > Technical > Scheduled Actions > Run Manually), or until "
+            "Odoo is started with cron threads.")
+
+    def _service_emailed_text(self):
+        """When and to whom this invoice was emailed (or that it was marked sent), if it was."""
+        self.ensure_one()
+        message = self.service_send_message_id.sudo()
+        if message:
+            return self.env._(
+                "%(invoice)s was already emailed on %(date)s to %(recipients)s.",
+                invoice=self.display_name, date=format_datetime(self.env, message.date),
+                recipients=", ".join(
+                    partner.email or partner.name for partner in message.partner_ids)
+                or self.env._("nobody"))
+        if self.is_move_sent or self.service_send_state == 'sent':
+            return self.env._("%(invoice)s was already sent (it is marked as sent).",
+                              invoice=self.display_name)
+        return ""
+
+    def _service_check_resend(self):
+        """Sending invoices already emailed again needs the user's confirmation (the Send
+        window asks for it): nothing, RPC included, emails an invoice twice by mistake."""
+        if self.env.context.get('service_confirm_resend'):
+            return
+        texts = [text for text in (move._service_emailed_text() for move in self) if text]
+        if texts:
+            raise UserError(self.env._(
+                "%(emailed)s Confirm with Send Again in the Send window to email it once "
+                "more.", emailed=" ".join(texts)))
+
+    def _service_why_not_send(self):
+        """Why this invoice, queued for sending, is not to be emailed now, or "": reset to
+        draft or cancelled, or paid (or credited in full) since it was queued. An accountant
+        does not send a paid invoice as a demand for payment."""
+        self.ensure_one()
+        if self.state != 'posted':
+            return self.env._(
+                "%(invoice)s was not emailed: it is %(state)s now, not posted as when it was "
+                "queued for sending.", invoice=self.display_name,
+                state=dict(self._fields['state']._description_selection(self.env))[self.state])
+        data = self.sending_data or self.service_sending_data or {}
+        if self.payment_state in SETTLED_PAYMENT_STATES and not data.get(PAID_WHEN_QUEUED):
+            status = dict(self._fields['payment_state']._description_selection(self.env))
+            return self.env._(
+                "%(invoice)s was not emailed: it was queued for sending, then %(status)s "
+                "before it went. A paid invoice is not sent as a demand for payment; use Send "
+                "to email it anyway.", invoice=self.display_name,
+                status=status[self.payment_state])
+        return ""
+
+    def _service_record_skipped(self, reason):
+        """Not emailed, and why (in the chatter): taken off the queue."""
+        _logger.info("%s", reason)
+        self.message_post(body=reason)
+        trusted(self.sudo()).write({
+            'service_send_state': 'skipped', 'sending_data': False,
+            'service_sending_data': False, 'service_send_next_try': False})
+
+    def button_draft(self):
+        queued = self.filtered(lambda move: move.state == 'posted' and (
+            move.sending_data or move.service_send_state in ('queued', 'retrying')))
+        result = super().button_draft()
+        for move in queued:
+            move.message_post(body=self.env._(
+                "%(invoice)s was reset to draft (or cancelled) while queued for sending: it was "
+                "not emailed.",
+                invoice=move.display_name))
+        return result
+
+    def _get_alerts(self):
+        alerts = super()._get_alerts()
+        if 'account_is_being_sent' in alerts and not self._service_cron_runs():
+            alerts['account_is_being_sent'] = {
+                'level': 'warning',
+                'message': self.env._("This invoice is queued for sending. %(wait)s",
+                                      wait=self._service_wait_text()),
+            }
+        return alerts
 
     # --- the outcome of each try -----------------------------------------------------------
 

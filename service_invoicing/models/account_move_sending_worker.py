@@ -7,7 +7,10 @@ stays a failed ``mail.mail`` that nothing sends again, and a render error is a n
 chatter. Here any number of workers (cron jobs, processes) take a few queued invoices each,
 locked with ``SKIP LOCKED`` so no invoice is taken twice, and for each one:
 
-- an invoice whose email went out (or waits in Odoo's mail queue) is not emailed again;
+- an invoice paid, cancelled or reset to draft since it was queued is not emailed (the chatter
+  says why);
+- an invoice whose email went out (or waits in Odoo's mail queue) is not emailed again, unless
+  the user confirmed sending it again;
 - otherwise Odoo's own sending makes the PDF and the email, and the worker hands the email to
   the mail server at once (where Odoo would send it after the commit): it knows the answer;
 - the answer is kept on the invoice (``account_move_sending.py``): sent, retrying or failed;
@@ -26,6 +29,7 @@ from ..const import SENDING_BATCH, SENDING_QUEUE_WINDOW
 from ..tools.locking import try_lock
 from ..tools.sending_failures import Failure, mail_failure
 from ..tools.trusted import trusted
+from .account_move_sending import RESEND
 
 _logger = logging.getLogger(__name__)
 
@@ -99,8 +103,19 @@ class AccountMove(models.Model):
         self.ensure_one()
         if self.sending_data and self.sending_data != self.service_sending_data:
             trusted(self).service_sending_data = self.sending_data
+        # Looked at again as it is now: paid or cancelled since it was queued, it does not go.
+        reason = self.service_send_state not in ('sending', 'sent') \
+            and self._service_why_not_send()
+        if reason:
+            self._service_record_skipped(reason)
+            return None
+        # Sent again, as the user confirmed (Send on an invoice emailed before).
+        resend = self.service_send_state == 'queued' and (
+            self.sending_data or self.service_sending_data or {}).get(RESEND)
         delivery, mails = self._service_email_delivery()
-        if self.service_send_state == 'sent' or delivery == 'sent' or (
+        if resend:
+            delivery, mails = None, mails.browse()
+        elif self.service_send_state == 'sent' or delivery == 'sent' or (
                 delivery is None and self.is_move_sent):
             self._service_record_already_sent()
             return None

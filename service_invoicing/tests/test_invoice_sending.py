@@ -9,8 +9,10 @@ and moves on by hand (a pause is over when the test says so, however busy the ma
 """
 
 import email
+import html
 import importlib.util
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,16 +25,20 @@ from unittest.mock import patch
 from odoo import Command, api, fields
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, freeze_time, get_db_name, tagged
+from odoo.service.model import call_kw
+from odoo.tests import BaseCase, freeze_time, get_db_name, new_test_user, tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.account.models.account_move_send import AccountMoveSend
 from odoo.addons.service_invoicing.const import SENDING_CRON_CODE
 from odoo.addons.service_invoicing.tools import sending_failures as failures
-from .common import CommittedIntegrityMixin, run_workers
+from .common import CommittedIntegrityMixin, ServiceInvoicingCommon, run_workers
 
 SINK = Path(__file__).resolve().parents[2] / 'tools' / 'smtp_sink.py'
 ACTIVITY = 'service_invoicing.mail_activity_type_invoice_sending_failed'
+# Odoo's configuration as the sending reads it (max_cron_threads: whether scheduled actions run).
+CRON_CONFIG = 'odoo.addons.service_invoicing.models.account_move_sending.config'
 # Odoo logs every refused email as an error: expected here.
 MAIL_LOGGERS = ('odoo.addons.mail.models.mail_mail', 'odoo.addons.base.models.ir_mail_server')
 
@@ -514,3 +520,210 @@ class TestEmailedOnce(CommittedSendingCase):
             invoice.button_draft()  # Odoo takes it off its queue
             self.assertFalse(invoice.service_send_state)
             self.assertFalse(invoice.sending_data)
+
+
+@tagged('post_install', '-at_install')
+class TestLookedAtAgain(CommittedSendingCase):
+    """The workers, and Odoo's own sending job, look at each queued invoice again before
+    emailing it: one paid since it was queued is not sent as a demand for payment."""
+
+    def pay(self, ids):
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            payments = env['account.payment.register'].with_context(
+                active_model='account.move', active_ids=ids).create({})._create_payments()
+            self.addCleanup(self.remove_payments, payments.ids)
+            return env['account.move'].browse(ids).mapped('payment_state')
+
+    def remove_payments(self, ids):
+        with self.registry.cursor() as cr:
+            payments = self.env_of(cr)['account.payment'].browse(ids).exists()
+            payments.move_id.line_ids.remove_move_reconcile()
+            payments.action_draft()
+            payments.unlink()
+
+    def test_an_invoice_paid_after_it_was_queued_is_not_emailed(self):
+        sink = self.start_sink()
+        ids, numbers = self.queue_invoices([0, 1])
+        [paid_before], [paid_number] = self.queue_invoices([3])
+        with self.registry.cursor() as cr:
+            self.env_of(cr)['account.move'].browse(paid_before).sending_data = False
+        self.pay([paid_before])
+        with self.registry.cursor() as cr:
+            # Paid first, then queued (a receipt the clerk sends on purpose): it goes.
+            self.env_of(cr)['account.move'].browse(paid_before)._service_queue_sending()
+        self.assertIn(self.pay([ids[0]])[0], ('paid', 'in_payment'))
+        self.assertEqual(self.run_worker(), 3)
+        self.assertEqual(self.states([*ids, paid_before], ('service_sending_status',)),
+                         [('skipped',), ('sent',), ('sent',)])
+        self.assertEqual([self.emailed(sink, number) for number in [*numbers, paid_number]],
+                         [0, 1, 1])
+        # Odoo's own job ("Send invoices automatically") does not email one paid meanwhile.
+        [by_odoo], [by_odoo_number] = self.queue_invoices([2])
+        self.pay([by_odoo])
+        with self.registry.cursor() as cr:
+            self.env_of(cr)['account.move']._cron_account_move_send()
+        self.assertEqual(self.run_worker(), 0)
+        self.assertEqual(self.emailed(sink, by_odoo_number), 0)
+        self.assertEqual(len(sink.messages()), 2)
+        with self.registry.cursor() as cr:
+            for move in self.env_of(cr)['account.move'].browse([ids[0], by_odoo]):
+                self.assertEqual(move.service_sending_status, 'skipped')
+                self.assertRegex(str(move.message_ids[0].body), rf"{re.escape(move.name)} was "
+                                 r"not emailed: it was queued for sending, then (Paid|In "
+                                 r"Payment) before it went\. A paid invoice is not sent as a "
+                                 r"demand for payment")
+                self.assertFalse(move.sending_data)
+
+
+@tagged('post_install', '-at_install')
+class TestSendingYouCanSee(ServiceInvoicingCommon):
+    """Send as the billing clerk sees it, through JSON-RPC: how many invoices were queued, the
+    sending status of each (column and filters), Send on an invoice emailed before, and where
+    no scheduled action runs, that queued invoices wait."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.clerk = new_test_user(cls.env, login='si_send_clerk', email='clerk@example.com',
+                                  groups='service_invoicing.group_service_user')
+        cls.manager = new_test_user(cls.env, login='si_send_manager',
+                                    email='manager@example.com',
+                                    groups='service_invoicing.group_service_manager')
+
+    def posted_invoices(self, count, partner=None):
+        invoices = self.env['account.move'].create([{
+            'move_type': 'out_invoice', 'partner_id': (partner or self.customer).id,
+            'invoice_line_ids': [Command.create({'product_id': self.maintenance.id})],
+        } for _index in range(count)])
+        invoices.action_post()
+        return invoices
+
+    def rpc(self, user, model, method, *args, context=None, **kwargs):
+        kwargs['context'] = {'lang': 'en_US', **(context or {})}
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.env.cr.savepoint():
+            result = call_kw(self.env[model].with_user(user), method, list(args), kwargs)
+            self.env.flush_all()
+        self.env.invalidate_all()
+        return result
+
+    def wizard(self, user, invoices, context=None):
+        model = 'account.move.send.wizard' if len(invoices) == 1 \
+            else 'account.move.send.batch.wizard'
+        context = {'active_model': 'account.move', 'active_ids': invoices.ids, **(context or {})}
+        return model, self.rpc(user, model, 'create', {}, context=context), context
+
+    def send(self, user, invoices, context=None):
+        """Send (the list's or the form's), then its Send button."""
+        model, wizard_id, context = self.wizard(user, invoices, context)
+        return self.rpc(user, model, 'action_send_and_print', [wizard_id], context=context)
+
+    def invoice_emails(self, invoice):
+        return invoice.message_ids.filtered(
+            lambda message: message.message_type == 'comment' and message.attachment_ids)
+
+    def test_send_on_several_invoices_says_how_many_were_queued_and_wakes_the_workers(self):
+        workers = self.env['ir.cron'].search([('code', '=', SENDING_CRON_CODE)])
+        self.env['ir.cron.trigger'].search([('cron_id', 'in', workers.ids)]).unlink()
+        invoices = self.posted_invoices(3)
+        for user, batch, expected in ((self.clerk, invoices, "3 invoices queued for sending."),
+                                      (self.manager, self.posted_invoices(2),
+                                       "2 invoices queued for sending.")):
+            with patch(CRON_CONFIG, {'max_cron_threads': 2}):
+                action = self.send(user, batch)
+            self.assertEqual(action['params']['message'], expected)
+            self.assertEqual(action['params']['type'], 'success')
+            self.assertEqual(set(batch.mapped('service_sending_status')), {'queued'})
+        # The workers run now, not at their next interval (an hour).
+        triggers = self.env['ir.cron.trigger'].search([('cron_id', 'in', workers.ids)])
+        self.assertEqual(triggers.cron_id, workers)
+        self.assertTrue(all(call_at <= fields.Datetime.now()
+                            for call_at in triggers.mapped('call_at')))
+        # Where no scheduled action runs, the message says the invoices wait.
+        action = self.send(self.clerk, self.posted_invoices(2))
+        self.assertIn("2 invoices queued for sending. No scheduled actions run on this Odoo "
+                      "server", action['params']['message'])
+        self.assertEqual(action['params']['type'], 'warning')
+
+    def test_the_sending_status_shows_in_a_column_and_filters(self):
+        not_sent, queued, failed, emailed = self.posted_invoices(4)
+        queued._service_queue_sending()
+        failed._service_queue_sending()
+        failed._service_record_failure(failures.Failure(
+            "550 mailbox unavailable", temporary=False, server=True))
+        self.send(self.clerk, emailed)
+        self.assertRecordValues(not_sent | queued | failed | emailed, [
+            {'service_sending_status': 'not_sent'}, {'service_sending_status': 'queued'},
+            {'service_sending_status': 'failed'}, {'service_sending_status': 'sent'}])
+        self.assertEqual(emailed.service_sent_to, 'billing@cooling.example.com')
+        self.assertEqual(emailed.service_sent_on, self.invoice_emails(emailed).date)
+        invoices = not_sent | queued | failed | emailed
+        view = self.rpc(self.clerk, 'account.move', 'get_views',
+                        [(False, 'list'), (False, 'search')],
+                        context={'default_move_type': 'out_invoice'})['views']
+        self.assertIn('name="service_sending_status"', view['list']['arch'])
+        search = view['search']['arch']
+        for name, expected in (('service_sending_queued', queued),
+                               ('service_sending_sent', emailed),
+                               ('service_sending_failed', failed)):
+            self.assertIn(f'name="{name}"', search)
+            domain = re.search(f'name="{name}"[^>]*domain="([^"]*)"', search).group(1)
+            found = self.rpc(self.clerk, 'account.move', 'search', [
+                ('id', 'in', invoices.ids), *safe_eval(html.unescape(domain))])
+            self.assertEqual(found, expected.ids, name)
+
+    def test_send_on_an_invoice_emailed_before_says_when_and_to_whom_and_asks(self):
+        invoice, other = self.posted_invoices(2)
+        self.send(self.clerk, invoice)
+        self.assertEqual(len(self.invoice_emails(invoice)), 1)
+        # The Send window says so and offers Send Again instead of Send.
+        model, wizard_id, context = self.wizard(self.clerk, invoice)
+        wizard = self.env[model].browse(wizard_id).with_context(**context)
+        self.assertTrue(wizard.service_emailed)
+        self.assertRegex(str(wizard.alerts['service_already_emailed']['message']),
+                         rf"{re.escape(invoice.name)} was already emailed on .+ to "
+                         r"billing@cooling\.example\.com")
+        # Through the API too: Send refuses without the confirmation, and emails nothing.
+        for user in (self.clerk, self.manager):
+            with self.assertRaisesRegex(UserError, rf"{re.escape(invoice.name)} was already "
+                                        r"emailed on .+ to billing@cooling\.example\.com\. "
+                                        r"Confirm with Send Again"):
+                self.send(user, invoice)
+            with self.assertRaisesRegex(UserError, r"was already emailed"):
+                self.send(user, invoice | other)
+        self.assertEqual(len(self.invoice_emails(invoice)), 1)
+        self.assertFalse(other.sending_data)
+        # Confirmed: emailed once more (the form), or queued again (the list).
+        self.send(self.clerk, invoice, context={'service_confirm_resend': True})
+        self.assertEqual(len(self.invoice_emails(invoice)), 2)
+        action = self.send(self.manager, invoice | other,
+                           context={'service_confirm_resend': True})
+        self.assertIn("2 invoices queued for sending.", action['params']['message'])
+        self.assertEqual((invoice | other).mapped('service_sending_status'), ['queued'] * 2)
+        self.assertTrue(invoice.sending_data.get('service_resend'))
+
+    def test_where_no_scheduled_action_runs_the_send_window_says_queued_invoices_wait(self):
+        invoices = self.posted_invoices(2)
+        _model, wizard_id, context = self.wizard(self.clerk, invoices)
+        wizard = self.env['account.move.send.batch.wizard'].browse(wizard_id)
+        self.assertIn("queued invoices wait until the scheduled action",
+                      wizard.with_context(**context).alerts['service_sending_waits']['message'])
+        with patch(CRON_CONFIG, {'max_cron_threads': 2}):
+            wizard.invalidate_recordset(['alerts', 'summary_data'])
+            self.assertNotIn('service_sending_waits', wizard.with_context(**context).alerts or {})
+        # A queued invoice's form says it too, instead of "being sent in the background".
+        self.send(self.clerk, invoices)
+        alert = invoices[0].with_user(self.clerk).alerts['account_is_being_sent']
+        self.assertIn("queued invoices wait until the scheduled action", alert['message'])
+
+    def test_an_invoice_cancelled_while_queued_says_it_was_not_emailed(self):
+        invoice = self.posted_invoices(1)
+        self.send(self.clerk, invoice | self.posted_invoices(1))
+        self.rpc(self.clerk, 'account.move', 'button_cancel', invoice.ids)
+        self.assertFalse(invoice.sending_data)
+        self.assertEqual(invoice.service_sending_status, 'not_sent')
+        self.assertIn(f"{invoice.name} was reset to draft (or cancelled) while queued for "
+                      "sending: it was not emailed.",
+                      " ".join(map(str, invoice.message_ids.mapped('body'))))

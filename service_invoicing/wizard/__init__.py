@@ -9,3 +9,4 @@ from . import service_test_report
 from . import service_test_report_invoices
 from . import service_billing_integrity_report
 from . import service_proforma_test_report
+from . import account_move_send_wizard
