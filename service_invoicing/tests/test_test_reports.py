@@ -138,6 +138,14 @@ class TestTestReports(ServiceOrderCommon):
                                           'error_count': 0, 'post': True}])
         self.assertRecordValues(report.invoice_ids, [{
             'partner_id': self.customer.id, 'amount_untaxed': 5 * 72.0 + 4 * 50.0}])
+        # A row for the order, with its lines, that opens it.
+        self.assertRecordValues(report.row_ids, [{
+            'status': 'invoice', 'order_id': order.id, 'partner_id': self.customer.id,
+            'amount': 5 * 72.0 + 4 * 50.0, 'invoice_id': report.invoice_ids.id}])
+        self.assertEqual(sorted((line.product_id.id, line.quantity, line.amount)
+                                for line in report.row_ids.line_ids),
+                         sorted([(self.labour.id, 5.0, 360.0), (self.filter_kit.id, 4.0, 200.0)]))
+        self.assertEqual(report.row_ids.action_open_source()['res_id'], order.id)
         report.action_run_as_shown()
         invoice = wizard.invoice_ids
         self.assertEqual(invoice.state, 'posted')
@@ -217,6 +225,8 @@ class TestTestReports(ServiceOrderCommon):
                                           'error_count': 0}])
         self.assertRecordValues(report.invoice_ids, [{'invoice_date': date(2026, 2, 1),
                                                       'amount_untaxed': 2 * 80.0 + 2 * 50.0}])
+        self.assertRecordValues(report.row_ids, [{
+            'status': 'invoice', 'order_id': order.id, 'amount': 2 * 80.0 + 2 * 50.0}])
         report.action_run_as_shown()
         self.assertEqual(february.state, 'succeeded')
         self.assertTrue(february.invoice_ids.service_proforma)

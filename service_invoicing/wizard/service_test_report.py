@@ -247,10 +247,27 @@ class ServiceTestReport(models.TransientModel):
             'sequence': sequence,
             'invoice_id': report_invoices[row['invoice']].id
             if row.get('invoice') is not None else False,
-        }) for sequence, row in enumerate(source.rows, start=1)]
+        }) for sequence, row in enumerate(
+            source.rows or self._rows_of_report_invoices(report_invoices), start=1)]
         for row in self.row_ids.filtered(lambda row: row.status == 'invoice' and not row.amount):
             row.amount = sum(row.line_ids.mapped('amount'))
         self.signature = self._signature(invoices, problems)
+
+    @api.model
+    def _rows_of_report_invoices(self, report_invoices):
+        """Rows of an origin that gives none: a row per contract or order the invoices of
+        the report bill, on the first invoice that bills it (the drafts, an order posting, a
+        schedule run)."""
+        rows = {}
+        for index, invoice in enumerate(report_invoices):
+            for line in invoice.line_ids.filtered(lambda line: line.kind == 'product'):
+                if line.contract_id or line.order_id:
+                    rows.setdefault(line.contract_id or line.order_id, {
+                        'status': 'invoice', 'contract_id': line.contract_id.id,
+                        'order_id': False if line.contract_id else line.order_id.id,
+                        'partner_id': invoice.partner_id.id,
+                        'currency_id': invoice.currency_id.id, 'invoice': index})
+        return list(rows.values())
 
     @api.model
     def _rows_of_invoices(self, vals_list):
