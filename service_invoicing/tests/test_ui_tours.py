@@ -10,6 +10,11 @@ class TestServiceInvoicingTours(HttpCase):
     # cursor: on a busy machine that takes longer than Odoo's 20 seconds.
     test_cursor_lock_timeout = 120
 
+    def start_tour(self, url_path, tour_name, step_delay=None, **kwargs):
+        # The same on a busy machine: the web client may take over a minute to be ready.
+        kwargs.setdefault('timeout', 240)
+        return super().start_tour(url_path, tour_name, step_delay, **kwargs)
+
     def test_sign_a_contract_and_invoice_it_in_the_browser(self):
         customer = self.env['res.partner'].create({'name': "Tour Customer"})
         self.env['product.product'].create({

@@ -21,6 +21,13 @@ registry.category("web_tour.tours").add("service_invoicing_get_shipment_lines_to
             run: "click",
         },
         {
+            content: "A plain invoice has no Statistics tab and no Billing Type column",
+            trigger: ".o_form_view .o_notebook_headers:not(:has(a:contains('Statistics')))",
+        },
+        {
+            trigger: ".o_field_widget[name='invoice_line_ids'] table:not(:has(th[data-name='service_billing_type']))",
+        },
+        {
             content: "Get Shipment Lines",
             trigger: ".o_statusbar_buttons button[name='action_get_shipment_lines']",
             run: "click",
@@ -45,6 +52,13 @@ registry.category("web_tour.tours").add("service_invoicing_get_shipment_lines_to
         {
             content: "The line is on the invoice",
             trigger: ".o_field_widget[name='invoice_line_ids'] .o_data_row:contains('Tour Filter')",
+        },
+        {
+            content: "An invoice of shipments has its Statistics tab and Billing Type column",
+            trigger: ".o_form_view .o_notebook_headers a:contains('Statistics')",
+        },
+        {
+            trigger: ".o_field_widget[name='invoice_line_ids'] th[data-name='service_billing_type']",
         },
     ],
 });
