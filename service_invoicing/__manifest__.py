@@ -32,6 +32,7 @@
         'views/sale_order_views.xml',
         'views/service_invoicing_menus.xml',
         'report/service_test_report_templates.xml',
+        'report/report_layout_templates.xml',
         'views/service_test_report_views.xml',
         'data/account_move_sending_data.xml',
         'views/account_move_send_views.xml',

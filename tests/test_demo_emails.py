@@ -96,6 +96,12 @@ def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
         # The PDF has a text layer: the customer can search and copy its number and total.
         text = pdf_text(pdf, tmp_path / 'invoice.pdf')
         assert f'Invoice {number}' in text, text[:2000]
+        # The seller: name, address and tax id (wkhtmltopdf without patched Qt prints the
+        # header in the page body), and the page number.
+        for seller in ("Demo Services Inc.", "100 Harbor Way", "Springfield", "62701",
+                       "Tax ID: 12-3456789"):
+            assert seller in text, (seller, text[:2000])
+        assert re.search(r'\bPage 1 / [1-9]\b', text), text[-2000:]
         total = f'{float(totals[number]):,.2f}'
         assert re.search(r'\bTotal\s+\$\s*' + re.escape(total) + r'\b', text), (total, text)
         assert 'billing@demo-services.example.com' in message['From']

@@ -62,7 +62,9 @@ def create_demo_data(env):
     today = fields.Date.context_today(env['service.contract'])
     month_start = today.replace(day=1)
     company = env.company
-    company.write({'name': "Demo Services Inc.", 'email': 'billing@demo-services.example.com'})
+    company.write({'name': "Demo Services Inc.", 'email': 'billing@demo-services.example.com',
+                   'street': "100 Harbor Way", 'city': "Springfield", 'zip': "62701",
+                   'vat': "12-3456789"})
     tax = company.account_sale_tax_id
     partners = env['res.partner'].create([
         {'name': name, 'email': email, 'is_company': True} for name, email in CUSTOMERS])

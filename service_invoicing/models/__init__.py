@@ -26,3 +26,4 @@ from . import account_move_test_report
 from . import account_move_sending
 from . import account_move_sending_worker
 from . import service_billing_integrity
+from . import ir_actions_report

@@ -20,3 +20,4 @@ from . import test_contract_bounds
 from . import test_money_invariants
 from . import test_schedule_guards
 from . import test_schedule_concurrency
+from . import test_pdf_seller
