@@ -427,7 +427,7 @@ class ServiceTestReportLine(models.TransientModel):
     amount = fields.Monetary(
         readonly=True, help="Untaxed subtotal of a product line, amount of a tax line.")
     contract_id = fields.Many2one('service.contract', readonly=True)
-    order_id = fields.Many2one('sale.order', string="Order", readonly=True)
+    order_id = fields.Many2one('sale.order', readonly=True)
 
 
 class ServiceTestReportRow(models.TransientModel):
@@ -441,15 +441,15 @@ class ServiceTestReportRow(models.TransientModel):
     report_id = fields.Many2one('service.test.report', required=True, ondelete='cascade')
     sequence = fields.Integer(readonly=True)
     status = fields.Selection(ROW_STATUSES, required=True, readonly=True)
-    contract_id = fields.Many2one('service.contract', string="Contract", readonly=True)
-    order_id = fields.Many2one('sale.order', string="Order", readonly=True)
+    contract_id = fields.Many2one('service.contract', readonly=True)
+    order_id = fields.Many2one('sale.order', readonly=True)
     partner_id = fields.Many2one('res.partner', string="Customer", readonly=True)
     currency_id = fields.Many2one('res.currency', readonly=True)
     period_start = fields.Date(readonly=True)
     period_end = fields.Date(readonly=True)
     amount = fields.Monetary(string="Untaxed Amount", readonly=True)
     invoice_id = fields.Many2one(
-        'service.test.report.invoice', string="Invoice", readonly=True,
+        'service.test.report.invoice', readonly=True,
         help="The invoice of the report that bills it: rows with the same invoice are billed "
              "together.")
     line_ids = fields.Many2many(
