@@ -8,13 +8,19 @@ Nothing here depends on how long the machine takes: the pause is long (ten minut
 than any stall), and once the workers have paused the test moves the server's clock on itself,
 as the workers read it (the refusal and next try of each invoice, the wake-ups of the
 scheduled actions, an hour back), and wakes Odoo's cron threads as Odoo does (NOTIFY
-cron_trigger) instead of waiting for their next look at the database a minute later."""
+cron_trigger) instead of waiting for their next look at the database a minute later.
+
+Then, the server still serving, the billing clerk sends two more invoices from the list
+(JSON-RPC, as the web client does): told that two were queued, the cron threads are woken at
+once and both reach the mail server within a minute."""
 
 import email
+import json
 import os
 import subprocess
 import textwrap
 import time
+import urllib.request
 
 from conftest import ROOT, free_port, listening, psql, run_script
 
@@ -61,6 +67,17 @@ PREPARE = textwrap.dedent('''
         # As Create Contract Invoices' "Send by email" does: queued, the workers woken.
         invoices._service_queue_sending()
         print(' '.join(invoices.mapped('name')))
+        # Two more, posted, that the billing clerk sends from the list once Odoo serves.
+        env['res.users'].create({
+            'name': "Billing Clerk", 'login': 'clerk', 'password': 'clerk-sending-e2e',
+            'email': 'clerk@sending-e2e.example.com',
+            'group_ids': [Command.link(env.ref('service_invoicing.group_service_user').id)]})
+        later = env['account.move'].create([{
+            'move_type': 'out_invoice', 'partner_id': partner.id,
+            'invoice_line_ids': [Command.create({'product_id': product.id})],
+        } for partner in partners[:2]])
+        later.action_post()
+        print(' '.join(map(str, later.ids)), ' '.join(later.mapped('name')))
 ''')
 
 
@@ -80,10 +97,36 @@ def one_hour_later(database):
     psql('postgres', f"SELECT pg_notify('cron_trigger', '{database}')")
 
 
-def sent_states(database):
-    return psql(database, """
+def jsonrpc(port, service, method, *args):
+    """A call to Odoo's JSON-RPC endpoint, as a client program makes it."""
+    request = urllib.request.Request(
+        f'http://127.0.0.1:{port}/jsonrpc', headers={'Content-Type': 'application/json'},
+        data=json.dumps({'jsonrpc': '2.0', 'method': 'call', 'id': 1, 'params': {
+            'service': service, 'method': method, 'args': list(args)}}).encode())
+    with urllib.request.urlopen(request, timeout=120) as response:
+        answer = json.loads(response.read())
+    assert 'error' not in answer, answer['error']
+    return answer['result']
+
+
+def send_from_the_list(port, database, invoice_ids):
+    """Send on invoices chosen in the list, then the Send button, as the billing clerk."""
+    password = 'clerk-sending-e2e'
+    uid = jsonrpc(port, 'common', 'login', database, 'clerk', password)
+    context = {'active_model': 'account.move', 'active_ids': invoice_ids, 'lang': 'en_US'}
+    wizard = 'account.move.send.batch.wizard'
+    wizard_id = jsonrpc(port, 'object', 'execute_kw', database, uid, password, wizard, 'create',
+                        [{}], {'context': context})
+    return jsonrpc(port, 'object', 'execute_kw', database, uid, password, wizard,
+                   'action_send_and_print', [[wizard_id]], {'context': context})
+
+
+def sent_states(database, numbers):
+    names = ", ".join(f"'{number}'" for number in numbers)
+    return psql(database, f"""
         SELECT name, service_send_state, service_send_attempts FROM account_move
-        WHERE move_type = 'out_invoice' AND state = 'posted' ORDER BY id""")
+        WHERE move_type = 'out_invoice' AND state = 'posted' AND name IN ({names})
+        ORDER BY id""")
 
 
 def test_cron_workers_wait_for_a_rate_limiting_server_and_email_each_invoice_once(tmp_path):
@@ -108,8 +151,11 @@ def test_cron_workers_wait_for_a_rate_limiting_server_and_email_each_invoice_onc
         prepared = run_script([PYTHON, str(script), conf, database, str(smtp_port),
                                f'http://127.0.0.1:{http_port}', str(INVOICES), str(PAUSE)])
         assert prepared.returncode == 0, prepared.stderr[-3000:]
-        numbers = prepared.stdout.split()
+        first, second = prepared.stdout.splitlines()[-2:]
+        numbers = first.split()
         assert len(numbers) == INVOICES
+        later_ids = [int(id_) for id_ in second.split()[:2]]
+        later_numbers = second.split()[2:]
         log = tmp_path / 'server.log'
         server = subprocess.Popen(
             ['bash', '-c', '. tools/setup.sh >/dev/null && exec "$VENV/bin/python" '
@@ -120,7 +166,7 @@ def test_cron_workers_wait_for_a_rate_limiting_server_and_email_each_invoice_onc
         # that hangs, never for a pause to pass.
         deadline = time.monotonic() + 900
         while time.monotonic() < deadline:
-            states = sent_states(database)
+            states = sent_states(database, numbers)
             if all(state == 'sent' for _name, state, _attempts in states):
                 break
             assert server.poll() is None, log.read_text()[-3000:]
@@ -130,6 +176,19 @@ def test_cron_workers_wait_for_a_rate_limiting_server_and_email_each_invoice_onc
             time.sleep(2)
         crons = psql(database, f"""
             SELECT active, failure_count FROM ir_cron WHERE id IN {WORKERS}""")
+        # The pause of the last refusal is long over (as the workers read the clock).
+        one_hour_later(database)
+        # The clerk sends two more from the list: the served Odoo emails them within a minute.
+        action = send_from_the_list(http_port, database, later_ids)
+        queued_at = time.monotonic()
+        emailed_later = []
+        while time.monotonic() < queued_at + 60 and len(emailed_later) < len(later_numbers):
+            subjects = [email.message_from_bytes(path.read_bytes())['Subject']
+                        for path in mail_dir.glob('*.eml')]
+            emailed_later = [number for number in later_numbers
+                             if any(f'(Ref {number})' in subject for subject in subjects)]
+            time.sleep(0.5)
+        emailed_within = time.monotonic() - queued_at
     finally:
         for process in (server, sink):
             if process:
@@ -157,3 +216,7 @@ def test_cron_workers_wait_for_a_rate_limiting_server_and_email_each_invoice_onc
     failed_runs = [line for line in server_log.splitlines()
                    if 'server action #' in line and 'failed' in line]
     assert not failed_runs, failed_runs
+    # Told how many were queued; both emailed by the cron threads within a minute.
+    assert action['params']['message'] == "2 invoices queued for sending.", action
+    assert emailed_later == later_numbers, (emailed_within, server_log[-3000:])
+    assert emailed_within < 60

@@ -659,6 +659,12 @@ class TestSendingYouCanSee(ServiceInvoicingCommon):
             {'service_sending_status': 'failed'}, {'service_sending_status': 'sent'}])
         self.assertEqual(emailed.service_sent_to, 'billing@cooling.example.com')
         self.assertEqual(emailed.service_sent_on, self.invoice_emails(emailed).date)
+        # Recorded by the sending only: a clerk cannot mark an invoice sent through the API.
+        for user in (self.clerk, self.manager):
+            with self.assertRaisesRegex(UserError, "recorded by Service Invoicing itself"):
+                self.rpc(user, 'account.move', 'write', not_sent.ids,
+                         {'service_sending_status': 'sent', 'service_sent_to': 'x@example.com'})
+        self.assertEqual(not_sent.service_sending_status, 'not_sent')
         invoices = not_sent | queued | failed | emailed
         view = self.rpc(self.clerk, 'account.move', 'get_views',
                         [(False, 'list'), (False, 'search')],
