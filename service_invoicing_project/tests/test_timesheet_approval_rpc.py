@@ -103,13 +103,17 @@ class TestTimesheetApprovalRpc(HostileRpcMixin, ProjectBillingCommon):
         self.rpc(self.project_manager, LINE, 'action_service_unapprove', self.mine.ids)
         self.assertFalse(self.mine.service_approved)
         self.assertEqual(self.items(self.mine).billing_status, 'not_ready')
-        # Approve a Week, from the list: her project's week only.
+        # Approve a Week, from the list: her project's week only, not her own time on
+        # another's project.
+        own_elsewhere = self.log(3.0, date(2026, 3, 5), employee=self.paula,
+                                 project=self.theirs.project_id)
         action = self.rpc(self.project_manager, LINE, 'action_service_open_approval_wizard')
         self.assertEqual(action['res_model'], 'service.timesheet.approval.wizard')
         wizard_id = self.rpc(self.project_manager, action['res_model'], 'create', {
             'date_from': '2026-03-02', 'date_to': '2026-03-08'})
         self.rpc(self.project_manager, action['res_model'], 'action_approve', [wizard_id])
-        self.assertEqual((self.mine | self.theirs).mapped('service_approved'), [True, False])
+        self.assertEqual((self.mine | self.theirs | own_elsewhere).mapped('service_approved'),
+                         [True, False, False])
         # Another manager's project is not hers, even named by id.
         self.assert_each_refused([
             (AccessError, "", self.project_manager, LINE, 'action_service_approve',

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools import format_date
 
 
 class ServiceTimesheetApprovalWizard(models.TransientModel):
@@ -46,8 +47,11 @@ class ServiceTimesheetApprovalWizard(models.TransientModel):
         self.ensure_one()
         if self.timesheet_ids:
             return Domain('id', 'in', self.timesheet_ids.ids)
+        # The projects this user may approve only: a project's manager reads their own
+        # time on other projects too.
         domain = Domain([('project_id', '!=', False), ('so_line', '!=', False),
-                         ('date', '>=', self.date_from), ('date', '<=', self.date_to)])
+                         ('date', '>=', self.date_from), ('date', '<=', self.date_to),
+                         ('service_may_approve', '=', True)])
         if self.employee_ids:
             domain &= Domain('employee_id', 'in', self.employee_ids.ids)
         if self.project_ids:
@@ -58,8 +62,9 @@ class ServiceTimesheetApprovalWizard(models.TransientModel):
         timesheets = self.env['account.analytic.line'].search(self._domain(), order='date, id')
         if not timesheets:
             raise UserError(self.env._(
-                "No billable timesheet from %(start)s to %(end)s for this choice.",
-                start=self.date_from, end=self.date_to))
+                "No billable timesheet of a project you may approve from %(start)s to %(end)s "
+                "for this choice.", start=format_date(self.env, self.date_from),
+                end=format_date(self.env, self.date_to)))
         return timesheets
 
     def action_approve(self):
