@@ -31,6 +31,7 @@
         'views/account_move_statistics_views.xml',
         'views/sale_order_views.xml',
         'views/service_invoicing_menus.xml',
+        'report/service_invoicing_reporting_views.xml',
         'report/service_test_report_templates.xml',
         'report/report_layout_templates.xml',
         'views/service_test_report_views.xml',

@@ -54,17 +54,13 @@ class ServiceContract(models.Model):
             else:
                 plan.error = contract._invoicing_error()
             if not plan.error and not plan.skip:
-                due = periods.due_periods(
-                    contract.date_start, contract.date_end, contract.invoice_period,
-                    contract.prepaid, contract.invoiced_until, invoice_to_date)
+                due = contract._due_periods(invoice_to_date)
                 if len(due) > MAX_PERIODS_AT_ONCE and not many_periods:
                     plan.error = contract._many_periods_error(due)
                     plans.append(plan)
                     continue
                 currency = contract.currency_id
-                for period in due:
-                    amount = periods.period_amount(
-                        contract.annual_amount, contract.invoice_period, period, currency.round)
+                for period, amount in contract._period_amounts(due):
                     plan.periods.append((period, amount, contract._split_over_lines(amount)))
                 if not due:
                     plan.skip = self.env._(
@@ -82,6 +78,23 @@ class ServiceContract(models.Model):
                         contract=contract.display_name)
             plans.append(plan)
         return plans
+
+    def _due_periods(self, invoice_to_date):
+        """The periods of this contract not billed yet whose invoice date is on or before
+        ``invoice_to_date``: what a run up to that date bills (and the forecast shows)."""
+        self.ensure_one()
+        return periods.due_periods(
+            self.date_start, self.date_end, self.invoice_period, self.prepaid,
+            self.invoiced_until, invoice_to_date)
+
+    def _period_amounts(self, due):
+        """[(period, amount)] of the periods ``due``, in the contract's currency."""
+        self.ensure_one()
+        return [
+            (period, periods.period_amount(
+                self.annual_amount, self.invoice_period, period, self.currency_id.round))
+            for period in due
+        ]
 
     def _invoicing_error(self):
         """Why this contract cannot be invoiced at all, as a message naming the fix."""

@@ -21,3 +21,4 @@ from . import test_money_invariants
 from . import test_schedule_guards
 from . import test_schedule_concurrency
 from . import test_pdf_seller
+from . import test_reporting
