@@ -162,6 +162,7 @@ class TestContractInvoiceWizard(ServiceInvoicingCommon):
         self.assertRecordValues(wizard, [{
             'state': 'done', 'created_count': 1, 'invoiced_count': 1, 'skipped_count': 0,
             'failed_count': 1, 'amount_total': 345.0}])
+        self.assertEqual(wizard.amount_text, "$\xa0345.00")
         self.assertIn(self.opened.name, wizard.result_message)
         self.assertRecordValues(wizard.invoice_ids, [{
             'state': 'posted', 'invoice_date': date(2026, 4, 2), 'partner_id': self.customer_2.id,

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools import format_date
+from odoo.tools import format_date, formatLang
 
 from ..tools.actions import records_action
 from ..tools.report_source import ReportSource
@@ -40,6 +40,9 @@ class ServiceContractInvoiceWizard(models.TransientModel):
     failed_count = fields.Integer(readonly=True)
     result_message = fields.Text(readonly=True)
     amount_total = fields.Float(string="Amount", readonly=True)
+    amount_text = fields.Char(
+        string="Total", compute='_compute_amount_text',
+        help="The total of the invoices created, per currency.")
 
     @api.model
     def default_get(self, fields_list):
@@ -48,6 +51,16 @@ class ServiceContractInvoiceWizard(models.TransientModel):
                 and self.env.context.get('active_ids') and 'contract_ids' in fields_list:
             values['contract_ids'] = [fields.Command.set(self.env.context['active_ids'])]
         return values
+
+    @api.depends('invoice_ids.amount_total', 'invoice_ids.currency_id')
+    def _compute_amount_text(self):
+        for wizard in self:
+            totals = defaultdict(float)
+            for invoice in wizard.invoice_ids:
+                totals[invoice.currency_id] += invoice.amount_total
+            wizard.amount_text = ', '.join(
+                formatLang(self.env, amount, currency_obj=currency)
+                for currency, amount in totals.items())
 
     @api.constrains('posting_date', 'invoice_to_date', 'company_ids')
     def _check_dates_billable(self):
