@@ -24,6 +24,11 @@
         'views/project_project_views.xml',
         'views/service_invoice_schedule_views.xml',
     ],
+    'assets': {
+        'web.assets_tests': [
+            'service_invoicing_project/static/tests/tours/**/*',
+        ],
+    },
     'post_init_hook': 'post_init_hook',
     'auto_install': True,
 }
