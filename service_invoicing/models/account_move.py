@@ -51,9 +51,13 @@ class AccountMove(models.Model):
         """
         documents = self.filtered(lambda move: move.state == 'draft'
                                   and move.move_type in ('out_invoice', 'out_refund'))
+        # Non-chargeable lines only: written off and cancelled, nothing to post.
+        written_off = documents._service_write_off_before_posting()
+        documents -= written_off
         documents._service_forget_links()
         before = documents._service_prepare_posting()
-        posted = super()._post(soft=soft)
+        posted = super(AccountMove, self - written_off)._post(soft=soft) \
+            if self - written_off else self.browse()
         trusted(posted.filtered('service_to_post')).service_to_post = False
         posted_documents = posted & documents
         posted_documents._service_forget_links()

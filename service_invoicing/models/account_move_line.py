@@ -42,7 +42,24 @@ class AccountMoveLine(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._service_check_numbers(vals)
-        return super().create(vals_list)
+            # Not billed: at zero in the totals from the start, as when chosen afterwards.
+            if vals.get('service_billing_type') in ('complimentary', 'non_chargeable'):
+                vals['discount'] = 100.0
+        lines = super().create(vals_list)
+        for billing_type, typed in lines.filtered(
+                lambda line: line.service_billing_type != 'chargeable'
+        ).grouped('service_billing_type').items():
+            typed._service_check_billing_type(billing_type)
+        return lines
+
+    @api.onchange('service_billing_type')
+    def _onchange_service_billing_type(self):
+        # The totals shown while editing leave out what will not be billed.
+        for line in self:
+            if line.service_billing_type in ('complimentary', 'non_chargeable'):
+                line.discount = 100.0
+            elif line.discount == 100.0:
+                line.discount = line.sale_line_ids[:1].discount
 
     def write(self, vals):
         self._service_check_numbers(vals)

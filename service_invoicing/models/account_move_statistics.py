@@ -20,10 +20,13 @@ class AccountMove(models.Model):
         string="Profit %", compute='_compute_service_statistics', digits=(16, 2))
 
     @api.depends('invoice_line_ids.quantity', 'invoice_line_ids.product_id',
-                 'amount_untaxed_signed')
+                 'invoice_line_ids.service_billing_type', 'amount_untaxed_signed')
     def _compute_service_statistics(self):
         for move in self:
-            lines = move.invoice_line_ids.filtered(lambda line: line.display_type == 'product')
+            # Non-chargeable lines leave the invoice when it is posted: not counted.
+            lines = move.invoice_line_ids.filtered(
+                lambda line: line.display_type == 'product'
+                and line.service_billing_type != 'non_chargeable')
             sign = -1 if move.move_type == 'out_refund' else 1
             move.service_stat_quantity = sign * sum(lines.mapped('quantity'))
             cost = sign * sum(

@@ -29,6 +29,7 @@ class ServiceProformaRun(models.AbstractModel):
             self.grouping, self.invoice_date, deduct_down_payments=self.deduct_down_payments)
         trusted(invoices).write({'service_proforma': True, 'service_cutoff_date': self.cutoff_date,
                         'service_grouping': self.grouping})
+        invoices._service_record_proforma_values()
         self.write({
             'invoice_ids': [fields.Command.set(invoices.ids)], 'state': 'done',
             'result_message': '\n'.join(dict.fromkeys(

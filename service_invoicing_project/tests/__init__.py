@@ -7,4 +7,4 @@ from . import test_hours_and_shares
 from . import test_backlog_rights_rpc
 from . import test_randomized_hostile_run
 from . import test_timesheet_approval_rpc
-from . import test_honest_figures
+from . import test_proforma_flow
