@@ -66,6 +66,7 @@ POSTED_QUANTITIES = {
 # Figures of an order line that its posted shipments give: never written by hand.
 SERVICE_ORDER_LINE_POSTED_FIELDS = {
     'shipment_line_ids', 'service_qty_consumed', 'service_qty_shipped_not_invoiced',
+    'service_qty_in_draft',
 }
 
 # What an invoice line bills: set when the product's own flows create the line, never
@@ -78,10 +79,11 @@ INVOICE_LINE_LINK_FIELDS = (
 
 # --- Billing backlog ---------------------------------------------------------------------
 
-# What feeds the backlog; bridges add theirs (selection_add).
+# What feeds the backlog, named for the source (docs/glossary.md); bridges add theirs
+# (selection_add).
 BILLING_SOURCE_TYPES = [
     ('contract_period', "Contract Period"),
-    ('shipment_line', "Shipped Not Invoiced"),
+    ('shipment_line', "Shipment Line"),
 ]
 # Project Operations' billing statuses, and what leaves the backlog without a bill.
 BILLING_STATUSES = [
@@ -91,6 +93,8 @@ BILLING_STATUSES = [
     ('invoice_posted', "Invoice Posted"),
     ('non_chargeable', "Non-Chargeable"),
 ]
+# The billing statuses of items on no invoice yet: Waiting or To Invoice (docs/glossary.md).
+OPEN_STATUSES = ('not_ready', 'ready')
 
 # The billing type of a proforma line (Project Operations).
 BILLING_TYPES = [

@@ -9,7 +9,11 @@ class SaleOrderLine(models.Model):
 
     Shipped is Odoo's ``qty_delivered``; the figures this addon adds are named
     ``service_qty_*`` after Business Central's fields, and they are the sums of the order line's
-    posted shipment lines (``service.shipment.line``), which own them."""
+    pieces: its posted shipment lines (``service.shipment.line``), which own them, or its
+    timesheets and milestones in the backlog (the Projects bridge). Invoiced is Odoo's
+    ``qty_invoiced_posted`` (posted invoices less posted credit notes); what draft invoices
+    hold is apart (``service_qty_in_draft``), not in Invoiced. The names follow
+    docs/glossary.md."""
 
     _inherit = 'sale.order.line'
 
@@ -24,11 +28,18 @@ class SaleOrderLine(models.Model):
     service_qty_shipped_not_invoiced = fields.Float(
         string="Qty. Shipped Not Invoiced", digits='Product Unit',
         compute='_compute_service_qty', store=True,
-        help="Shipped, not consumed and not on a posted invoice.")
+        help="Shipped, not consumed and not on a posted invoice: what draft invoices hold "
+             "is still shipped not invoiced (In Draft Invoices tells how much).")
+    service_qty_in_draft = fields.Float(
+        string="Qty. in Draft Invoices", digits='Product Unit',
+        compute='_compute_service_qty_in_draft', store=True,
+        help="On draft invoices, not posted yet: not in Invoiced. A draft credit note gives "
+             "nothing back until it is posted.")
     service_qty_to_ship = fields.Float(
         string="Qty. to Ship", digits='Product Unit', compute='_compute_service_qty_to_post')
     service_qty_to_invoice = fields.Float(
-        string="Qty. to Invoice", digits='Product Unit', compute='_compute_service_qty_to_post',
+        string="Qty. Left to Invoice", digits='Product Unit',
+        compute='_compute_service_qty_to_post',
         help="What can be invoiced now: shipped, not invoiced, not consumed and not on a "
              "draft invoice.")
     service_qty_to_consume = fields.Float(
@@ -42,6 +53,18 @@ class SaleOrderLine(models.Model):
             line.service_qty_consumed = sum(shipment_lines.mapped('qty_consumed'))
             line.service_qty_shipped_not_invoiced = sum(
                 shipment_lines.mapped('qty_shipped_not_invoiced'))
+
+    @api.depends('invoice_lines.parent_state', 'invoice_lines.quantity',
+                 'invoice_lines.product_uom_id', 'invoice_lines.move_id.move_type')
+    def _compute_service_qty_in_draft(self):
+        for line in self:
+            line.service_qty_in_draft = sum(
+                invoice_line.product_uom_id._compute_quantity(
+                    invoice_line.quantity, line.product_uom_id or invoice_line.product_uom_id)
+                if invoice_line.product_uom_id else invoice_line.quantity
+                for invoice_line in line.invoice_lines
+                if invoice_line.parent_state == 'draft'
+                and invoice_line.move_id.move_type == 'out_invoice')
 
     @api.depends('product_uom_qty', 'qty_delivered', 'shipment_line_ids.qty_to_invoice',
                  'state')

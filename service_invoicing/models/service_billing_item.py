@@ -12,7 +12,7 @@ What the item adds is the clerk's decision: ready to invoice or not.
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..const import BILLING_STATUSES, BILLING_SOURCE_TYPES
+from ..const import BILLING_SOURCE_TYPES, BILLING_STATUSES, OPEN_STATUSES
 from ..tools.actions import records_action
 from ..tools.trusted import is_trusted, trusted
 
@@ -51,15 +51,43 @@ class ServiceBillingItem(models.Model):
     date = fields.Date(readonly=True, index=True,
                        help="Invoice date of a contract period, posting date of a shipment.")
 
+    # The names of the figures follow docs/glossary.md.
     quantity = fields.Float(
-        string="Quantity to Invoice", digits='Product Unit', compute='_compute_billing',
-        store=True)
+        string="Left to Invoice", digits='Product Unit', compute='_compute_billing',
+        store=True, help="Billable and on no invoice yet, draft or posted, ready or not.")
+    quantity_billable = fields.Float(
+        string="Billable Quantity", digits='Product Unit', compute='_compute_billing',
+        store=True, help="Shipped less consumed; approved hours less non-chargeable ones; the "
+                         "share of a reached milestone.")
+    quantity_invoiced = fields.Float(
+        string="Invoiced Quantity", digits='Product Unit', compute='_compute_billing',
+        store=True, help="On posted invoices, less posted credit notes.")
+    quantity_in_draft = fields.Float(
+        string="Quantity in Draft Invoices", digits='Product Unit', compute='_compute_billing',
+        store=True, help="On draft invoices, not posted yet.")
     product_uom_id = fields.Many2one('uom.uom', string="Unit", readonly=True)
     price_unit = fields.Float(digits='Product Price', readonly=True)
     amount = fields.Monetary(
-        string="Amount to Invoice", compute='_compute_billing', store=True,
-        help="Untaxed, as Odoo's tax engine computes it for the source.")
-    amount_invoiced = fields.Monetary(compute='_compute_billing', store=True)
+        string="Amount Left to Invoice", compute='_compute_billing', store=True,
+        help="Of the quantity left to invoice, ready or not: untaxed, as Odoo's tax engine "
+             "computes it for the source.")
+    amount_invoiced = fields.Monetary(
+        string="Invoiced", compute='_compute_billing', store=True,
+        help="Untaxed, on posted invoices less posted credit notes.")
+    amount_in_draft = fields.Monetary(
+        string="In Draft Invoices", compute='_compute_billing', store=True,
+        help="Untaxed, on draft invoices not posted yet.")
+    amount_waiting = fields.Monetary(
+        string="Waiting", compute='_compute_amounts_by_status', store=True,
+        help="Untaxed value of what is not ready to invoice: not marked ready, beyond a "
+             "not-to-exceed limit, time waiting for approval, a milestone not reached.")
+    amount_to_invoice = fields.Monetary(
+        string="To Invoice", compute='_compute_amounts_by_status', store=True,
+        help="Untaxed value of what is ready to invoice: the next proforma bills it.")
+    amount_status = fields.Monetary(
+        string="Amount", compute='_compute_amounts_by_status', store=True,
+        help="The item's value at its status: waiting, to invoice, in draft invoices or "
+             "invoiced.")
     ready = fields.Boolean(
         string="Ready to Invoice", readonly=True,
         help="Set by Mark Ready: only ready items are invoiced from the backlog.")
@@ -74,7 +102,8 @@ class ServiceBillingItem(models.Model):
     payment_state = fields.Selection(
         [('not_paid', "Not Paid"), ('partial', "Partially Paid"), ('paid', "Paid")],
         compute='_compute_payment_state', store=True,
-        help="Of the posted invoices that billed this item.")
+        help="Of the posted invoices that billed this item, once it is invoiced (Invoice "
+             "Posted); an invoice reversed by a credit note does not count.")
 
     @api.model
     def _selection_source_ref(self):
@@ -103,7 +132,10 @@ class ServiceBillingItem(models.Model):
             if item.shipment_line_id:
                 line = item.shipment_line_id
                 item.quantity = max(line.qty_to_invoice, 0.0)
-                item.amount, item.amount_invoiced = amounts[item]
+                item.quantity_billable = line.qty_shipped - line.qty_consumed
+                item.quantity_invoiced = line.qty_invoiced
+                item.quantity_in_draft = line.qty_in_draft
+                item.amount, item.amount_invoiced, item.amount_in_draft = amounts[item]
                 if item.product_uom_id.compare(item.quantity, 0.0) > 0:
                     status = 'ready' if item.ready else 'not_ready'
                 elif line.product_uom_id.compare(line.qty_in_draft, 0.0) > 0:
@@ -115,9 +147,14 @@ class ServiceBillingItem(models.Model):
             else:
                 period = item.period_id
                 billed = period and not period.credited
+                posted = billed and period.invoice_id.state == 'posted'
                 item.quantity = 0.0 if billed else 1.0
+                item.quantity_billable = 1.0
+                item.quantity_invoiced = 1.0 if posted else 0.0
+                item.quantity_in_draft = 1.0 if billed and not posted else 0.0
                 item.amount = 0.0 if billed else item.price_unit
-                item.amount_invoiced = period.amount if billed else 0.0
+                item.amount_invoiced = period.amount if posted else 0.0
+                item.amount_in_draft = period.amount if billed and not posted else 0.0
                 if not billed:
                     status = 'ready' if item.ready else 'not_ready'
                 elif period.invoice_id.state == 'posted':
@@ -125,6 +162,30 @@ class ServiceBillingItem(models.Model):
                 else:
                     status = 'invoice_created'
             item.billing_status = status
+
+    @api.depends('amount', 'billing_status', 'amount_in_draft', 'amount_invoiced')
+    def _compute_amounts_by_status(self):
+        """Each item shows its value whatever its status: waiting (not ready, or its source
+        not billable yet), to invoice (ready: only these count as To Invoice), in draft
+        invoices, invoiced."""
+        pending = self._amounts_not_billable_yet()
+        for item in self:
+            status = item.billing_status
+            item.amount_to_invoice = item.amount if status == 'ready' else 0.0
+            item.amount_waiting = (item.amount if status == 'not_ready' else 0.0) \
+                + pending.get(item, 0.0)
+            item.amount_status = {
+                'not_ready': item.amount_waiting,
+                'ready': item.amount_to_invoice,
+                'invoice_created': item.amount_in_draft,
+                'invoice_posted': item.amount_invoiced,
+            }.get(status, 0.0)
+
+    def _amounts_not_billable_yet(self):
+        """{item: untaxed value its source does not let bill yet}: time waiting for approval,
+        a milestone not reached (the Projects bridge). Contract periods and shipment lines are
+        billable as soon as they are items."""
+        return {}
 
     def _compute_not_ready_reason(self):
         for item in self:
@@ -137,22 +198,24 @@ class ServiceBillingItem(models.Model):
                 | item.shipment_line_id.invoice_line_ids.move_id
             item.invoice_count = len(item.invoice_ids)
 
-    @api.depends('period_id.invoice_id.payment_state',
+    @api.depends('billing_status', 'period_id.invoice_id.payment_state',
                  'shipment_line_id.invoice_line_ids.move_id.payment_state')
     def _compute_payment_state(self):
         for item in self:
             invoices = (item.period_id.invoice_id
                         | item.shipment_line_id.invoice_line_ids.move_id).filtered(
                 lambda move: move.state == 'posted' and move.move_type == 'out_invoice')
-            item.payment_state = self._payment_state_of(invoices)
+            item.payment_state = self._payment_state_of(invoices) \
+                if item.billing_status == 'invoice_posted' else False
 
     @api.model
     def _payment_state_of(self, invoices):
-        """Paid, partially paid or not paid, for the posted invoices of an item."""
-        states = set(invoices.mapped('payment_state'))
+        """Paid, partially paid or not paid, for the posted invoices of an item (one a
+        credit note reversed bills nothing, and is not paid either)."""
+        states = set(invoices.mapped('payment_state')) - {'reversed'}
         if not states:
             return False
-        if states <= {'paid', 'in_payment', 'reversed'}:
+        if states <= {'paid', 'in_payment'}:
             return 'paid'
         if states & {'paid', 'in_payment', 'partial'}:
             return 'partial'
@@ -205,7 +268,7 @@ class ServiceBillingItem(models.Model):
     def _write_ready(self, ready):
         """Mark these items ready or not ready (those still to invoice); bridges check more
         (a not-to-exceed limit)."""
-        waiting = self.filtered(lambda item: item.billing_status in ('ready', 'not_ready'))
+        waiting = self.filtered(lambda item: item.billing_status in OPEN_STATUSES)
         blocked = waiting.filtered(lambda item: ready and item._not_ready_reason())
         if blocked:
             raise UserError(blocked[0]._not_ready_reason())
@@ -280,19 +343,23 @@ class ServiceBillingItem(models.Model):
                 "shipments) and change through Mark Ready, Mark Not Ready and invoicing."))
 
     def _shipment_amounts(self):
-        """{item: (untaxed amount to invoice, untaxed amount invoiced)} of shipment items:
-        what is left, by Odoo's tax engine for the order line (only where something is left:
-        a batch that invoices everything pays nothing for it); what was invoiced, from the
-        posted invoice lines themselves."""
+        """{item: (untaxed amount left to invoice, invoiced, in draft invoices)} of shipment
+        items: what is left, by Odoo's tax engine for the order line (only where something
+        is left: a batch that invoices everything pays nothing for it); what was invoiced and
+        what drafts hold, from the invoice lines themselves (a draft credit note gives nothing
+        back until it is posted)."""
         AccountTax = self.env['account.tax']
         result = {}
         for item in self:
-            invoiced = 0.0
+            invoiced = in_draft = 0.0
             for invoice_line in item.shipment_line_id.invoice_line_ids:
+                refund = invoice_line.move_id.move_type == 'out_refund'
                 if invoice_line.parent_state == 'posted':
-                    sign = -1 if invoice_line.move_id.move_type == 'out_refund' else 1
-                    invoiced += sign * invoice_line.price_subtotal
-            result[item] = (0.0, invoiced)
+                    invoiced += -invoice_line.price_subtotal if refund \
+                        else invoice_line.price_subtotal
+                elif invoice_line.parent_state == 'draft' and not refund:
+                    in_draft += invoice_line.price_subtotal
+            result[item] = (0.0, invoiced, in_draft)
         open_items = self.filtered(lambda item: item.shipment_line_id.qty_to_invoice > 0)
         for company, items in open_items.grouped('company_id').items():
             base_lines = [item.shipment_line_id.order_line_id
@@ -303,5 +370,5 @@ class ServiceBillingItem(models.Model):
             AccountTax._round_base_lines_tax_details(base_lines, company)
             for item, base_line in zip(items, base_lines, strict=True):
                 result[item] = (base_line['tax_details']['total_excluded_currency'],
-                                result[item][1])
+                                *result[item][1:])
         return result

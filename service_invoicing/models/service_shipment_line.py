@@ -70,13 +70,13 @@ class ServiceShipmentLine(models.Model):
         string="Quantity Invoiced", digits='Product Unit', compute='_compute_invoiced',
         store=True, help="On posted invoices, less posted credit notes.")
     qty_in_draft = fields.Float(
-        string="Quantity on Draft Invoices", digits='Product Unit',
+        string="Qty. in Draft Invoices", digits='Product Unit',
         compute='_compute_invoiced', store=True)
     qty_shipped_not_invoiced = fields.Float(
         string="Qty. Shipped Not Invoiced", digits='Product Unit', compute='_compute_invoiced',
         store=True, help="Shipped, not consumed, not on a posted invoice.")
     qty_to_invoice = fields.Float(
-        string="Qty. to Invoice", digits='Product Unit', compute='_compute_invoiced',
+        string="Qty. Left to Invoice", digits='Product Unit', compute='_compute_invoiced',
         store=True, index='btree_not_null',
         help="Shipped not invoiced, and not on a draft invoice either: what can be invoiced.")
     invoice_line_ids = fields.One2many(
@@ -181,7 +181,7 @@ class ServiceShipmentLine(models.Model):
             cap_linked=False)
         return {line: (uom.round(posted) if uom else posted, uom.round(in_draft) if uom
                        else in_draft)
-                for line, (posted, in_draft, _amount) in shared.items()}
+                for line, (posted, in_draft, *_amounts) in shared.items()}
 
     def _check_posted_by_the_product(self):
         if not is_trusted(self):

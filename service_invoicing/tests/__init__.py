@@ -23,3 +23,4 @@ from . import test_schedule_concurrency
 from . import test_pdf_seller
 from . import test_reporting
 from . import test_proforma_flow
+from . import test_honest_figures

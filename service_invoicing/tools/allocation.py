@@ -17,7 +17,9 @@ give nothing back until posted. The result, per piece: [posted, on drafts, amoun
 
 from odoo.tools import float_compare, float_round
 
-POSTED, DRAFT, AMOUNT = 0, 1, 2
+POSTED, DRAFT, AMOUNT, DRAFT_AMOUNT = 0, 1, 2, 3
+# The amount of each quantity index.
+AMOUNT_OF = {POSTED: AMOUNT, DRAFT: DRAFT_AMOUNT}
 
 
 def quantity_compare(digits):
@@ -51,12 +53,12 @@ def share_invoiced(pieces, invoice_lines, compare, cap_linked=True):
     ``cap_linked``: a line naming its pieces bills them within what they may still be billed
     (the rest shared as if it named none); without, it counts whole for the piece it names
     (a shipment line: what it bills beyond what was shipped shows, and posting refuses it).
-    Returns {key: [posted, on drafts, amount posted]}."""
+    Returns {key: [posted, on drafts, amount posted, amount on drafts]}."""
     billable = dict(pieces)
     order = [key for key, _quantity in pieces]
-    figures = {key: [0.0, 0.0, 0.0] for key in order}
+    figures = {key: [0.0, 0.0, 0.0, 0.0] for key in order}
     unlinked = [0.0, 0.0]
-    unlinked_amount = [0.0]
+    unlinked_amount = [0.0, 0.0]
 
     def room(key, index):
         return billable[key] - figures[key][POSTED] - (figures[key][DRAFT] if index else 0.0)
@@ -65,8 +67,7 @@ def share_invoiced(pieces, invoice_lines, compare, cap_linked=True):
         """A line naming one piece, uncapped: the piece takes the whole quantity (a credit
         note takes it back whole, below nothing if it credits more than was billed)."""
         figures[keys[0]][index] += quantity
-        if index == POSTED:
-            figures[keys[0]][AMOUNT] += amount
+        figures[keys[0]][AMOUNT_OF[index]] += amount
         return 0.0
 
     def take(keys, quantity, amount, index):
@@ -78,8 +79,8 @@ def share_invoiced(pieces, invoice_lines, compare, cap_linked=True):
             taken = max(min(room(key, index), rest), 0.0)
             if compare(taken, 0.0) > 0:
                 figures[key][index] += taken
-                if index == POSTED and quantity:
-                    figures[key][AMOUNT] += amount * taken / quantity
+                if quantity:
+                    figures[key][AMOUNT_OF[index]] += amount * taken / quantity
                 rest -= taken
         return rest
 
@@ -110,7 +111,7 @@ def share_invoiced(pieces, invoice_lines, compare, cap_linked=True):
             rest = give_back(keys, quantity, amount)
             unlinked[POSTED] -= rest
             if quantity:
-                unlinked_amount[0] -= amount * rest / quantity
+                unlinked_amount[POSTED] -= amount * rest / quantity
             continue
         index = POSTED if state == 'posted' else DRAFT
         if keys and not cap_linked:
@@ -118,14 +119,12 @@ def share_invoiced(pieces, invoice_lines, compare, cap_linked=True):
             continue
         rest = take(keys, quantity, amount, index)
         unlinked[index] += rest
-        if index == POSTED and quantity:
-            unlinked_amount[0] += amount * rest / quantity
+        if quantity:
+            unlinked_amount[index] += amount * rest / quantity
     for index in (POSTED, DRAFT):
         rest = unlinked[index]
         if compare(rest, 0.0) > 0:
-            total = rest
-            amount = unlinked_amount[0] if index == POSTED else 0.0
-            take(order, total, amount, index)
+            take(order, rest, unlinked_amount[index], index)
         elif index == POSTED and compare(rest, 0.0) < 0:
-            give_back(order, -rest, -unlinked_amount[0])
+            give_back(order, -rest, -unlinked_amount[POSTED])
     return figures

@@ -58,7 +58,7 @@ class AccountMove(models.Model):
             lambda sale_line: sale_line.service_billing_item_ids.filtered('milestone_id'))
         billed = {}
         for sale_line in sale_lines:
-            for item, (_billable, (posted, _in_draft, _amount)) in \
+            for item, (_billable, (posted, _in_draft, *_amounts)) in \
                     sale_line._service_invoiced_per_item().items():
                 if item.milestone_id:
                     billed[item] = posted
@@ -97,7 +97,7 @@ class AccountMove(models.Model):
             for item in items.sorted(lambda item: (item.date, item.id), reverse=True):
                 if sale_line.product_uom_id.compare(rest, 0.0) <= 0:
                     break
-                billable, (posted, in_draft, _amount) = shares.get(item, (0, (0, 0, 0)))
+                billable, (posted, in_draft, *_amounts) = shares.get(item, (0, (0, 0, 0, 0)))
                 taken = min(in_draft, rest)
                 timesheet = item.timesheet_id
                 hours_left = timesheet.unit_amount - timesheet.service_qty_non_chargeable

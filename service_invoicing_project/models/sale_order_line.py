@@ -50,10 +50,20 @@ class SaleOrderLine(models.Model):
     def _compute_qty_delivered(self):
         return super()._compute_qty_delivered()
 
-    @api.depends('analytic_line_ids.service_qty_non_chargeable')
+    @api.depends('analytic_line_ids.service_qty_non_chargeable',
+                 'service_billing_item_ids.quantity_billable',
+                 'service_billing_item_ids.quantity_invoiced')
     def _compute_service_qty(self):
-        """Hours confirmed non-chargeable count as consumed: delivered, never charged."""
+        """Hours confirmed non-chargeable count as consumed: delivered, never charged. What
+        time and milestones left shipped not invoiced is the sum of their backlog items (the
+        order line's one sharing of what it invoiced), as shipment lines sum theirs."""
         result = super()._compute_service_qty()
+        for line in self.filtered(lambda line: line.qty_delivered_method
+                                  in ('timesheet', 'milestones')):
+            items = line.service_billing_item_ids
+            left = sum(items.mapped('quantity_billable')) - sum(items.mapped('quantity_invoiced'))
+            line.service_qty_shipped_not_invoiced = line.product_uom_id.round(left) \
+                if line.product_uom_id else left
         timesheet_lines = self.filtered(lambda line: line.qty_delivered_method == 'timesheet')
         if not timesheet_lines:
             return result
@@ -63,7 +73,6 @@ class SaleOrderLine(models.Model):
         for line, uom, hours in written_off:
             quantity = uom._compute_quantity(hours, line.product_uom_id) if uom else hours
             line.service_qty_consumed += quantity
-            line.service_qty_shipped_not_invoiced -= quantity
         return result
 
     def _recompute_qty_to_invoice(self, start_date, end_date):

@@ -16,7 +16,7 @@ from odoo.tools import float_round
 from odoo.addons.service_invoicing.tools.trusted import trusted
 
 from odoo.addons.service_invoicing.tools.allocation import (
-    AMOUNT, DRAFT, POSTED, quantity_compare, rounded, share_invoiced)
+    AMOUNT, DRAFT, DRAFT_AMOUNT, POSTED, quantity_compare, rounded, share_invoiced)
 
 PROJECT_SOURCES = ('timesheet', 'milestone')
 
@@ -25,7 +25,7 @@ class ServiceBillingItem(models.Model):
     _inherit = 'service.billing.item'
 
     source_type = fields.Selection(
-        selection_add=[('timesheet', "Time and Material"), ('milestone', "Fixed-Price Milestone")],
+        selection_add=[('timesheet', "Timesheet"), ('milestone', "Milestone")],
         ondelete={'timesheet': 'cascade', 'milestone': 'cascade'})
     timesheet_id = fields.Many2one(
         'account.analytic.line', readonly=True, index='btree_not_null',
@@ -38,13 +38,6 @@ class ServiceBillingItem(models.Model):
     project_id = fields.Many2one('project.project', readonly=True, index='btree_not_null')
     task_id = fields.Many2one('project.task', readonly=True)
     employee_id = fields.Many2one('hr.employee', readonly=True)
-    quantity_billable = fields.Float(
-        string="Billable Quantity", digits='Product Unit', compute='_compute_billing',
-        store=True, help="Approved hours less non-chargeable ones; the share of a reached "
-                         "milestone.")
-    quantity_invoiced = fields.Float(
-        digits='Product Unit', compute='_compute_billing', store=True,
-        help="On posted invoices, less posted credit notes.")
 
     @api.model
     def _selection_source_ref(self):
@@ -90,8 +83,8 @@ class ServiceBillingItem(models.Model):
         # timesheets share a few values.
         same = defaultdict(list)
         for item in self:
-            billable, (invoiced, in_draft, amount_invoiced) = figures.get(
-                item._origin or item, (0.0, (0.0, 0.0, 0.0)))
+            billable, (invoiced, in_draft, amount_invoiced, amount_in_draft) = figures.get(
+                item._origin or item, (0.0, (0.0, 0.0, 0.0, 0.0)))
             left = billable - invoiced - in_draft
             if compare(left, 0.0) > 0:
                 status = 'ready' if item.ready else 'not_ready'
@@ -103,16 +96,18 @@ class ServiceBillingItem(models.Model):
                 status = 'not_ready'
             else:
                 status = 'non_chargeable'
-            same[billable, invoiced, max(left, 0.0), open_amounts.get(item, 0.0),
-                 amount_invoiced, status].append(item.id)
-        for (billable, invoiced, quantity, amount, amount_invoiced, status), ids \
-                in same.items():
+            same[billable, invoiced, in_draft, max(left, 0.0), open_amounts.get(item, 0.0),
+                 amount_invoiced, amount_in_draft, status].append(item.id)
+        for (billable, invoiced, in_draft, quantity, amount, amount_invoiced, amount_in_draft,
+             status), ids in same.items():
             items = self.browse(ids)
             items.quantity_billable = billable
             items.quantity_invoiced = invoiced
+            items.quantity_in_draft = in_draft
             items.quantity = quantity
             items.amount = amount
             items.amount_invoiced = amount_invoiced
+            items.amount_in_draft = amount_in_draft
             items.billing_status = status
 
     def _service_waits_for_approval(self):
@@ -126,18 +121,23 @@ class ServiceBillingItem(models.Model):
     def _service_amounts_to_invoice(self, figures):
         """{item: untaxed amount left to invoice}, by Odoo's tax engine for the order line
         (computed once per order line and quantity)."""
-        AccountTax = self.env['account.tax']
         compare = self.env['sale.order.line']._service_quantity_compare()
         digits = self.env['decimal.precision'].precision_get('Product Unit')
         wanted = {}
         for item in self:
-            billable, (invoiced, in_draft, _amount) = figures.get(
-                item._origin or item, (0.0, (0.0, 0.0, 0.0)))
+            billable, (invoiced, in_draft, *_amounts) = figures.get(
+                item._origin or item, (0.0, (0.0, 0.0, 0.0, 0.0)))
             left = billable - invoiced - in_draft
             line = item.sale_line_id
             if line and compare(left, 0.0) > 0:
                 wanted.setdefault((line, float_round(left, precision_digits=digits)),
                                   []).append(item)
+        return self._service_amounts_of(wanted)
+
+    def _service_amounts_of(self, wanted):
+        """{item: untaxed amount} of {(order line, quantity): items}, by Odoo's tax engine
+        for the order line."""
+        AccountTax = self.env['account.tax']
         result = {}
         for company, keys in self.env['sale.order.line'].union(
                 *(line for line, _qty in wanted)).grouped('company_id').items():
@@ -149,6 +149,37 @@ class ServiceBillingItem(models.Model):
             for pair, base_line in zip(pairs, base_lines, strict=True):
                 for item in wanted[pair]:
                     result[item] = base_line['tax_details']['total_excluded_currency']
+        return result
+
+    @api.depends('timesheet_id.unit_amount', 'timesheet_id.product_uom_id',
+                 'timesheet_id.service_approved', 'timesheet_id.service_qty_non_chargeable',
+                 'milestone_id.is_reached', 'milestone_id.quantity_percentage',
+                 'sale_line_id.product_uom_qty', 'sale_line_id.price_unit',
+                 'sale_line_id.discount', 'sale_line_id.tax_ids')
+    def _compute_amounts_by_status(self):
+        return super()._compute_amounts_by_status()
+
+    def _amounts_not_billable_yet(self):
+        """Time waiting for approval (its hours less non-chargeable ones) and a milestone not
+        reached (its share of the line), at the order line's price."""
+        result = super()._amounts_not_billable_yet()
+        digits = self.env['decimal.precision'].precision_get('Product Unit')
+        wanted = {}
+        for item in self.filtered(lambda item: item.source_type in PROJECT_SOURCES
+                                  and item.billing_status == 'not_ready'
+                                  and item._service_waits_for_approval()):
+            line = item.sale_line_id
+            if timesheet := item.timesheet_id:
+                hours = max(timesheet.unit_amount - timesheet.service_qty_non_chargeable, 0.0)
+                unit = timesheet.product_uom_id
+                quantity = unit._compute_quantity(hours, line.product_uom_id) \
+                    if unit and line.product_uom_id else hours
+            else:
+                quantity = item.milestone_id.quantity_percentage * line.product_uom_qty
+            if line and quantity > 0:
+                wanted.setdefault((line, float_round(quantity, precision_digits=digits)),
+                                  []).append(item)
+        result.update(self._service_amounts_of(wanted))
         return result
 
     def _service_has_been_billed(self):
@@ -181,7 +212,7 @@ class ServiceBillingItem(models.Model):
             items.invoice_count = len(move_ids)
         return result
 
-    @api.depends('sale_line_id.invoice_lines.move_id.payment_state',
+    @api.depends('billing_status', 'sale_line_id.invoice_lines.move_id.payment_state',
                  'timesheet_id.timesheet_invoice_id.payment_state')
     def _compute_payment_state(self):
         project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
@@ -200,7 +231,12 @@ class ServiceBillingItem(models.Model):
                     lambda move: move.state == 'posted' and move.move_type == 'out_invoice')
                 same[self._payment_state_of(invoices)].append(item.id)
         for state, ids in same.items():
-            self.browse(ids).payment_state = state
+            items = self.browse(ids)
+            # Only billed items are paid or not: not one a credit note gave back.
+            items.filtered(lambda item: item.billing_status == 'invoice_posted') \
+                .payment_state = state
+            items.filtered(lambda item: item.billing_status != 'invoice_posted') \
+                .payment_state = False
         return result
 
     def _service_values_that_differ(self, vals):
@@ -285,8 +321,8 @@ class SaleOrderLine(models.Model):
         'service.billing.item', 'sale_line_id', string="Backlog Items", readonly=True)
 
     def _service_invoiced_per_item(self):
-        """{item: (billable quantity, [posted, on drafts, amount posted])} of this order line's
-        timesheet and milestone items."""
+        """{item: (billable quantity, (posted, on drafts, amount posted, amount on drafts))} of
+        this order line's timesheet and milestone items."""
         self.ensure_one()
         line = self._origin or self
         uom = line.product_uom_id
@@ -329,7 +365,8 @@ class SaleOrderLine(models.Model):
         money = line.currency_id.rounding
         return {item: (billable, (rounded(shared[item.id][POSTED], digits),
                                   rounded(shared[item.id][DRAFT], digits),
-                                  rounded(shared[item.id][AMOUNT], rounding=money)))
+                                  rounded(shared[item.id][AMOUNT], rounding=money),
+                                  rounded(shared[item.id][DRAFT_AMOUNT], rounding=money)))
                 for item, billable in rows}
 
     def _service_sharing_pieces(self):
