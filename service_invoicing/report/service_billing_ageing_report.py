@@ -1,4 +1,4 @@
-"""Backlog Ageing: the billing backlog by how long its items have waited.
+"""Backlog Aging: the billing backlog by how long its items have waited.
 
 A read-only view of ``service.billing.item`` with the item's age in days from its date (the
 invoice date of a contract period, the posting date of a shipment) to the user's today, and
@@ -21,7 +21,7 @@ AGE_BUCKETS = [
 
 class ServiceBillingAgeingReport(models.Model):
     _name = 'service.billing.ageing.report'
-    _description = "Backlog Ageing"
+    _description = "Backlog Aging"
     _auto = False
     _order = 'date, id'
     _rec_name = 'item_id'
@@ -38,8 +38,8 @@ class ServiceBillingAgeingReport(models.Model):
     billing_status = fields.Selection(BILLING_STATUSES, readonly=True)
     source_type = fields.Selection(selection='_selection_source_type', readonly=True)
     partner_id = fields.Many2one('res.partner', string="Customer", readonly=True)
-    contract_id = fields.Many2one('service.contract', string="Contract", readonly=True)
-    order_id = fields.Many2one('sale.order', string="Order", readonly=True)
+    contract_id = fields.Many2one('service.contract', readonly=True)
+    order_id = fields.Many2one('sale.order', readonly=True)
     user_id = fields.Many2one('res.users', string="Salesperson", readonly=True)
     company_id = fields.Many2one('res.company', readonly=True)
     currency_id = fields.Many2one('res.currency', readonly=True)

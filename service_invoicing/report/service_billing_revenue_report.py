@@ -40,15 +40,15 @@ class ServiceBillingRevenueReport(models.Model):
         [('out_invoice', "Customer Invoice"), ('out_refund', "Customer Credit Note")],
         string="Type", readonly=True)
     date = fields.Date(string="Invoice Date", readonly=True)
-    contract_id = fields.Many2one('service.contract', string="Contract", readonly=True)
-    order_id = fields.Many2one('sale.order', string="Order", readonly=True)
+    contract_id = fields.Many2one('service.contract', readonly=True)
+    order_id = fields.Many2one('sale.order', readonly=True)
     partner_id = fields.Many2one('res.partner', string="Customer", readonly=True)
     user_id = fields.Many2one('res.users', string="Salesperson", readonly=True)
-    company_id = fields.Many2one('res.company', string="Company", readonly=True)
-    currency_id = fields.Many2one('res.currency', string="Currency", readonly=True)
-    product_id = fields.Many2one('product.product', string="Product", readonly=True)
+    company_id = fields.Many2one('res.company', readonly=True)
+    currency_id = fields.Many2one('res.currency', readonly=True)
+    product_id = fields.Many2one('product.product', readonly=True)
     source_type = fields.Selection(REVENUE_SOURCE_TYPES, string="Source", readonly=True)
-    quantity = fields.Float(string="Quantity", digits='Product Unit', readonly=True)
+    quantity = fields.Float(digits='Product Unit', readonly=True)
     amount_untaxed = fields.Monetary(
         string="Untaxed Amount", readonly=True,
         help="In the company's currency; credit notes are negative.")

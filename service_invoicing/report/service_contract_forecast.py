@@ -24,12 +24,12 @@ class ServiceContractForecast(models.TransientModel):
     _rec_name = 'contract_id'
     _transient_max_hours = 24.0
 
-    contract_id = fields.Many2one('service.contract', string="Contract", readonly=True,
+    contract_id = fields.Many2one('service.contract', readonly=True,
                                   ondelete='cascade')
     partner_id = fields.Many2one('res.partner', string="Customer", readonly=True)
     user_id = fields.Many2one('res.users', string="Salesperson", readonly=True)
-    company_id = fields.Many2one('res.company', string="Company", readonly=True)
-    currency_id = fields.Many2one('res.currency', string="Currency", readonly=True)
+    company_id = fields.Many2one('res.company', readonly=True)
+    currency_id = fields.Many2one('res.currency', readonly=True)
     period_start = fields.Date(readonly=True)
     period_end = fields.Date(readonly=True)
     invoice_date = fields.Date(
