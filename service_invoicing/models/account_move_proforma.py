@@ -330,7 +330,7 @@ class AccountMove(models.Model):
 
 
 class AccountMoveLine(models.Model):
-    _inherit = 'account.move.line'
+    _inherit = 'account.move.line'  # pylint: disable=consider-merging-classes-inherited
 
     service_proforma_quantity = fields.Float(
         string="Quantity from the Sources", digits='Product Unit', copy=False, readonly=True,

@@ -170,7 +170,7 @@ class TestProformaFlow(ServiceOrderCommon):
                 invoice.action_service_confirm()
                 self.assertEqual(invoice.amount_untaxed, 9.5 * 80.0 + 3 * 45.0)
 
-    def test_recalculate_keeps_the_billing_type_and_says_what_it_removed(self):
+    def test_recalculate_keeps_the_billing_type_chosen(self):
         for user in self.roles:
             with self.subTest(user=user.name):
                 order = self.shipped_order(user, [(self.labour, 5.0), (self.filter_kit, 2.0)])
@@ -178,7 +178,8 @@ class TestProformaFlow(ServiceOrderCommon):
                 self.line(invoice, self.labour).service_billing_type = 'complimentary'
                 kit_item = self.items(order).filtered(
                     lambda item: item.product_id == self.filter_kit)
-                # The kit line deleted, the kit marked not ready: Recalculate leaves it out.
+                # The kit line deleted, the kit marked not ready: Recalculate leaves it out
+                # and the complimentary labour stays complimentary (it was made chargeable).
                 invoice.invoice_line_ids = [Command.delete(
                     self.line(invoice, self.filter_kit).id)]
                 kit_item.action_mark_not_ready()
