@@ -1,4 +1,5 @@
-"""The test report of Create Proforma Invoices: what the run would make, made by nothing."""
+"""The test report of a proforma run (Create Proforma Invoices, and the bridges' runs such as
+Invoice Project): what the run would make, made by nothing."""
 
 from collections import defaultdict
 
@@ -8,20 +9,27 @@ from odoo.tools import format_date
 from ..tools.report_source import ReportSource
 
 
-class ServiceProformaWizard(models.TransientModel):
-    _inherit = 'service.proforma.wizard'  # pylint: disable=consider-merging-classes-inherited
+class ServiceProformaRun(models.AbstractModel):
+    _inherit = 'service.proforma.run'  # pylint: disable=consider-merging-classes-inherited
+
+    # The origin of the run's test report (``service.test.report``'s ``ORIGINS``).
+    _service_test_report_origin = 'proformas'
 
     def action_test_report(self):
         """Test Report: every contract and order the run would bill (period, amount, lines,
         on which proforma) or why not, the proformas with their taxes, accounts and due
         dates, and every problem; writes nothing. Create as Shown makes them."""
         self.ensure_one()
-        return self.env['service.test.report']._open_for('proformas', self)
+        return self.env['service.test.report']._open_for(self._service_test_report_origin, self)
+
+    def _service_test_report_notes(self):
+        """What the run says it leaves in the backlog (a run adds its own)."""
+        return []
 
     def _service_test_report_source(self):
-        """What Create Proforma Invoices would make: the ready items chosen, grouped and
-        built as ``service.billing.item._create_proformas`` builds them, and the items it
-        would leave out, with their contract or order."""
+        """What the run would make: the ready items chosen (``_items``), grouped and built
+        as ``service.billing.item._create_proformas`` builds them, and the items it would
+        leave out, with their contract or order."""
         self.ensure_one()
         Report = self.env['service.test.report']
         grouping = dict(self._fields['grouping']._description_selection(self.env))[
@@ -31,6 +39,8 @@ class ServiceProformaWizard(models.TransientModel):
             "invoices.", cutoff=format_date(self.env, self.cutoff_date),
             date=format_date(self.env, self.invoice_date), grouping=grouping))
         items = self._items()
+        source.problems += [('info', 'left_out', note)
+                            for note in self._service_test_report_notes()]
         if not items:
             source.problems.append(('error', 'refused', self.env._(
                 "Nothing is ready to invoice up to %(date)s for this choice: mark backlog "
