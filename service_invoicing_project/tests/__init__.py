@@ -8,5 +8,6 @@ from . import test_backlog_rights_rpc
 from . import test_randomized_hostile_run
 from . import test_timesheet_approval_rpc
 from . import test_proforma_flow
+from . import test_reporting
 from . import test_honest_figures
 from . import test_project_test_report
