@@ -149,9 +149,11 @@ class TestReporting(ServiceOrderCommon):
         self.assertEqual(sum(rows.mapped('amount')), 1200.0)
         by_month = dict(Forecast._read_group([], ['invoice_date:month'], ['amount:sum']))
         self.assertEqual(by_month[date(2026, 12, 1)], 100.0)
-        # A Service User makes their own forecast; nobody else's rows are theirs.
+        # A Service User makes their own forecast from the menu; nobody else's rows are theirs.
+        menu = self.env.ref('service_invoicing.menu_service_contract_forecast')
+        action = menu.action.with_user(self.service_user).run()
+        self.assertEqual(action['res_model'], 'service.contract.forecast')
         UserForecast = Forecast.with_user(self.service_user)
-        UserForecast.action_open_forecast()
         self.assertEqual(len(UserForecast.search([])), 12)
         self.assertEqual(len(Forecast.search([])), 12)
         self.assertEqual(Forecast.sudo().search_count([]), 24)
