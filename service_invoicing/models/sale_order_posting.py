@@ -11,6 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..const import POSTED_QUANTITIES, POSTING_OPTIONS
+from ..tools.formatting import format_quantity
 from ..tools.trusted import trusted
 
 
@@ -84,7 +85,8 @@ class SaleOrderLine(models.Model):
             if uom.compare(to_ship, left_to_ship) > 0:
                 raise UserError(self.env._(
                     "You cannot ship %(qty)s on %(line)s: only %(left)s are left to ship.",
-                    qty=to_ship, line=name, left=left_to_ship))
+                    qty=format_quantity(self.env, to_ship), line=name,
+                    left=format_quantity(self.env, left_to_ship)))
             open_qty = line.service_qty_to_invoice + to_ship
             if option == 'ship_invoice' and uom.compare(to_invoice, to_ship) != 0:
                 raise UserError(self.env._(
@@ -94,12 +96,14 @@ class SaleOrderLine(models.Model):
                 raise UserError(self.env._(
                     "You cannot invoice what has not been shipped: %(qty)s to invoice on "
                     "%(line)s, but only %(open)s are left (%(story)s).",
-                    qty=to_invoice, line=name, open=open_qty,
+                    qty=format_quantity(self.env, to_invoice), line=name,
+                    open=format_quantity(self.env, open_qty),
                     story=line._service_quantities_said(to_ship)))
             if uom.compare(to_consume + to_invoice, open_qty) > 0:
                 raise UserError(self.env._(
                     "You cannot consume %(qty)s on %(line)s: only %(open)s are left (%(story)s).",
-                    qty=to_consume, line=name, open=open_qty - to_invoice,
+                    qty=format_quantity(self.env, to_consume), line=name,
+                    open=format_quantity(self.env, open_qty - to_invoice),
                     story=line._service_quantities_said(to_ship)))
         if not quantities_given:
             raise UserError(self.env._(
@@ -118,12 +122,12 @@ class SaleOrderLine(models.Model):
         return self.env._(
             "shipped %(shipped)s, invoiced %(invoiced)s%(posted)s, on draft invoices "
             "%(in_draft)s%(drafts)s, consumed %(consumed)s",
-            shipped=self.qty_delivered + to_ship,
-            invoiced=sum(shipment_lines.mapped('qty_invoiced')),
+            shipped=format_quantity(self.env, self.qty_delivered + to_ship),
+            invoiced=format_quantity(self.env, sum(shipment_lines.mapped('qty_invoiced'))),
             posted=f" ({', '.join(posted.mapped('name'))})" if posted else '',
-            in_draft=sum(shipment_lines.mapped('qty_in_draft')),
+            in_draft=format_quantity(self.env, sum(shipment_lines.mapped('qty_in_draft'))),
             drafts=f" ({', '.join(drafts.mapped('display_name'))})" if drafts else '',
-            consumed=sum(shipment_lines.mapped('qty_consumed')))
+            consumed=format_quantity(self.env, sum(shipment_lines.mapped('qty_consumed'))))
 
     def _service_option_label(self, option):
         """The posting option as the user reads it, in their language."""

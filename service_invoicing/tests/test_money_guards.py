@@ -447,6 +447,18 @@ class TestRightsOnEveryEntryPoint(ServiceOrderCommon):
         self.assertEqual(wizard.invoice_ids.invoice_line_ids.sale_line_ids, theirs.order_line)
         self.assertFalse(wizard.result_message)
 
+    def test_combine_shipments_says_one_line_left_in_the_singular(self):
+        mine = self.create_order([(self.labour, 2.0)], user_id=self.user.id)
+        theirs = self.create_order([(self.labour, 3.0)], partner=self.customer_2,
+                                   user_id=self.manager.id)
+        self.post(mine, 'ship', ship={self.labour: 2.0})
+        self.post(theirs, 'ship', ship={self.labour: 3.0})
+        wizard = self.env['service.shipment.combine.wizard'].with_user(self.user).create({})
+        rpc(wizard, 'action_create')
+        self.assertIn("1 shipment line of an order of another salesperson was left out: its "
+                      "salesperson or a Service Invoicing manager invoices it.",
+                      wizard.result_message)
+
 
 @tagged('post_install', '-at_install')
 class TestDraftsARunCouldNotPost(ServiceInvoicingCommon):

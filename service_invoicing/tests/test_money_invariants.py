@@ -190,7 +190,7 @@ class TestMoneyInvariants(HostileRpcMixin, ServiceOrderCommon):
         order = self.shipped_order()
         invoices = self.post(order, 'invoice', invoice={self.filter_kit: 4.0})
         invoices.action_post()
-        said = rf"shipped 4\.0, invoiced 4\.0 \({re.escape(invoices.name)}\)"
+        said = rf"shipped 4\.00, invoiced 4\.00 \({re.escape(invoices.name)}\)"
         with self.assertRaisesRegex(UserError, said):
             self.post(order, 'invoice', invoice={self.filter_kit: 4.0})
         others = self.create_order([(self.filter_kit, 2)], user_id=self.si_manager.id)

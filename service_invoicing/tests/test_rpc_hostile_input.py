@@ -474,7 +474,7 @@ class TestServiceOrderHostileRpc(HostileRpcMixin, ServiceOrderCommon):
             (UserError, rf"cannot be negative \({kit}\)", si, 'ship', {self.kit: (-1.0, 0, 0)}),
             (UserError, rf"cannot be negative \({hours}\)", si, 'invoice',
              {self.hours: (0, -HUGE, 0)}),
-            (UserError, rf"cannot ship .* on {kit}: only 6.0 are left", si, 'ship',
+            (UserError, rf"cannot ship .* on {kit}: only 6.00 are left", si, 'ship',
              {self.kit: (HUGE, 0, 0)}),
             (UserError, rf"cannot invoice what .* on {hours}, but", si, 'invoice',
              {self.hours: (0, HUGE, 0)}),

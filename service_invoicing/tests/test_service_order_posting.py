@@ -90,7 +90,7 @@ class TestServiceOrderPosting(ServiceOrderCommon):
             'service_qty_to_invoice': 1.0}])
         self.assertRecordValues(self.shipment_lines(order, self.filter_kit), [
             {'qty_consumed': 2.0, 'qty_to_invoice': 1.0}])
-        with self.assertRaisesRegex(UserError, "You cannot consume 2.0"):
+        with self.assertRaisesRegex(UserError, "You cannot consume 2.00"):
             self.post(order, 'consume', consume={self.filter_kit: 2.0})
         with self.assertRaisesRegex(UserError, "cannot invoice what has not been shipped"):
             self.post(order, 'invoice', invoice={self.filter_kit: 2.0})
@@ -105,9 +105,9 @@ class TestServiceOrderPosting(ServiceOrderCommon):
         self.post(order, 'ship', ship={self.filter_kit: 2.0})
         cases = [
             ('ship', {'ship': {self.filter_kit: -1.0}}, "cannot be negative"),
-            ('ship', {'ship': {self.filter_kit: 4.0}}, "only 3.0 are left to ship"),
+            ('ship', {'ship': {self.filter_kit: 4.0}}, "only 3.00 are left to ship"),
             ('invoice', {'invoice': {self.labour: 1.0}}, "cannot invoice what has not been"),
-            ('consume', {'consume': {self.filter_kit: 3.0}}, "You cannot consume 3.0"),
+            ('consume', {'consume': {self.filter_kit: 3.0}}, "You cannot consume 3.00"),
             ('ship', {'ship': {self.filter_kit: 0.0}}, "nothing to post"),
             ('ship', {'invoice': {self.filter_kit: 1.0}}, "does not post quantities"),
         ]

@@ -140,6 +140,10 @@ class ServiceShipmentCombineWizard(models.TransientModel):
     def _left_message(self, left):
         if not left:
             return False
+        if left == 1:
+            return self.env._(
+                "1 shipment line of an order of another salesperson was left out: its "
+                "salesperson or a Service Invoicing manager invoices it.")
         return self.env._(
             "%(count)s shipment lines of orders of other salespersons were left out: their "
             "salesperson or a Service Invoicing manager invoices them.", count=left)
