@@ -67,6 +67,28 @@ class InvoicingResult:
 class ServiceContract(models.Model):
     _inherit = 'service.contract'
 
+    may_invoice = fields.Boolean(
+        compute='_compute_may_invoice',
+        help="Whether you may invoice this contract: its salesperson or a Service Invoicing "
+             "manager.")
+    is_expired = fields.Boolean(
+        string="Expired", compute='_compute_is_expired',
+        help="Its expiration date has passed: it bills nothing after it.")
+
+    @api.depends('user_id')
+    @api.depends_context('uid')
+    def _compute_may_invoice(self):
+        allowed = self._filtered_may_invoice()
+        for contract in self:
+            contract.may_invoice = contract in allowed
+
+    @api.depends('date_end')
+    @api.depends_context('tz')
+    def _compute_is_expired(self):
+        today = fields.Date.context_today(self)
+        for contract in self:
+            contract.is_expired = bool(contract.date_end) and contract.date_end < today
+
     def action_create_invoice(self):
         """Create Service Invoice: bill the periods of these contracts that are due today."""
         today = fields.Date.context_today(self)

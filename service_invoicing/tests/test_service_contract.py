@@ -1,5 +1,7 @@
 from datetime import date
 
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
@@ -103,6 +105,29 @@ class TestServiceContract(ServiceInvoicingCommon):
         contract.action_sign()
         self.assertRecordValues(contract, [{'next_invoice_date': date(2026, 3, 1),
                                             'next_period_end': date(2026, 8, 31)}])
+
+    def test_create_service_invoice_offered_to_who_may_and_expiry_shown(self):
+        """A User is offered Create Service Invoice on their own contracts only; a contract
+        past its expiration date reads Expired, not only Signed / Locked."""
+        user = new_test_user(
+            self.env, login='si_offer_user', groups='service_invoicing.group_service_user')
+        manager = new_test_user(
+            self.env, login='si_offer_manager', groups='service_invoicing.group_service_manager')
+        own = self.create_contract(user_id=user.id)
+        other = self.create_contract(user_id=manager.id)
+        self.assertEqual([(contract.with_user(user).may_invoice,
+                           contract.with_user(manager).may_invoice) for contract in own | other],
+                         [(True, True), (False, True)])
+        form = self.env['service.contract'].with_user(user).get_views(
+            [(False, 'form')])['views']['form']['arch']
+        self.assertIn("not may_invoice", form)
+        expiring = self.create_contract(date_start=date(2026, 1, 1), date_end=date(2026, 6, 30))
+        with freeze_time('2026-06-30'):
+            self.assertFalse(expiring.with_context(tz='UTC').is_expired)
+        expiring.invalidate_recordset(['is_expired'])
+        with freeze_time('2026-07-01'):
+            self.assertTrue(expiring.with_context(tz='UTC').is_expired)
+            self.assertRecordValues(expiring, [{'state': 'signed', 'change_status': 'locked'}])
 
     def test_user_reads_and_invoices_own_contracts_manager_configures(self):
         user = new_test_user(
