@@ -115,7 +115,7 @@ class ServiceContract(models.Model):
         for period, _amount, shares in plan.periods:
             label = self.env._(
                 "Contract %(contract)s, %(period)s", contract=self.name,
-                period=periods.format_period(period.start, period.end))
+                period=periods.format_period(self.env, period.start, period.end))
             for line, share in shares:
                 vals = {
                     'product_id': line.product_id.id,

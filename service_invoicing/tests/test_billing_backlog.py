@@ -237,7 +237,7 @@ class TestBillingBacklog(ServiceOrderCommon):
             with wizard.line_ids.edit(index) as line:
                 if line.product_id == self.labour:
                     line.quantity_corrected = 6.0
-                elif 'Contract' in line.name and '2026-01-01' in line.name:
+                elif 'Contract' in line.name and '01/01/2026' in line.name:
                     line.quantity_corrected = 0.0
                 else:
                     line.quantity_corrected = line.quantity_billed

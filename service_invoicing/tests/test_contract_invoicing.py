@@ -34,7 +34,8 @@ class TestContractInvoicing(ServiceInvoicingCommon):
              'service_contract_id': contract.id, 'service_period_start': date(2026, 1, 1),
              'service_period_end': date(2026, 3, 31)},
         ])
-        self.assertIn(f"Contract {contract.name}, 2026-01-01 - 2026-03-31",
+        # Dates in the language's format, as on the lines of time and milestones.
+        self.assertIn(f"Contract {contract.name}, 01/01/2026 - 03/31/2026",
                       invoice.invoice_line_ids[0].name)
         self.assertEqual(contract.invoice_count, 1)
         self.assertEqual(invoice.service_contract_ids, contract)
