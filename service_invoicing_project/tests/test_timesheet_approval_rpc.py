@@ -10,7 +10,7 @@ from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.service_invoicing.tests.test_rpc_hostile_input import HostileRpcMixin
 
@@ -169,17 +169,3 @@ class TestTimesheetApprovalRpc(HostileRpcMixin, ProjectBillingCommon):
         self.assertEqual(set(self.items(self.mine | self.theirs).mapped('billing_status')),
                          {'ready'})
 
-
-@tagged('post_install', '-at_install')
-class TestTimesheetApprovalTour(HttpCase, ProjectBillingCommon):
-    """The project manager, in a real (headless Chromium) browser."""
-
-    test_cursor_lock_timeout = 120  # the first page builds the asset bundles: a busy machine
-
-    def test_project_manager_approves_in_the_browser(self):
-        timesheet = self.log(8.0, date(2026, 3, 2), employee=self.eric, description="Tour work")
-        self.start_tour('/odoo/action-hr_timesheet.act_hr_timesheet_line',
-                        'service_invoicing_project_approval_tour', login='pm', timeout=240)
-        self.assertTrue(timesheet.service_approved)
-        self.assertEqual(timesheet.service_approved_by_id, self.project_manager)
-        self.assertEqual(self.items(timesheet).billing_status, 'ready')
