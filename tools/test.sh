@@ -56,5 +56,5 @@ if [ "$ONLY" != app ]; then
     "$VENV/bin/pytest" -q --odoo-config="$ODOO_CONF" --odoo-database="$STOCK_DB" --odoo-http \
         --odoo-extra "http-port=${TEST_HTTP_PORT:-8169}" \
         service_invoicing/tests service_invoicing_stock/tests service_invoicing_project/tests \
-        tests "$@"
+        tests --durations=15 "$@"
 fi
