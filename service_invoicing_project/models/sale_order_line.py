@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
+from odoo.addons.service_invoicing.tools.formatting import format_money, format_quantity
 from odoo.addons.service_invoicing.tools.trusted import trusted
 
 from ..const import NOT_TO_EXCEED_TYPES
@@ -225,16 +226,20 @@ class SaleOrderLine(models.Model):
         if compare(used + wanted, self.service_limit) <= 0:
             return ''
         return self.env._(
-            "The not-to-exceed limit of %(limit)s %(unit)s on %(line)s (order %(order)s) would "
-            "be passed: %(used)s are already invoiced or ready, this item adds %(wanted)s. "
+            "The not-to-exceed limit of %(limit)s on %(line)s (order %(order)s) would be "
+            "passed: %(used)s are already invoiced or ready, this item adds %(wanted)s. "
             "Raise the Not-to-Exceed Limit of the line (Order Lines tab of the order), or leave "
             "the item not ready.",
-            limit=self.service_limit, unit=self._service_limit_unit(), line=self.name,
-            order=self.order_id.name, used=round(used, 2), wanted=round(wanted, 2))
+            limit=self._service_limit_text(self.service_limit), line=self.name,
+            order=self.order_id.name, used=self._service_limit_text(used),
+            wanted=self._service_limit_text(wanted))
 
-    def _service_limit_unit(self):
-        return self.currency_id.name if self.service_limit_type == 'amount' \
-            else self.product_uom_id.name
+    def _service_limit_text(self, value):
+        """A figure of the limit as the user reads it: an amount with its currency
+        (``$ 1,000.00``), hours with their unit (``10.00 Hours``)."""
+        if self.service_limit_type == 'amount':
+            return format_money(self.env, value, self.currency_id)
+        return f'{format_quantity(self.env, value)} {self.product_uom_id.name}'
 
     # --- Posting checks ----------------------------------------------------------------------
 
@@ -284,9 +289,8 @@ class SaleOrderLine(models.Model):
         compare = self.currency_id.compare_amounts if by_amount else self.product_uom_id.compare
         if compare(billed, self.service_limit) > 0:
             raise UserError(self.env._(
-                "%(line)s of order %(order)s would be invoiced %(billed)s %(unit)s, beyond its "
+                "%(line)s of order %(order)s would be invoiced %(billed)s, beyond its "
                 "not-to-exceed limit of %(limit)s: lower the invoice or raise the Not-to-Exceed "
                 "Limit of the line (Order Lines tab of the order).", line=self.name,
-                order=self.order_id.name,
-                billed=round(billed, 2), unit=self._service_limit_unit(),
-                limit=self.service_limit))
+                order=self.order_id.name, billed=self._service_limit_text(billed),
+                limit=self._service_limit_text(self.service_limit)))

@@ -359,7 +359,7 @@ class TestNotToExceed(ProjectBillingCommon):
         self.assertEqual(self.items(first).billing_status, 'ready')
         second_item = self.items(second)
         self.assertEqual(second_item.billing_status, 'not_ready')
-        self.assertIn("not-to-exceed limit of 10.0", second_item.not_ready_reason)
+        self.assertIn("not-to-exceed limit of 10.00 Hours", second_item.not_ready_reason)
         with self.assert_refused(UserError, "not-to-exceed"):
             second_item.action_mark_ready()
         # Raising the limit lets it through.
@@ -449,7 +449,7 @@ class TestNotToExceed(ProjectBillingCommon):
         self.order.user_id = self.billing_user
         items.with_user(self.billing_user).action_mark_not_ready()
         self.assertEqual(items.mapped('billing_status'), ['not_ready', 'not_ready'])
-        with self.assert_refused(UserError, "not-to-exceed limit of 10.0"):
+        with self.assert_refused(UserError, "not-to-exceed limit of 10.00 Hours"):
             items.with_user(self.billing_user).action_mark_ready()
         self.assertEqual(items.mapped('billing_status'), ['not_ready', 'not_ready'])
         self.items(first).with_user(self.billing_user).action_mark_ready()
@@ -463,9 +463,9 @@ class TestNotToExceed(ProjectBillingCommon):
         self.log(12.0, date(2026, 3, 2)).with_user(self.project_manager).action_service_approve()
         item = self.env['service.billing.item'].search([('sale_line_id', '=', self.time_line.id)])
         self.assertEqual(item.billing_status, 'not_ready')
-        self.assertIn("1000.0", item.not_ready_reason)
+        self.assertIn("1,000.00", item.not_ready_reason)
         odoo_invoice = self.odoo_invoice()
-        with self.assert_refused(UserError, "beyond its not-to-exceed limit of 1000.0"):
+        with self.assert_refused(UserError, r"beyond its not-to-exceed limit of \S*\s?1,000\.00"):
             odoo_invoice.action_post()
 
 
