@@ -237,12 +237,12 @@ def test_the_not_to_exceed_limit_keeps_a_call_out_not_ready(demo):
     held = held[0]
     assert held['item']['status'] == 'not_ready'
     reason = held['item']['reason']
-    assert "not-to-exceed limit of 4.0 Hours" in reason and "would be passed" in reason, reason
+    assert "not-to-exceed limit of 4.00 Hours" in reason and "would be passed" in reason, reason
     # What the invoice bills of the line stays within the limit; the held hours would pass it.
     within = sum(timesheet['hours'] for timesheet in billed)
     assert within <= 4.0 < within + held['hours']
     # The demo's summary shows the item and why.
-    assert re.search(r'Not Ready to Invoice: The not-to-exceed limit of 4\.0 Hours',
+    assert re.search(r'Not Ready to Invoice: The not-to-exceed limit of 4\.00 Hours',
                      demo['output']), demo['output'][-3000:]
 
 
