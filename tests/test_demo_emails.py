@@ -4,11 +4,10 @@ orders; it emails its project's invoice too (the project itself: test_demo_proje
 servers stop with it."""
 
 import email
-import os
 import re
 import subprocess
 
-from conftest import ROOT, free_port, listening, psql, run_script
+from conftest import psql
 
 # What the demo's service orders leave in the database, read from Odoo's own sale and stock
 # columns: orders posted, shipped and not invoiced (goods on a delivery when Inventory is
@@ -51,22 +50,11 @@ def pdf_text(pdf, path):
                           text=True, check=True).stdout
 
 
-def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
-    database = f'service_invoicing_e2e_{os.getpid()}'
-    mail_dir = tmp_path / 'mail'
-    smtp_port, http_port = free_port(), free_port()  # beside any other run of the demo
-    try:
-        process = run_script(['bash', 'tools/demo.sh'], env={
-            'SERVE': '0', 'DEMO_DB': database, 'MAIL_DIR': str(mail_dir),
-            'SI_SMTP_PORT': str(smtp_port), 'HTTP_PORT': str(http_port)})
-        # The demo stopped its SMTP server and its Odoo server, and waited for them.
-        servers_left = [port for port in (smtp_port, http_port) if listening(port)]
-        figures = order_figures(database) if process.returncode == 0 else {}
-    finally:
-        subprocess.run(['dropdb', '--if-exists', database], cwd=ROOT, check=False)
-    output = process.stdout + process.stderr
-    assert process.returncode == 0, output[-3000:]
-    assert not servers_left, f"still listening after the demo: {servers_left}"
+def test_demo_invoices_and_emails_every_invoice_with_its_pdf(demo_run, tmp_path):
+    output = demo_run.output
+    assert demo_run.process.returncode == 0, output[-3000:]
+    assert not demo_run.servers_left, f"still listening after the demo: {demo_run.servers_left}"
+    figures = order_figures(demo_run.database)
     invoices = int(re.search(r'invoices created:\s+(\d+), posted: (\d+)', output).group(1))
     delivered = int(re.search(r'emails delivered:\s+(\d+)', output).group(1))
     assert invoices >= 8, output
@@ -82,8 +70,7 @@ def test_demo_invoices_and_emails_every_invoice_with_its_pdf(tmp_path):
     assert "billing integrity:  every invariant holds" in output, output[-3000:]
     totals = dict(re.findall(r'^ {4}(INV/\d{4}/\d{5}) .*? (-?\d+\.\d\d)  ', output, re.M))
 
-    messages = [email.message_from_bytes(path.read_bytes())
-                for path in sorted(mail_dir.glob('*.eml'))]
+    messages = demo_run.messages
     assert len(messages) == invoices + project_invoices
     recipients = set()
     for message in messages:

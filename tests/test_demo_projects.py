@@ -5,18 +5,17 @@ of what was ready, confirmed and emailed; the billing backlog after it (the next
 approved time ready, the rest waiting for approval, a call-out held by its not-to-exceed
 limit, the milestones not reached).
 
-The demo runs once (tools/demo.sh, SERVE=0, on its own database and ports); what it left is
-read with Odoo's ORM (odoo-bin shell) before the database is dropped."""
+The demo runs once for the session (conftest.demo_run: tools/demo.sh, SERVE=0, on its own
+database and ports); what it left is read with Odoo's ORM (odoo-bin shell)."""
 
 import email
 import json
-import os
 import re
 import subprocess
 from datetime import date, timedelta
 
 import pytest
-from conftest import ROOT, free_port, listening, run_script
+from conftest import run_script
 
 PROJECT = "Cleanroom ventilation upgrade"
 CUSTOMER_EMAIL = 'payables@woodgrove-labs.example.com'
@@ -105,25 +104,13 @@ def read_facts(database, tmp_path):
 
 
 @pytest.fixture(scope='module')
-def demo(tmp_path_factory):
-    """The demo run once: its output, what it left in its database, its emails."""
-    tmp_path = tmp_path_factory.mktemp('demo_projects')
-    database = f'service_invoicing_projects_{os.getpid()}'
-    mail_dir = tmp_path / 'mail'
-    smtp_port, http_port = free_port(), free_port()
-    try:
-        process = run_script(['bash', 'tools/demo.sh'], env={
-            'SERVE': '0', 'DEMO_DB': database, 'MAIL_DIR': str(mail_dir),
-            'SI_SMTP_PORT': str(smtp_port), 'HTTP_PORT': str(http_port)})
-        output = process.stdout + process.stderr
-        assert process.returncode == 0, output[-3000:]
-        assert not listening(smtp_port) and not listening(http_port)
-        facts = read_facts(database, tmp_path)
-    finally:
-        subprocess.run(['dropdb', '--if-exists', database], cwd=ROOT, check=False)
-    messages = [email.message_from_bytes(path.read_bytes())
-                for path in sorted(mail_dir.glob('*.eml'))]
-    return {'output': output, 'facts': facts, 'messages': messages, 'tmp_path': tmp_path}
+def demo(demo_run):
+    """What the demo (run once for the session: conftest.demo_run) printed, left in its
+    database and emailed."""
+    assert demo_run.process.returncode == 0, demo_run.output[-3000:]
+    facts = read_facts(demo_run.database, demo_run.tmp_path)
+    return {'output': demo_run.output, 'facts': facts, 'messages': demo_run.messages,
+            'tmp_path': demo_run.tmp_path}
 
 
 def first_week(facts):
