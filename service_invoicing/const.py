@@ -63,6 +63,15 @@ POSTED_QUANTITIES = {
     'consume': {'ship', 'consume'},
 }
 
+# The invoicing status of a posted shipment, and of a delivery with the Inventory bridge: what
+# its lines left to invoice (``service.shipment.line._invoice_status``).
+INVOICE_STATUSES = [
+    ('nothing', "Nothing to Invoice"),
+    ('to_invoice', "To Invoice"),
+    ('partial', "Partly Invoiced"),
+    ('invoiced', "Fully Invoiced"),
+]
+
 # Figures of an order line that its posted shipments give: never written by hand.
 SERVICE_ORDER_LINE_POSTED_FIELDS = {
     'shipment_line_ids', 'service_qty_consumed', 'service_qty_shipped_not_invoiced',
@@ -96,6 +105,13 @@ BILLING_STATUSES = [
 # The billing statuses of items on no invoice yet: Waiting or To Invoice (docs/glossary.md).
 OPEN_STATUSES = ('not_ready', 'ready')
 
+# The payment status of an invoiced backlog item (Invoice Posted only, docs/glossary.md).
+PAYMENT_STATUSES = [
+    ('not_paid', "Not Paid"),
+    ('partial', "Partially Paid"),
+    ('paid', "Paid"),
+]
+
 # The billing type of a proforma line (Project Operations).
 BILLING_TYPES = [
     ('chargeable', "Chargeable"),
@@ -122,6 +138,14 @@ WEEKDAYS = [
 
 # --- Sending ------------------------------------------------------------------------------
 
+# The sending status of a customer invoice, as a clerk reads it in the list.
+SENDING_STATUSES = [
+    ('not_sent', "Not Sent"),
+    ('queued', "Queued"),
+    ('sent', "Sent"),
+    ('failed', "Failed"),
+    ('skipped', "Skipped"),
+]
 # Queued invoices a sending worker claims at a time (each one PDF render of about a second).
 SENDING_BATCH = 2
 # The oldest queued invoices a worker looks at to claim a batch (the others hold the rest).

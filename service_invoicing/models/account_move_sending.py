@@ -21,7 +21,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import config, format_datetime
 
-from ..const import SENDING_CRON_CODE
+from ..const import SENDING_CRON_CODE, SENDING_STATUSES
 from ..tools.sending_failures import DEFAULT_MAX_ATTEMPTS, DEFAULT_PAUSE_SECONDS, retry_delay
 from ..tools.trusted import trusted
 
@@ -32,14 +32,6 @@ SEND_STATES = [
     ('sending', "Sending"),
     ('sent', "Sent"),
     ('retrying', "Retrying"),
-    ('failed', "Failed"),
-    ('skipped', "Skipped"),
-]
-# What a clerk reads in the list of invoices.
-SENDING_STATUSES = [
-    ('not_sent', "Not Sent"),
-    ('queued', "Queued"),
-    ('sent', "Sent"),
     ('failed', "Failed"),
     ('skipped', "Skipped"),
 ]

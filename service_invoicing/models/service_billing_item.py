@@ -12,7 +12,7 @@ What the item adds is the clerk's decision: ready to invoice or not.
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..const import BILLING_SOURCE_TYPES, BILLING_STATUSES, OPEN_STATUSES
+from ..const import BILLING_SOURCE_TYPES, BILLING_STATUSES, OPEN_STATUSES, PAYMENT_STATUSES
 from ..tools.actions import records_action
 from ..tools.trusted import is_trusted, trusted
 
@@ -100,8 +100,7 @@ class ServiceBillingItem(models.Model):
                                    compute='_compute_invoice_ids')
     invoice_count = fields.Integer(compute='_compute_invoice_ids')
     payment_state = fields.Selection(
-        [('not_paid', "Not Paid"), ('partial', "Partially Paid"), ('paid', "Paid")],
-        compute='_compute_payment_state', store=True,
+        PAYMENT_STATUSES, compute='_compute_payment_state', store=True,
         help="Of the posted invoices that billed this item, once it is invoiced (Invoice "
              "Posted); an invoice reversed by a credit note does not count.")
 

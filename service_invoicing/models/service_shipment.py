@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..const import INVOICE_STATUSES
 from ..tools.actions import records_action
 from ..tools.trusted import is_trusted, trusted
 
@@ -28,9 +29,7 @@ class ServiceShipment(models.Model):
     line_ids = fields.One2many('service.shipment.line', 'shipment_id', string="Lines",
                                readonly=True)
     invoice_status = fields.Selection(
-        [('nothing', "Nothing to Invoice"), ('to_invoice', "To Invoice"),
-         ('partial', "Partly Invoiced"), ('invoiced', "Fully Invoiced")],
-        compute='_compute_invoice_status', store=True)
+        INVOICE_STATUSES, compute='_compute_invoice_status', store=True)
     invoice_ids = fields.Many2many(
         'account.move', string="Invoices", compute='_compute_invoice_ids')
     invoice_count = fields.Integer(compute='_compute_invoice_ids')

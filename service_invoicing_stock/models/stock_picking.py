@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from odoo.addons.service_invoicing.const import INVOICE_STATUSES
 from odoo.addons.service_invoicing.tools.actions import records_action
 
 
@@ -7,9 +8,8 @@ class StockPicking(models.Model):
     _inherit = 'stock.picking'
 
     service_invoice_state = fields.Selection(
-        [('nothing', "Nothing to Invoice"), ('to_invoice', "To Invoice"),
-         ('partial', "Partly Invoiced"), ('invoiced', "Fully Invoiced")],
-        string="Invoicing Status", compute='_compute_service_invoice_state', store=True)
+        INVOICE_STATUSES, string="Invoicing Status", compute='_compute_service_invoice_state',
+        store=True)
     service_invoice_ids = fields.Many2many(
         'account.move', string="Invoices", compute='_compute_service_invoice_ids')
     service_invoice_count = fields.Integer(compute='_compute_service_invoice_ids')
