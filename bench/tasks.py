@@ -422,7 +422,7 @@ def backlog_views(env, repeats=3, **_kw):
     Item = env['service.billing.item'].with_context(lang='en_US')
     waiting = [('billing_status', 'in', ('not_ready', 'ready'))]
     partner = env['res.partner'].search([('name', '=like', 'Bench backlog %')], limit=1)
-    spec = {name: {} for name in ('date', 'partner_id', 'source_type', 'name', 'quantity',
+    spec = {name: {} for name in ('date', 'partner_id', 'source_type', 'name', 'qty_to_invoice',
                                   'amount', 'currency_id', 'billing_status')}
     spec['partner_id'] = {'fields': {'display_name': {}}}
     calls = {

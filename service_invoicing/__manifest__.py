@@ -1,6 +1,6 @@
 {
     'name': "Service Invoicing",
-    'version': '19.0.2.1.0',
+    'version': '19.0.2.2.0',
     'category': 'Accounting/Accounting',
     'summary': "Service contracts billed per period, service orders and shipments invoiced "
                "the Business Central way",

@@ -43,7 +43,7 @@ def odoo_totals(pairs):
 def item_of(record):
     item = record.service_billing_item_ids[:1]
     return {'status': item.billing_status, 'reason': item.not_ready_reason or '',
-            'quantity': item.quantity, 'amount_invoiced': item.amount_invoiced}
+            'qty_to_invoice': item.qty_to_invoice, 'amount_invoiced': item.amount_invoiced}
 
 
 invoices = order.invoice_ids.filtered(lambda move: move.move_type == 'out_invoice')

@@ -52,7 +52,7 @@ BEFORE_AND_AFTER = textwrap.dedent('''
         timesheets = env['account.analytic.line'].search(
             [('project_id.name', '=', 'Early project')], order='date')
         print('approved', timesheets.mapped('service_approved'))
-        print('statuses', [(item.billing_status, item.quantity) for item
+        print('statuses', [(item.billing_status, item.qty_to_invoice) for item
                            in timesheets.service_billing_item_ids.sorted('date')])
         line = timesheets.so_line
         print('delivered', line.qty_delivered, 'to invoice', line.qty_to_invoice)

@@ -490,7 +490,7 @@ def print_project(order, project, invoices, delivered):
         print("    %s %s: %s" % (
             item.date, statuses[item.billing_status],
             item.not_ready_reason or "%s, %s, %.2f %s (next invoice)" % (
-                item.employee_id.name, item.name, item.quantity, item.product_uom_id.name)))
+                item.employee_id.name, item.name, item.qty_to_invoice, item.product_uom_id.name)))
 
 
 if __name__ == '__main__':

@@ -169,12 +169,12 @@ class ServiceBillingItem(models.Model):
     def _shipment_pieces(self):
         pieces = []
         self.env['service.shipment.line']._check_quantities_for_draft(
-            [(item.shipment_line_id, item.quantity) for item in self])
+            [(item.shipment_line_id, item.qty_to_invoice) for item in self])
         default_journals = {}
         for item in self:
             line = item.shipment_line_id
             invoice_line = line.order_line_id._prepare_invoice_line(
-                quantity=item.quantity, service_shipment_line_id=line.id)
+                quantity=item.qty_to_invoice, service_shipment_line_id=line.id)
             pieces.append(self._order_piece(line.order_id, [invoice_line], default_journals))
         return pieces, []
 

@@ -52,17 +52,17 @@ class ServiceBillingItem(models.Model):
                        help="Invoice date of a contract period, posting date of a shipment.")
 
     # The names of the figures follow docs/glossary.md.
-    quantity = fields.Float(
+    qty_to_invoice = fields.Float(
         string="Left to Invoice", digits='Product Unit', compute='_compute_billing',
         store=True, help="Billable and on no invoice yet, draft or posted, ready or not.")
-    quantity_billable = fields.Float(
+    qty_billable = fields.Float(
         string="Billable Quantity", digits='Product Unit', compute='_compute_billing',
         store=True, help="Shipped less consumed; approved hours less non-chargeable ones; the "
                          "share of a reached milestone.")
-    quantity_invoiced = fields.Float(
+    qty_invoiced = fields.Float(
         string="Invoiced Quantity", digits='Product Unit', compute='_compute_billing',
         store=True, help="On posted invoices, less posted credit notes.")
-    quantity_in_draft = fields.Float(
+    qty_in_draft = fields.Float(
         string="Quantity in Draft Invoices", digits='Product Unit', compute='_compute_billing',
         store=True, help="On draft invoices, not posted yet.")
     product_uom_id = fields.Many2one('uom.uom', string="Unit", readonly=True)
@@ -99,8 +99,8 @@ class ServiceBillingItem(models.Model):
     invoice_ids = fields.Many2many('account.move', string="Invoices",
                                    compute='_compute_invoice_ids')
     invoice_count = fields.Integer(compute='_compute_invoice_ids')
-    payment_state = fields.Selection(
-        PAYMENT_STATUSES, compute='_compute_payment_state', store=True,
+    payment_status = fields.Selection(
+        PAYMENT_STATUSES, compute='_compute_payment_status', store=True,
         help="Of the posted invoices that billed this item, once it is invoiced (Invoice "
              "Posted); an invoice reversed by a credit note does not count.")
 
@@ -130,12 +130,12 @@ class ServiceBillingItem(models.Model):
         for item in self:
             if item.shipment_line_id:
                 line = item.shipment_line_id
-                item.quantity = max(line.qty_to_invoice, 0.0)
-                item.quantity_billable = line.qty_shipped - line.qty_consumed
-                item.quantity_invoiced = line.qty_invoiced
-                item.quantity_in_draft = line.qty_in_draft
+                item.qty_to_invoice = max(line.qty_to_invoice, 0.0)
+                item.qty_billable = line.qty_shipped - line.qty_consumed
+                item.qty_invoiced = line.qty_invoiced
+                item.qty_in_draft = line.qty_in_draft
                 item.amount, item.amount_invoiced, item.amount_in_draft = amounts[item]
-                if item.product_uom_id.compare(item.quantity, 0.0) > 0:
+                if item.product_uom_id.compare(item.qty_to_invoice, 0.0) > 0:
                     status = 'ready' if item.ready else 'not_ready'
                 elif line.product_uom_id.compare(line.qty_in_draft, 0.0) > 0:
                     status = 'invoice_created'
@@ -147,10 +147,10 @@ class ServiceBillingItem(models.Model):
                 period = item.period_id
                 billed = period and not period.credited
                 posted = billed and period.invoice_id.state == 'posted'
-                item.quantity = 0.0 if billed else 1.0
-                item.quantity_billable = 1.0
-                item.quantity_invoiced = 1.0 if posted else 0.0
-                item.quantity_in_draft = 1.0 if billed and not posted else 0.0
+                item.qty_to_invoice = 0.0 if billed else 1.0
+                item.qty_billable = 1.0
+                item.qty_invoiced = 1.0 if posted else 0.0
+                item.qty_in_draft = 1.0 if billed and not posted else 0.0
                 item.amount = 0.0 if billed else item.price_unit
                 item.amount_invoiced = period.amount if posted else 0.0
                 item.amount_in_draft = period.amount if billed and not posted else 0.0
@@ -199,16 +199,16 @@ class ServiceBillingItem(models.Model):
 
     @api.depends('billing_status', 'period_id.invoice_id.payment_state',
                  'shipment_line_id.invoice_line_ids.move_id.payment_state')
-    def _compute_payment_state(self):
+    def _compute_payment_status(self):
         for item in self:
             invoices = (item.period_id.invoice_id
                         | item.shipment_line_id.invoice_line_ids.move_id).filtered(
                 lambda move: move.state == 'posted' and move.move_type == 'out_invoice')
-            item.payment_state = self._payment_state_of(invoices) \
+            item.payment_status = self._payment_status_of(invoices) \
                 if item.billing_status == 'invoice_posted' else False
 
     @api.model
-    def _payment_state_of(self, invoices):
+    def _payment_status_of(self, invoices):
         """Paid, partially paid or not paid, for the posted invoices of an item (one a
         credit note reversed bills nothing, and is not paid either)."""
         states = set(invoices.mapped('payment_state')) - {'reversed'}

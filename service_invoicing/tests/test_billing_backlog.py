@@ -49,9 +49,9 @@ class TestBillingBacklog(ServiceOrderCommon):
         self.post(order, 'ship', ship={self.labour: 3.0, self.filter_kit: 2.0})
         items = self.items(order)
         self.assertRecordValues(items.sorted('product_id'), sorted([
-            {'product_id': self.labour.id, 'quantity': 3.0, 'amount': 216.0,
+            {'product_id': self.labour.id, 'qty_to_invoice': 3.0, 'amount': 216.0,
              'billing_status': 'ready', 'source_type': 'shipment_line'},
-            {'product_id': self.filter_kit.id, 'quantity': 2.0, 'amount': 100.0,
+            {'product_id': self.filter_kit.id, 'qty_to_invoice': 2.0, 'amount': 100.0,
              'billing_status': 'ready', 'source_type': 'shipment_line'},
         ], key=lambda values: values['product_id']))
         self.assertEqual(items[0].source_ref, order.service_shipment_ids)
@@ -174,9 +174,9 @@ class TestBillingBacklog(ServiceOrderCommon):
         # A quantity reduced on the draft leaves the rest in the backlog.
         labour_line.quantity = 3.0
         labour_item = items.filtered(lambda item: item.product_id == self.labour)
-        self.assertRecordValues(labour_item, [{'quantity': 2.0, 'billing_status': 'ready'}])
+        self.assertRecordValues(labour_item, [{'qty_to_invoice': 2.0, 'billing_status': 'ready'}])
         invoice.invoice_line_ids = [Command.delete(labour_line.id)]
-        self.assertRecordValues(labour_item, [{'quantity': 5.0, 'billing_status': 'ready'}])
+        self.assertRecordValues(labour_item, [{'qty_to_invoice': 5.0, 'billing_status': 'ready'}])
         invoice.unlink()
         self.assertEqual(set(items.mapped('billing_status')), {'ready'})
 
@@ -199,7 +199,7 @@ class TestBillingBacklog(ServiceOrderCommon):
         # Complimentary is billed (at zero); non-chargeable leaves the backlog, consumed.
         self.assertEqual(labour_item.billing_status, 'invoice_posted')
         self.assertRecordValues(kit_item, [{'billing_status': 'non_chargeable',
-                                            'quantity': 0.0}])
+                                            'qty_to_invoice': 0.0}])
         self.assertEqual(kit_item.shipment_line_id.qty_consumed, 2.0)
         with self.assertRaisesRegex(UserError, "not a draft line of the billing backlog"):
             labour_line.service_billing_type = 'complimentary'
@@ -247,7 +247,7 @@ class TestBillingBacklog(ServiceOrderCommon):
         self.assertEqual(credit_note.amount_untaxed, 2 * 80.0 + 100.0)
         credit_note.action_post()
         labour_item = self.items(order)
-        self.assertRecordValues(labour_item, [{'quantity': 2.0, 'billing_status': 'ready'}])
+        self.assertRecordValues(labour_item, [{'qty_to_invoice': 2.0, 'billing_status': 'ready'}])
         january, february = self.items(contract)
         self.assertRecordValues(january | february, [
             {'billing_status': 'not_ready', 'ready': False},
@@ -287,7 +287,7 @@ class TestBillingBacklog(ServiceOrderCommon):
             item.action_register_payment()
         invoice = self.proformas().invoice_ids
         invoice.action_service_confirm()
-        self.assertEqual(item.payment_state, 'not_paid')
+        self.assertEqual(item.payment_status, 'not_paid')
         action = item.action_register_payment()
         self.assertEqual(action['res_model'], 'account.payment.register')
         wizard = self.env['account.payment.register'].with_context(**action['context']).create(
@@ -295,7 +295,7 @@ class TestBillingBacklog(ServiceOrderCommon):
              'journal_id': self.company_data['default_journal_bank'].id})
         wizard.action_create_payments()
         self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
-        self.assertEqual(item.payment_state, 'paid')
+        self.assertEqual(item.payment_status, 'paid')
 
     def test_statistics_and_links_between_documents(self):
         self.labour.standard_price = 50.0

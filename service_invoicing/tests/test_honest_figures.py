@@ -68,20 +68,20 @@ class TestHonestFigures(ServiceOrderCommon):
         january, february = self.items(contract)
         self.assertRecordValues(shipment_item | january | february, [
             {'billing_status': 'invoice_created', 'amount_status': 240.0,
-             'amount_in_draft': 240.0, 'quantity_in_draft': 3.0, 'amount_invoiced': 0.0},
+             'amount_in_draft': 240.0, 'qty_in_draft': 3.0, 'amount_invoiced': 0.0},
             {'billing_status': 'invoice_created', 'amount_status': 100.0,
-             'amount_in_draft': 100.0, 'quantity_in_draft': 1.0, 'amount_invoiced': 0.0},
+             'amount_in_draft': 100.0, 'qty_in_draft': 1.0, 'amount_invoiced': 0.0},
             {'billing_status': 'invoice_created', 'amount_status': 100.0,
-             'amount_in_draft': 100.0, 'quantity_in_draft': 1.0, 'amount_invoiced': 0.0},
+             'amount_in_draft': 100.0, 'qty_in_draft': 1.0, 'amount_invoiced': 0.0},
         ])
         invoice.action_service_confirm()
         self.assertRecordValues(shipment_item | january | february, [
             {'billing_status': 'invoice_posted', 'amount_status': 240.0,
-             'amount_invoiced': 240.0, 'quantity_invoiced': 3.0, 'amount_in_draft': 0.0},
+             'amount_invoiced': 240.0, 'qty_invoiced': 3.0, 'amount_in_draft': 0.0},
             {'billing_status': 'invoice_posted', 'amount_status': 100.0,
-             'amount_invoiced': 100.0, 'quantity_invoiced': 1.0, 'amount_in_draft': 0.0},
+             'amount_invoiced': 100.0, 'qty_invoiced': 1.0, 'amount_in_draft': 0.0},
             {'billing_status': 'invoice_posted', 'amount_status': 100.0,
-             'amount_invoiced': 100.0, 'quantity_invoiced': 1.0, 'amount_in_draft': 0.0},
+             'amount_invoiced': 100.0, 'qty_invoiced': 1.0, 'amount_in_draft': 0.0},
         ])
         # The kanban card shows that amount.
         arch = etree.fromstring(self.env['service.billing.item'].get_views(
@@ -114,30 +114,45 @@ class TestHonestFigures(ServiceOrderCommon):
                 'journal_id': self.company_data['default_journal_bank'].id,
             }).action_create_payments()
         self.assertRecordValues(item, [{'billing_status': 'invoice_posted',
-                                        'payment_state': 'paid'}])
+                                        'payment_status': 'paid'}])
         wizard = Form(self.env['service.invoice.correction.wizard'].with_context(
             **invoice.action_service_correct()['context']))
         with wizard.line_ids.edit(0) as line:
             line.quantity_corrected = 7.0
         credit_note = self.env['account.move'].browse(wizard.save().action_correct()['res_id'])
         credit_note.action_post()
-        self.assertRecordValues(item, [{'billing_status': 'ready', 'payment_state': False}])
+        self.assertRecordValues(item, [{'billing_status': 'ready', 'payment_status': False}])
         self.assertRecordValues(item, [{
-            'billing_status': 'ready', 'quantity': 1.0, 'quantity_invoiced': 7.0,
-            'amount_to_invoice': 80.0, 'amount_invoiced': 560.0, 'payment_state': False}])
+            'billing_status': 'ready', 'qty_to_invoice': 1.0, 'qty_invoiced': 7.0,
+            'amount_to_invoice': 80.0, 'amount_invoiced': 560.0, 'payment_status': False}])
 
     def test_a_contract_period_credited_whole_is_not_paid(self):
         contract = self.create_contract()
         invoice = self.proformas()
         invoice.action_service_confirm()
         january = self.items(contract)[0]
-        self.assertEqual(january.payment_state, 'not_paid')
+        self.assertEqual(january.payment_status, 'not_paid')
         # Odoo's full reversal: the credit note is posted and reconciled with the invoice.
         invoice._reverse_moves([{'invoice_date': date(2026, 3, 15)}], cancel=True)
         self.assertEqual(invoice.payment_state, 'reversed')
         self.assertRecordValues(january, [{'billing_status': 'not_ready',
-                                           'payment_state': False}])
+                                           'payment_status': False}])
         self.assertRecordValues(january, [{'amount_invoiced': 0.0, 'amount_waiting': 100.0}])
+
+    def test_backlog_columns_read_as_the_glossary(self):
+        """The backlog list's figures and statuses are named and labelled as
+        docs/glossary.md names them (its payment column read "Payment State" before)."""
+        Item = self.env['service.billing.item'].with_context(lang='en_US')
+        arch = etree.fromstring(Item.get_views([(False, 'list')])['views']['list']['arch'])
+        columns = arch.xpath('/list/field/@name')
+        labels = {name: field['string']
+                  for name, field in Item.fields_get(columns, ['string']).items()}
+        self.assertEqual({name: labels.get(name) for name in (
+            'qty_to_invoice', 'qty_in_draft', 'qty_invoiced', 'billing_status',
+            'payment_status')}, {
+            'qty_to_invoice': "Left to Invoice", 'qty_in_draft': "Quantity in Draft Invoices",
+            'qty_invoiced': "Invoiced Quantity", 'billing_status': "Billing Status",
+            'payment_status': "Payment Status"})
 
     def test_order_line_shows_invoiced_and_in_draft_apart(self):
         """Shipped 4 and a draft invoice of 4: Invoiced 0 (posted), In Draft Invoices 4,
@@ -167,10 +182,10 @@ class TestHonestFigures(ServiceOrderCommon):
             'qty_shipped': 4.0, 'qty_invoiced': 0.0, 'qty_in_draft': 4.0,
             'qty_shipped_not_invoiced': 4.0, 'qty_to_invoice': 0.0}])
         self.assertRecordValues(item, [{
-            'quantity_billable': 4.0, 'quantity_invoiced': 0.0, 'quantity_in_draft': 4.0,
-            'quantity': 0.0}])
+            'qty_billable': 4.0, 'qty_invoiced': 0.0, 'qty_in_draft': 4.0,
+            'qty_to_invoice': 0.0}])
         invoice.action_service_confirm()
         self.assertRecordValues(line, [{
             'qty_invoiced_posted': 4.0, 'service_qty_in_draft': 0.0,
             'service_qty_shipped_not_invoiced': 0.0}])
-        self.assertRecordValues(item, [{'quantity_invoiced': 4.0, 'quantity_in_draft': 0.0}])
+        self.assertRecordValues(item, [{'qty_invoiced': 4.0, 'qty_in_draft': 0.0}])

@@ -153,7 +153,7 @@ class TestProformaFlow(ServiceOrderCommon):
                 self.assertEqual(invoice.amount_untaxed, 9.5 * 80.0 + 3 * 45.0)
                 # What was not billed stays ready in the backlog.
                 self.assertEqual(sum(self.items(order).filtered(
-                    lambda item: item.billing_status == 'ready').mapped('quantity')), 6.5)
+                    lambda item: item.billing_status == 'ready').mapped('qty_to_invoice')), 6.5)
                 said = action['params']['message']
                 self.assertIn("added Repair labour: 1.50 Units", said)
                 self.assertIn("kept the quantity typed on Repair labour: 8.00 (the sources "

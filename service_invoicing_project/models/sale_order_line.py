@@ -52,8 +52,8 @@ class SaleOrderLine(models.Model):
         return super()._compute_qty_delivered()
 
     @api.depends('analytic_line_ids.service_qty_non_chargeable',
-                 'service_billing_item_ids.quantity_billable',
-                 'service_billing_item_ids.quantity_invoiced')
+                 'service_billing_item_ids.qty_billable',
+                 'service_billing_item_ids.qty_invoiced')
     def _compute_service_qty(self):
         """Hours confirmed non-chargeable count as consumed: delivered, never charged. What
         time and milestones left shipped not invoiced is the sum of their backlog items (the
@@ -62,7 +62,7 @@ class SaleOrderLine(models.Model):
         for line in self.filtered(lambda line: line.qty_delivered_method
                                   in ('timesheet', 'milestones')):
             items = line.service_billing_item_ids
-            left = sum(items.mapped('quantity_billable')) - sum(items.mapped('quantity_invoiced'))
+            left = sum(items.mapped('qty_billable')) - sum(items.mapped('qty_invoiced'))
             line.service_qty_shipped_not_invoiced = line.product_uom_id.round(left) \
                 if line.product_uom_id else left
         timesheet_lines = self.filtered(lambda line: line.qty_delivered_method == 'timesheet')
@@ -92,7 +92,7 @@ class SaleOrderLine(models.Model):
         if end_date:
             domain &= Domain('date', '<=', end_date)
         left = dict(self.env['service.billing.item'].sudo()._read_group(
-            domain, ['sale_line_id'], ['quantity:sum']))
+            domain, ['sale_line_id'], ['qty_to_invoice:sum']))
         for line in lines:
             quantity = line.product_uom_id.round(left.get(line._origin, 0.0))
             if line.product_uom_id.compare(quantity, line.qty_to_invoice):
@@ -159,7 +159,7 @@ class SaleOrderLine(models.Model):
         """What ``item`` adds against this line's limit, and the comparison of the limit."""
         if self.service_limit_type == 'amount':
             return item.amount, self.currency_id.compare_amounts
-        return item.quantity, self.product_uom_id.compare
+        return item.qty_to_invoice, self.product_uom_id.compare
 
     def _service_items_held_by_limit(self):
         """The not-ready time of these lines that their limit holds back (each would pass
@@ -211,7 +211,7 @@ class SaleOrderLine(models.Model):
                                 invoice_line.product_uom_id._compute_quantity(
                                     invoice_line.quantity, self.product_uom_id))
         for item in items.filtered(lambda item: item.billing_status == 'ready'):
-            used += item.amount if by_amount else item.quantity
+            used += item.amount if by_amount else item.qty_to_invoice
         return used
 
     def _service_not_to_exceed_reason(self, item):
@@ -221,7 +221,7 @@ class SaleOrderLine(models.Model):
             return ''
         by_amount = self.service_limit_type == 'amount'
         used = self._service_limit_figures()
-        wanted = item.amount if by_amount else item.quantity
+        wanted = item.amount if by_amount else item.qty_to_invoice
         compare = self.currency_id.compare_amounts if by_amount else self.product_uom_id.compare
         if compare(used + wanted, self.service_limit) <= 0:
             return ''

@@ -43,14 +43,14 @@ class ServiceBillingItem(models.Model):
         items = self.sorted(lambda item: (item.date, item.id))
         if sale_line.company_id.service_timesheet_invoice_detail == 'timesheet':
             return [sale_line._prepare_invoice_line(
-                quantity=item.quantity,
+                quantity=item.qty_to_invoice,
                 name=self.env._("%(line)s\n%(date)s, %(employee)s: %(description)s",
                                 line=sale_line.name, date=format_date(self.env, item.date),
                                 employee=item.employee_id.name or '',
                                 description=item.name),
                 service_timesheet_ids=[Command.set(item.timesheet_id.ids)],
             ) for item in items]
-        quantity = uom.round(sum(items.mapped('quantity')))
+        quantity = uom.round(sum(items.mapped('qty_to_invoice')))
         first, last = items[0].date, items[-1].date
         dates = format_date(self.env, first) if first == last else self.env._(
             "%(first)s to %(last)s", first=format_date(self.env, first),
@@ -67,7 +67,7 @@ class ServiceBillingItem(models.Model):
     def _service_milestone_lines(self, sale_line):
         """Invoice line values of these milestone items of ``sale_line``: one per milestone."""
         return [sale_line._prepare_invoice_line(
-            quantity=item.quantity,
+            quantity=item.qty_to_invoice,
             name=self.env._("%(line)s\nMilestone: %(milestone)s", line=sale_line.name,
                             milestone=item.milestone_id.name),
             service_milestone_id=item.milestone_id.id,

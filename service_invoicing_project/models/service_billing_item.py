@@ -98,13 +98,13 @@ class ServiceBillingItem(models.Model):
                 status = 'non_chargeable'
             same[billable, invoiced, in_draft, max(left, 0.0), open_amounts.get(item, 0.0),
                  amount_invoiced, amount_in_draft, status].append(item.id)
-        for (billable, invoiced, in_draft, quantity, amount, amount_invoiced, amount_in_draft,
+        for (billable, invoiced, in_draft, to_invoice, amount, amount_invoiced, amount_in_draft,
              status), ids in same.items():
             items = self.browse(ids)
-            items.quantity_billable = billable
-            items.quantity_invoiced = invoiced
-            items.quantity_in_draft = in_draft
-            items.quantity = quantity
+            items.qty_billable = billable
+            items.qty_invoiced = invoiced
+            items.qty_in_draft = in_draft
+            items.qty_to_invoice = to_invoice
             items.amount = amount
             items.amount_invoiced = amount_invoiced
             items.amount_in_draft = amount_in_draft
@@ -186,8 +186,8 @@ class ServiceBillingItem(models.Model):
         """Whether an invoice (draft or posted) bills part of this item."""
         self.ensure_one()
         uom = self.product_uom_id
-        return uom.compare(self.quantity_billable - self.quantity, 0.0) > 0 \
-            or uom.compare(self.quantity_invoiced, 0.0) > 0
+        return uom.compare(self.qty_billable - self.qty_to_invoice, 0.0) > 0 \
+            or uom.compare(self.qty_invoiced, 0.0) > 0
 
     def _compute_invoice_ids(self):
         project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
@@ -214,9 +214,9 @@ class ServiceBillingItem(models.Model):
 
     @api.depends('billing_status', 'sale_line_id.invoice_lines.move_id.payment_state',
                  'timesheet_id.timesheet_invoice_id.payment_state')
-    def _compute_payment_state(self):
+    def _compute_payment_status(self):
         project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
-        result = super(ServiceBillingItem, self - project_items)._compute_payment_state()
+        result = super(ServiceBillingItem, self - project_items)._compute_payment_status()
         same = defaultdict(list)
         for sale_line, items in project_items.grouped('sale_line_id').items():
             if not (sale_line.invoice_lines.move_id | items.timesheet_id.timesheet_invoice_id) \
@@ -224,19 +224,19 @@ class ServiceBillingItem(models.Model):
                               and move.move_type == 'out_invoice'):
                 # Nothing posted bills the order line (a proforma was just made): no
                 # payment to follow, without sharing out its invoices.
-                same[self._payment_state_of(self.env['account.move'])] += items.ids
+                same[self._payment_status_of(self.env['account.move'])] += items.ids
                 continue
             for item in items:
                 invoices = item.invoice_ids.filtered(
                     lambda move: move.state == 'posted' and move.move_type == 'out_invoice')
-                same[self._payment_state_of(invoices)].append(item.id)
-        for state, ids in same.items():
+                same[self._payment_status_of(invoices)].append(item.id)
+        for status, ids in same.items():
             items = self.browse(ids)
             # Only billed items are paid or not: not one a credit note gave back.
             items.filtered(lambda item: item.billing_status == 'invoice_posted') \
-                .payment_state = state
+                .payment_status = status
             items.filtered(lambda item: item.billing_status != 'invoice_posted') \
-                .payment_state = False
+                .payment_status = False
         return result
 
     def _service_values_that_differ(self, vals):

@@ -20,7 +20,7 @@ class TestHonestProjectFigures(ProjectBillingCommon):
         """The backlog list's sums under its default filter (Not Invoiced) for ``line``."""
         [sums] = self.env['service.billing.item'].read_group(
             [('sale_line_id', '=', line.id), ('billing_status', 'in', ('not_ready', 'ready'))],
-            ['amount_to_invoice:sum', 'amount_waiting:sum', 'quantity:sum'], [])
+            ['amount_to_invoice:sum', 'amount_waiting:sum', 'qty_to_invoice:sum'], [])
         return sums['amount_to_invoice'], sums['amount_waiting']
 
     def approve(self, timesheets):
@@ -72,12 +72,12 @@ class TestHonestProjectFigures(ProjectBillingCommon):
         invoices, _left_out = self.proforma()
         self.assertRecordValues(item, [{
             'billing_status': 'invoice_created', 'amount_status': 800.0,
-            'amount_in_draft': 800.0, 'quantity_in_draft': 8.0, 'amount_to_invoice': 0.0}])
+            'amount_in_draft': 800.0, 'qty_in_draft': 8.0, 'amount_to_invoice': 0.0}])
         self.assertEqual(self.time_line.service_qty_in_draft, 8.0)
         invoices.action_post()
         self.assertRecordValues(item, [{
             'billing_status': 'invoice_posted', 'amount_status': 800.0,
-            'amount_invoiced': 800.0, 'amount_in_draft': 0.0, 'payment_state': 'not_paid'}])
+            'amount_invoiced': 800.0, 'amount_in_draft': 0.0, 'payment_status': 'not_paid'}])
 
     def test_hours_given_back_by_a_credit_note_are_not_paid(self):
         timesheet = self.log(8.0, date(2026, 3, 2))
@@ -90,12 +90,12 @@ class TestHonestProjectFigures(ProjectBillingCommon):
                 'journal_id': self.company_data['default_journal_bank'].id,
             }).action_create_payments()
         item = self.items(timesheet)
-        self.assertEqual(item.payment_state, 'paid')
+        self.assertEqual(item.payment_status, 'paid')
         self.credit(invoices, corrected=7.0).action_post()
-        self.assertRecordValues(item, [{'billing_status': 'ready', 'payment_state': False}])
+        self.assertRecordValues(item, [{'billing_status': 'ready', 'payment_status': False}])
         self.assertRecordValues(item, [{
-            'billing_status': 'ready', 'quantity': 1.0, 'quantity_invoiced': 7.0,
-            'amount_to_invoice': 100.0, 'payment_state': False}])
+            'billing_status': 'ready', 'qty_to_invoice': 1.0, 'qty_invoiced': 7.0,
+            'amount_to_invoice': 100.0, 'payment_status': False}])
 
     def test_milestone_line_agrees_with_its_backlog(self):
         """0.3 reached and invoiced, 0.5 reached since: the order line shows Delivered 0.8,
@@ -113,14 +113,14 @@ class TestHonestProjectFigures(ProjectBillingCommon):
         ready = self.env['service.billing.item'].search(
             [('sale_line_id', '=', self.fixed_line.id), ('billing_status', '=', 'ready')])
         self.assertEqual(ready, self.items(build))
-        self.assertEqual(sum(ready.mapped('quantity')), 0.5)
+        self.assertEqual(sum(ready.mapped('qty_to_invoice')), 0.5)
         # In a draft: still shipped not invoiced, and shown in draft invoices.
         self.proforma()
         self.assertRecordValues(self.fixed_line, [{
             'qty_invoiced_posted': 0.3, 'service_qty_in_draft': 0.5,
             'service_qty_shipped_not_invoiced': 0.5}])
         self.assertRecordValues(self.items(build), [{
-            'billing_status': 'invoice_created', 'quantity_in_draft': 0.5,
+            'billing_status': 'invoice_created', 'qty_in_draft': 0.5,
             'amount_in_draft': 5000.0}])
 
     def test_time_line_agrees_with_its_backlog(self):
@@ -136,5 +136,5 @@ class TestHonestProjectFigures(ProjectBillingCommon):
         self.assertRecordValues(self.time_line, [{
             'qty_delivered': 12.0, 'qty_invoiced_posted': 8.0,
             'service_qty_shipped_not_invoiced': 4.0}])
-        self.assertEqual(sum(items.mapped('quantity_billable'))
-                         - sum(items.mapped('quantity_invoiced')), 4.0)
+        self.assertEqual(sum(items.mapped('qty_billable'))
+                         - sum(items.mapped('qty_invoiced')), 4.0)

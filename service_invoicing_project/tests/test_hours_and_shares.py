@@ -48,7 +48,7 @@ class TestHoursAndShares(HostileRpcMixin, ProjectBillingCommon):
             'project_id': self.project.id, 'employee_id': self.eric.id, 'date': '2026-03-02',
             'name': "Correction", 'unit_amount': -2.0})
         self.assertEqual(self.env['account.analytic.line'].browse(correction).unit_amount, -2.0)
-        self.assertEqual(self.items(logged).quantity, 0.0)  # not approved yet
+        self.assertEqual(self.items(logged).qty_to_invoice, 0.0)  # not approved yet
         self.assertEqual(nina_logged.unit_amount, 10.0)
 
     def test_a_day_is_summed_over_the_employees_timesheets(self):
@@ -76,7 +76,7 @@ class TestHoursAndShares(HostileRpcMixin, ProjectBillingCommon):
              'account.analytic.line', 'write', timesheet.ids, {'unit_amount': 1e300})],
             timesheet)
         self.assertRecordValues(self.items(timesheet), [
-            {'billing_status': 'ready', 'quantity': 8.0, 'amount': 800.0}])
+            {'billing_status': 'ready', 'qty_to_invoice': 8.0, 'amount': 800.0}])
 
     def test_milestone_shares_between_0_and_100_percent(self):
         design, build = self.milestones([("Design", 0.3), ("Build", 0.7)])
@@ -102,7 +102,7 @@ class TestHoursAndShares(HostileRpcMixin, ProjectBillingCommon):
         self.rpc(self.project_manager, 'project.milestone', 'toggle_is_reached', design.ids,
                  True)
         self.assertRecordValues(self.items(design), [
-            {'billing_status': 'ready', 'quantity': 0.3, 'amount': 3000.0}])
+            {'billing_status': 'ready', 'qty_to_invoice': 0.3, 'amount': 3000.0}])
         # The whole line is a share too.
         self.rpc(self.project_manager, 'project.milestone', 'write', build.ids,
                  {'quantity_percentage': 1.0})

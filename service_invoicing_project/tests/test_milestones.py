@@ -26,9 +26,9 @@ class TestMilestones(ProjectBillingCommon):
     def test_reached_milestone_is_ready_for_its_share(self):
         design_item, build_item = self.items(self.design), self.items(self.build)
         self.assertRecordValues(design_item | build_item, [
-            {'source_type': 'milestone', 'billing_status': 'not_ready', 'quantity': 0.0,
+            {'source_type': 'milestone', 'billing_status': 'not_ready', 'qty_to_invoice': 0.0,
              'amount': 0.0, 'sale_line_id': self.fixed_line.id, 'project_id': self.project.id},
-            {'source_type': 'milestone', 'billing_status': 'not_ready', 'quantity': 0.0,
+            {'source_type': 'milestone', 'billing_status': 'not_ready', 'qty_to_invoice': 0.0,
              'amount': 0.0, 'sale_line_id': self.fixed_line.id, 'project_id': self.project.id},
         ])
         self.assertEqual(design_item.not_ready_reason,
@@ -38,7 +38,7 @@ class TestMilestones(ProjectBillingCommon):
 
         self.design.is_reached = True
         self.assertRecordValues(design_item, [{
-            'billing_status': 'ready', 'quantity': 0.3, 'quantity_billable': 0.3,
+            'billing_status': 'ready', 'qty_to_invoice': 0.3, 'qty_billable': 0.3,
             'amount': 3000.0, 'date': self.design.reached_date}])
         self.assertEqual(self.design.service_amount, 3000.0)
         self.assertEqual(build_item.billing_status, 'not_ready')
@@ -60,7 +60,7 @@ class TestMilestones(ProjectBillingCommon):
             line.service_milestone_id = self.build
         invoices.action_post()
         self.assertRecordValues(design_item, [{
-            'billing_status': 'invoice_posted', 'quantity': 0.0, 'quantity_invoiced': 0.3,
+            'billing_status': 'invoice_posted', 'qty_to_invoice': 0.0, 'qty_invoiced': 0.3,
             'amount_invoiced': 3000.0}])
         self.assertEqual(design_item.invoice_ids, invoices)
         self.assertEqual(self.fixed_line.qty_invoiced, 0.3)
@@ -73,7 +73,7 @@ class TestMilestones(ProjectBillingCommon):
         milestones = self.milestones([("Phase 1", 1 / 3), ("Phase 2", 1 / 3), ("Phase 3", 1 / 3)])
         self.assertFalse(self.fixed_line.service_milestone_error)
         milestones.is_reached = True
-        self.assertEqual(self.items(milestones).mapped('quantity'), [1.0, 1.0, 1.0])
+        self.assertEqual(self.items(milestones).mapped('qty_to_invoice'), [1.0, 1.0, 1.0])
         self.assertEqual(self.items(milestones).mapped('amount'), [10000.0] * 3)
         invoices, _left_out = self.proforma()
         self.assertEqual(invoices.invoice_line_ids.mapped('quantity'), [1.0, 1.0, 1.0])
@@ -94,8 +94,8 @@ class TestMilestones(ProjectBillingCommon):
         # A draft credit note gives nothing back yet.
         self.assertEqual(item.billing_status, 'invoice_posted')
         credit_note.action_post()
-        self.assertRecordValues(item, [{'billing_status': 'ready', 'quantity': 0.3,
-                                        'quantity_invoiced': 0.0, 'amount': 3000.0,
+        self.assertRecordValues(item, [{'billing_status': 'ready', 'qty_to_invoice': 0.3,
+                                        'qty_invoiced': 0.0, 'amount': 3000.0,
                                         'amount_invoiced': 0.0}])
         self.assertEqual(self.fixed_line.qty_invoiced, 0.0)
 
@@ -152,13 +152,13 @@ class TestMilestones(ProjectBillingCommon):
         self.assertFalse(invoices)
         self.assertIn((item, "Design is not ready to invoice (Invoice Created)."), left_out)
         odoo_invoice.action_post()
-        self.assertRecordValues(item, [{'billing_status': 'invoice_posted', 'quantity': 0.0,
-                                        'quantity_invoiced': 0.3, 'amount_invoiced': 3000.0}])
+        self.assertRecordValues(item, [{'billing_status': 'invoice_posted', 'qty_to_invoice': 0.0,
+                                        'qty_invoiced': 0.3, 'amount_invoiced': 3000.0}])
         # Build reached later: the backlog bills Build only, Odoo then finds nothing.
         self.build.is_reached = True
         self.assertRecordValues(item | self.items(self.build), [
-            {'billing_status': 'invoice_posted', 'quantity': 0.0, 'quantity_invoiced': 0.3},
-            {'billing_status': 'ready', 'quantity': 0.7, 'quantity_invoiced': 0.0},
+            {'billing_status': 'invoice_posted', 'qty_to_invoice': 0.0, 'qty_invoiced': 0.3},
+            {'billing_status': 'ready', 'qty_to_invoice': 0.7, 'qty_invoiced': 0.0},
         ])
         invoices, _left_out = self.proforma()
         self.assertRecordValues(invoices.invoice_line_ids, [{
@@ -176,8 +176,8 @@ class TestMilestones(ProjectBillingCommon):
         self.assertEqual(items.mapped('billing_status'), ['not_ready', 'invoice_posted'])
         self.env.flush_all()  # as the posting's request ends
         self.design.is_reached = True
-        self.assertEqual(sum(items.mapped('quantity')), 0.3)
-        self.assertEqual(sum(items.mapped('quantity_invoiced')), 0.7)
+        self.assertEqual(sum(items.mapped('qty_to_invoice')), 0.3)
+        self.assertEqual(sum(items.mapped('qty_invoiced')), 0.7)
         invoices, _left_out = self.proforma()
         self.assertRecordValues(invoices, [{'amount_untaxed': 3000.0, 'amount_total': 3450.0}])
         invoices.action_post()
@@ -191,7 +191,7 @@ class TestMilestones(ProjectBillingCommon):
         odoo_invoice.action_post()
         self.odoo_reversal(odoo_invoice).action_post()
         item = self.items(self.design)
-        self.assertRecordValues(item, [{'billing_status': 'ready', 'quantity': 0.3}])
+        self.assertRecordValues(item, [{'billing_status': 'ready', 'qty_to_invoice': 0.3}])
         invoices, _left_out = self.proforma()
         self.assertEqual(invoices.amount_untaxed, 3000.0)
 
@@ -214,8 +214,8 @@ class TestMilestones(ProjectBillingCommon):
         credit_note.invoice_line_ids.quantity = 0.7
         credit_note.action_post()
         self.assertRecordValues(self.items(self.design | self.build), [
-            {'billing_status': 'invoice_posted', 'quantity': 0.0, 'quantity_invoiced': 0.3},
-            {'billing_status': 'ready', 'quantity': 0.7, 'quantity_invoiced': 0.0},
+            {'billing_status': 'invoice_posted', 'qty_to_invoice': 0.0, 'qty_invoiced': 0.3},
+            {'billing_status': 'ready', 'qty_to_invoice': 0.7, 'qty_invoiced': 0.0},
         ])
         self.assertEqual(self.proforma()[0].amount_untaxed, 7000.0)
 
@@ -248,7 +248,7 @@ class TestMilestones(ProjectBillingCommon):
         # Its name and deadline, and the milestones not billed, stay free.
         self.design.with_user(self.project_manager).name = "Design and survey"
         self.build.with_user(self.project_manager).quantity_percentage = 0.6
-        self.assertEqual(self.items(self.build).quantity_billable, 0.0)
+        self.assertEqual(self.items(self.build).qty_billable, 0.0)
         self.build.with_user(self.project_manager).quantity_percentage = 0.7
         invoices.action_post()
         with self.assert_refused(UserError, "Milestone Design and survey is invoiced"):
@@ -258,7 +258,7 @@ class TestMilestones(ProjectBillingCommon):
         self.credit(invoices).action_post()
         self.design.with_user(self.project_manager).quantity_percentage = 0.4
         self.assertRecordValues(self.items(self.design), [{
-            'billing_status': 'ready', 'quantity': 0.4, 'amount': 4000.0}])
+            'billing_status': 'ready', 'qty_to_invoice': 0.4, 'amount': 4000.0}])
 
     def test_a_fixed_price_is_never_invoiced_beyond_the_line(self):
         """Milestones adding up to more than the line (the line says so) are not billed
@@ -289,5 +289,5 @@ class TestMilestones(ProjectBillingCommon):
         item = self.items(self.design)
         self.assertEqual(item.billing_status, 'ready')
         self.design.is_reached = False
-        self.assertRecordValues(item, [{'billing_status': 'not_ready', 'quantity': 0.0,
+        self.assertRecordValues(item, [{'billing_status': 'not_ready', 'qty_to_invoice': 0.0,
                                         'ready': False}])

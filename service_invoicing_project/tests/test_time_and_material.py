@@ -24,7 +24,7 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         tuesday = self.log(4.0, date(2026, 3, 3), employee=self.eric)
         item = self.items(monday)
         self.assertRecordValues(item, [{
-            'source_type': 'timesheet', 'billing_status': 'not_ready', 'quantity': 0.0,
+            'source_type': 'timesheet', 'billing_status': 'not_ready', 'qty_to_invoice': 0.0,
             'sale_line_id': self.time_line.id, 'project_id': self.project.id,
             'employee_id': self.nina.id}])
         self.assertIn("waits for approval", item.not_ready_reason)
@@ -36,7 +36,7 @@ class TestTimeAndMaterial(ProjectBillingCommon):
 
         monday.with_user(self.project_manager).action_service_approve()
         self.assertEqual(self.time_line.qty_delivered, 8.0)
-        self.assertRecordValues(item, [{'billing_status': 'ready', 'quantity': 8.0,
+        self.assertRecordValues(item, [{'billing_status': 'ready', 'qty_to_invoice': 8.0,
                                         'amount': 800.0}])
         self.assertEqual(self.items(tuesday).billing_status, 'not_ready')
         invoices, left_out = self.proforma()
@@ -96,7 +96,7 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         timesheet = self.log(6.0, date(2026, 3, 2))
         self.assertEqual(self.time_line.qty_delivered, 6.0)
         self.assertRecordValues(self.items(timesheet), [{'billing_status': 'ready',
-                                                         'quantity': 6.0}])
+                                                         'qty_to_invoice': 6.0}])
         # Back on: the unapproved hours leave the delivered quantity and the ready items.
         self.env.company.service_timesheet_approval = True
         self.assertEqual(self.time_line.qty_delivered, 0.0)
@@ -122,7 +122,7 @@ class TestTimeAndMaterial(ProjectBillingCommon):
             | self.log(1.0, date(2026, 3, 4))
         timesheets.with_user(self.project_manager).action_service_approve()
         self.assertEqual(self.time_line.qty_delivered, 0.38)
-        self.assertEqual(self.items(timesheets).mapped('quantity'), [0.13, 0.12, 0.13])
+        self.assertEqual(self.items(timesheets).mapped('qty_to_invoice'), [0.13, 0.12, 0.13])
         invoices, _left_out = self.proforma_billing_as_odoo()
         self.assertEqual(invoices.invoice_line_ids.quantity, 0.38)
         self.assertEqual(invoices.amount_untaxed, 304.0)
@@ -147,7 +147,7 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         invoices.action_service_confirm()
         self.assertEqual(invoices.amount_untaxed, 10000.0)
         self.assertEqual(timesheets.mapped('service_qty_non_chargeable'), [1.0, 1.0, 1.0])
-        self.assertEqual(self.items(timesheets).mapped('quantity'), [0.0, 0.0, 0.0])
+        self.assertEqual(self.items(timesheets).mapped('qty_to_invoice'), [0.0, 0.0, 0.0])
         self.assertEqual(set(self.items(timesheets).mapped('billing_status')),
                          {'non_chargeable'})
         self.assertEqual(self.time_line.qty_to_invoice, 0.0)
@@ -178,10 +178,10 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         invoices.invoice_line_ids.unlink()
         self.assertFalse(timesheet.timesheet_invoice_id)
         self.assertRecordValues(self.items(timesheet), [{'billing_status': 'ready',
-                                                         'quantity': 5.0}])
+                                                         'qty_to_invoice': 5.0}])
         # Free again: its hours can be corrected.
         timesheet.unit_amount = 4.0
-        self.assertEqual(self.items(timesheet).quantity, 4.0)
+        self.assertEqual(self.items(timesheet).qty_to_invoice, 4.0)
 
     def test_billed_timesheets_keep_what_odoo_keeps(self):
         """Linking timesheets to their invoice (a proforma, Odoo's Create Invoice) does not
@@ -220,8 +220,8 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         self.assertEqual(credit_note.invoice_line_ids.service_timesheet_ids, timesheet)
         credit_note.action_post()
         item = self.items(timesheet)
-        self.assertRecordValues(item, [{'billing_status': 'ready', 'quantity': 2.0,
-                                        'quantity_invoiced': 6.0, 'amount': 200.0}])
+        self.assertRecordValues(item, [{'billing_status': 'ready', 'qty_to_invoice': 2.0,
+                                        'qty_invoiced': 6.0, 'amount': 200.0}])
         again, _left_out = self.proforma()
         self.assertEqual(again.invoice_line_ids.quantity, 2.0)
         again.action_post()
@@ -254,7 +254,7 @@ class TestTimeAndMaterial(ProjectBillingCommon):
         credit_note = self.env['account.move'].browse(reversal.refund_moves()['res_id'])
         credit_note.action_post()
         item = self.items(timesheet)
-        self.assertRecordValues(item, [{'billing_status': 'ready', 'quantity': 8.0}])
+        self.assertRecordValues(item, [{'billing_status': 'ready', 'qty_to_invoice': 8.0}])
         invoices, _left_out = self.proforma()
         self.assertEqual(invoices.invoice_line_ids.quantity, 8.0)
         invoices.action_post()

@@ -10,7 +10,7 @@ here, once every bridge is loaded (their items compute by the bridges' rules).
 
 from odoo import SUPERUSER_ID, api
 
-RECOMPUTED = ('_compute_billing', '_compute_amounts_by_status', '_compute_payment_state')
+RECOMPUTED = ('_compute_billing', '_compute_amounts_by_status', '_compute_payment_status')
 
 
 def migrate(cr, version):
