@@ -163,7 +163,7 @@ class SaleOrderLine(models.Model):
         """Add [(order line, quantity)] to ``shipment``: lines shipped by posting are shipped
         here (the stock bridge ships goods through their deliveries)."""
         trusted(self.env['service.shipment.line'].sudo()).create([
-            {'shipment_id': shipment.id, 'order_line_id': line.id, 'quantity': quantity}
+            {'shipment_id': shipment.id, 'order_line_id': line.id, 'qty_posted': quantity}
             for line, quantity in shipped if line.qty_delivered_method == 'service_posting'
         ])
 

@@ -54,7 +54,7 @@ class ServiceShipmentLine(models.Model):
     product_uom_id = fields.Many2one(related='order_line_id.product_uom_id', string="Unit")
     name = fields.Text(related='order_line_id.name', string="Description")
 
-    quantity = fields.Float(
+    qty_posted = fields.Float(
         string="Quantity Posted", digits='Product Unit', readonly=True,
         help="What the posting shipped.")
     qty_returned = fields.Float(
@@ -86,15 +86,15 @@ class ServiceShipmentLine(models.Model):
         for line in self:
             line.display_name = f'{line.shipment_id.name} - {line.product_id.display_name}'
 
-    @api.depends('quantity')
+    @api.depends('qty_posted')
     def _compute_qty_returned(self):
         # Services are not returned; the stock bridge counts returned goods.
         self.qty_returned = 0.0
 
-    @api.depends('quantity', 'qty_returned')
+    @api.depends('qty_posted', 'qty_returned')
     def _compute_qty_shipped(self):
         for line in self:
-            line.qty_shipped = line.quantity - line.qty_returned
+            line.qty_shipped = line.qty_posted - line.qty_returned
 
     @api.depends(
         'qty_shipped', 'qty_consumed', 'order_line_id.product_uom_id',

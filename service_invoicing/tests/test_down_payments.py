@@ -145,4 +145,4 @@ class TestDownPayments(ServiceOrderCommon):
         invoices = order.order_line._service_post(
             'ship_invoice', ship=everything, invoice=everything)
         self.assertEqual(invoices.amount_untaxed, 900.0)
-        self.assertEqual(order.service_shipment_ids.line_ids.mapped('quantity'), [10.0, 4.0])
+        self.assertEqual(order.service_shipment_ids.line_ids.mapped('qty_posted'), [10.0, 4.0])

@@ -512,7 +512,7 @@ class TestServiceOrderHostileRpc(HostileRpcMixin, ServiceOrderCommon):
                 (self.kit, 'shipment_line_ids', [Command.clear()]),
                 (self.move, 'qty_consumed', -5.0), (self.move, 'qty_consumed', HUGE),
                 (self.move, 'qty_to_invoice', HUGE), (self.move, 'qty_invoiced', -HUGE),
-                (self.move, 'qty_shipped', HUGE), (self.move, 'quantity', HUGE)]
+                (self.move, 'qty_shipped', HUGE), (self.move, 'qty_posted', HUGE)]
         ], self.order, *self.order.order_line, self.move)
 
     def test_get_shipment_lines_refuses_hostile_lines(self):

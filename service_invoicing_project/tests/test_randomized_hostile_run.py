@@ -505,7 +505,7 @@ def hostile_machine(case):
             ('account.move', 'partner_id'), ('account.move', 'invoice_date'),
             ('account.move', 'currency_id'), ('account.move.line', 'sale_line_ids'),
             ('account.move.line', 'service_shipment_line_id'),
-            ('service.shipment.line', 'quantity'), ('sale.order', 'partner_id'),
+            ('service.shipment.line', 'qty_posted'), ('sale.order', 'partner_id'),
         )), record=indexes, value=indexes)
         def write_field(self, user, field, record, value):
             model, name = field

@@ -40,6 +40,6 @@ class StockMove(models.Model):
                 'shipment_id': shipment.id,
                 'order_line_id': move.sale_line_id.id,
                 'stock_move_id': move.id,
-                'quantity': move.product_uom._compute_quantity(
+                'qty_posted': move.product_uom._compute_quantity(
                     move.quantity, move.sale_line_id.product_uom_id, rounding_method='HALF-UP'),
             } for move in group])

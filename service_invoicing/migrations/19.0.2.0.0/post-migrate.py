@@ -28,7 +28,7 @@ def migrate(cr, version):
     for line_id, quantity, consumed in cr.fetchall():
         line = env['sale.order.line'].browse(line_id)
         shipped[line.order_id].append(
-            {'order_line_id': line_id, 'quantity': quantity, 'qty_consumed': consumed})
+            {'order_line_id': line_id, 'qty_posted': quantity, 'qty_consumed': consumed})
     Shipment = env['service.shipment']
     for order, lines_vals in shipped.items():
         Shipment._post_shipment(order, order.date_order.date(), lines_vals)

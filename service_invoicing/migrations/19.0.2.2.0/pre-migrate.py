@@ -17,3 +17,4 @@ def migrate(cr, version):
         ('quantity_in_draft', 'qty_in_draft'),
         ('payment_state', 'payment_status'),
     ])
+    rename_fields(cr, 'service_invoicing', 'service.shipment.line', [('quantity', 'qty_posted')])
