@@ -1,6 +1,6 @@
 {
     'name': "Service Invoicing - Inventory",
-    'version': '19.0.1.0.0',
+    'version': '19.0.1.1.0',
     'category': 'Accounting/Accounting',
     'summary': "Goods of service orders shipped through Odoo deliveries: posted shipment lines "
                "linked to their stock moves, returns giving quantities back",

@@ -7,8 +7,8 @@ from odoo.addons.service_invoicing.tools.actions import records_action
 class StockPicking(models.Model):
     _inherit = 'stock.picking'
 
-    service_invoice_state = fields.Selection(
-        INVOICE_STATUSES, string="Invoicing Status", compute='_compute_service_invoice_state',
+    service_invoice_status = fields.Selection(
+        INVOICE_STATUSES, string="Invoicing Status", compute='_compute_service_invoice_status',
         store=True)
     service_invoice_ids = fields.Many2many(
         'account.move', string="Invoices", compute='_compute_service_invoice_ids')
@@ -17,9 +17,9 @@ class StockPicking(models.Model):
     @api.depends('move_ids.service_shipment_line_ids.qty_shipped',
                  'move_ids.service_shipment_line_ids.qty_invoiced',
                  'move_ids.service_shipment_line_ids.qty_consumed')
-    def _compute_service_invoice_state(self):
+    def _compute_service_invoice_status(self):
         for picking in self:
-            picking.service_invoice_state = \
+            picking.service_invoice_status = \
                 picking.move_ids.service_shipment_line_ids._invoice_status()
 
     def _compute_service_invoice_ids(self):

@@ -38,12 +38,12 @@ class TestShipmentsThroughDeliveries(ServiceOrderCommon):
             {'product_id': self.spare_part.id, 'qty_shipped': 4.0,
              'stock_move_id': done.move_ids.id}])
         self.assertEqual(shipment.picking_ids, done)
-        self.assertEqual(done.service_invoice_state, 'to_invoice')
+        self.assertEqual(done.service_invoice_status, 'to_invoice')
         invoice = self.post(order, 'invoice', invoice={self.spare_part: 3.0},
                             post_invoice=True)
         self.assertEqual(invoice.invoice_line_ids.service_shipment_line_id.stock_move_id,
                          done.move_ids)
-        self.assertEqual(done.service_invoice_state, 'partial')
+        self.assertEqual(done.service_invoice_status, 'partial')
         self.assertEqual(done.service_invoice_ids, invoice)
         action = done.action_view_service_invoices()
         self.assertEqual((action['views'], action['res_id']), ([(False, 'form')], invoice.id),
@@ -67,7 +67,7 @@ class TestShipmentsThroughDeliveries(ServiceOrderCommon):
         self.assertEqual(invoice.invoice_line_ids.service_shipment_line_id, line)
         invoice.action_post()
         self.assertRecordValues(line, [{'qty_invoiced': 5.0, 'qty_to_invoice': 0.0}])
-        self.assertEqual(picking.service_invoice_state, 'invoiced')
+        self.assertEqual(picking.service_invoice_status, 'invoiced')
 
     def test_returns_give_the_quantity_back(self):
         order = self.create_order([(self.spare_part, 4.0)])

@@ -18,3 +18,7 @@ def migrate(cr, version):
         ('payment_state', 'payment_status'),
     ])
     rename_fields(cr, 'service_invoicing', 'service.shipment.line', [('quantity', 'qty_posted')])
+    # A delivery's invoicing status was this module's until 19.0.2 (the Inventory bridge's
+    # since, which renames it where it has it).
+    rename_fields(cr, 'service_invoicing', 'stock.picking',
+                  [('service_invoice_state', 'service_invoice_status')])
