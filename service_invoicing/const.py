@@ -138,14 +138,20 @@ WEEKDAYS = [
 
 # --- Sending ------------------------------------------------------------------------------
 
-# The sending status of a customer invoice, as a clerk reads it in the list.
+# The sending status of a customer invoice: what a clerk reads in the list, and what the
+# sending workers keep of each invoice (``account_move_sending.py``).
 SENDING_STATUSES = [
     ('not_sent', "Not Sent"),
     ('queued', "Queued"),
+    ('sending', "Sending"),
+    ('retrying', "Retrying"),
     ('sent', "Sent"),
     ('failed', "Failed"),
     ('skipped', "Skipped"),
 ]
+# Still to go out: waiting for a worker, in Odoo's mail queue, or to be tried again (the
+# filter Queued for Sending).
+SENDING_QUEUED_STATUSES = ('queued', 'sending', 'retrying')
 # Queued invoices a sending worker claims at a time (each one PDF render of about a second).
 SENDING_BATCH = 2
 # The oldest queued invoices a worker looks at to claim a batch (the others hold the rest).
@@ -157,9 +163,9 @@ SENDING_CRON_CODE = 'model._service_send_queued_invoices()'
 # written through the API.
 SERVICE_ENGINE_MOVE_FIELDS = {
     'service_proforma', 'service_cutoff_date', 'service_grouping', 'service_to_post',
-    'service_send_state', 'service_send_attempts', 'service_send_error', 'service_send_next_try',
-    'service_send_refused_at', 'service_send_message_id', 'service_sending_data',
-    'service_sending_status', 'service_sent_on', 'service_sent_to',
+    'service_sending_status', 'service_send_attempts', 'service_send_error',
+    'service_send_next_try', 'service_send_refused_at', 'service_send_message_id',
+    'service_sending_data', 'service_sent_on', 'service_sent_to',
 }
 
 # --- Bounds every document keeps ------------------------------------------------------------

@@ -124,7 +124,7 @@ def send_from_the_list(port, database, invoice_ids):
 def sent_states(database, numbers):
     names = ", ".join(f"'{number}'" for number in numbers)
     return psql(database, f"""
-        SELECT name, service_send_state, service_send_attempts FROM account_move
+        SELECT name, service_sending_status, service_send_attempts FROM account_move
         WHERE move_type = 'out_invoice' AND state = 'posted' AND name IN ({names})
         ORDER BY id""")
 

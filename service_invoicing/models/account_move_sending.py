@@ -1,7 +1,7 @@
-"""The sending status of an invoice: queued, sending, sent, retrying, failed or skipped, with
-the attempts, the reason and the next try, kept by the sending workers
-(``account_move_sending_worker.py``) and shown on the invoice; what a clerk reads in the list
-(Not Sent, Queued, Sent on a date to someone, Failed, Skipped) is ``service_sending_status``.
+"""The sending status of an invoice, ``service_sending_status``: not sent, queued, sending,
+retrying, sent (on a date, to someone), failed or skipped, with the attempts, the reason and the
+next try, kept by the sending workers (``account_move_sending_worker.py``), shown on the invoice
+and in the list.
 
 An invoice queued for sending is looked at again before it is emailed: one reset to draft,
 cancelled, or paid (or credited in full) since it was queued is not emailed as a demand for
@@ -21,20 +21,12 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import config, format_datetime
 
-from ..const import SENDING_CRON_CODE, SENDING_STATUSES
+from ..const import SENDING_CRON_CODE, SENDING_QUEUED_STATUSES, SENDING_STATUSES
 from ..tools.sending_failures import DEFAULT_MAX_ATTEMPTS, DEFAULT_PAUSE_SECONDS, retry_delay
 from ..tools.trusted import trusted
 
 _logger = logging.getLogger(__name__)
 
-SEND_STATES = [
-    ('queued', "Queued"),
-    ('sending', "Sending"),
-    ('sent', "Sent"),
-    ('retrying', "Retrying"),
-    ('failed', "Failed"),
-    ('skipped', "Skipped"),
-]
 # Payment states of an invoice that is no longer a demand for payment.
 SETTLED_PAYMENT_STATES = ('paid', 'in_payment', 'reversed')
 # Keys of ``sending_data`` written by ``_service_queue_sending``.
@@ -48,15 +40,16 @@ MAX_ATTEMPTS_PARAM = 'service_invoicing.send_max_attempts'
 class AccountMove(models.Model):
     _inherit = 'account.move'  # pylint: disable=consider-merging-classes-inherited
 
-    service_send_state = fields.Selection(
-        SEND_STATES, string="Sending Status", copy=False, readonly=True, store=True,
-        compute='_compute_service_send_state', index='btree_not_null',
-        help="Queued: waiting for a sending worker. Sending: the email is in Odoo's mail "
-             "queue. Sent: the mail server accepted the invoice email (or the customer's "
-             "invoice sending is Manual: the PDF is ready). Retrying: a try failed; the "
-             "workers try again at the next try. Failed: the workers gave up; the error says "
-             "what to correct before Send Again. Skipped: not emailed, the invoice was paid, "
-             "cancelled or reset to draft after it was queued (the chatter says why).")
+    service_sending_status = fields.Selection(
+        SENDING_STATUSES, string="Sending Status", copy=False, readonly=True, store=True,
+        compute='_compute_service_sending_status', index='btree_not_null',
+        help="Not Sent: never emailed. Queued: waiting for a sending worker (a scheduled "
+             "action). Sending: the email is in Odoo's mail queue. Retrying: a try failed; "
+             "the workers try again at the next try. Sent: the mail server accepted the "
+             "invoice email (Sent On, Sent To), or the invoice was marked sent (the customer's "
+             "invoice sending is Manual: the PDF is ready). Failed: the workers gave up; the "
+             "error says what to correct before Send Again. Skipped: queued, then paid, "
+             "cancelled or reset to draft before it went: not emailed (the chatter says why).")
     service_send_attempts = fields.Integer(string="Sending Attempts", copy=False, readonly=True)
     service_send_error = fields.Text(string="Sending Error", copy=False, readonly=True)
     service_send_next_try = fields.Datetime(string="Next Sending Try", copy=False, readonly=True)
@@ -66,13 +59,6 @@ class AccountMove(models.Model):
         'mail.message', string="Invoice Email", copy=False, readonly=True, ondelete='set null')
     # Odoo's sending settings as queued (author, methods), kept to render again on a retry.
     service_sending_data = fields.Json(copy=False)
-    service_sending_status = fields.Selection(
-        SENDING_STATUSES, string="Sending", copy=False, readonly=True, store=True,
-        compute='_compute_service_sending_status', index='btree_not_null',
-        help="Not Sent: never emailed. Queued: waiting for the sending workers (a scheduled "
-             "action), or being retried. Sent: emailed (Sent On, Sent To), or marked sent. "
-             "Failed: the email was not delivered; Send Again once corrected. Skipped: "
-             "queued, then paid, cancelled or reset to draft before it went: not emailed.")
     service_sent_on = fields.Datetime(
         string="Sent On", copy=False, readonly=True, store=True,
         compute='_compute_service_sending_status',
@@ -82,37 +68,30 @@ class AccountMove(models.Model):
         compute='_compute_service_sending_status',
         help="Who the last invoice email went to.")
 
-    @api.depends('service_send_state', 'is_move_sent', 'service_send_message_id', 'move_type')
+    @api.depends('sending_data', 'state', 'is_move_sent', 'service_send_message_id',
+                 'move_type')
     def _compute_service_sending_status(self):
+        """Follow Odoo's queue (``sending_data``) and what Odoo records of a sending (marked
+        sent, its email); the workers write the outcome of each try themselves."""
         for move in self:
             message = move.service_send_message_id.sudo()
             move.service_sent_on = message.date
             move.service_sent_to = ", ".join(
                 partner.email or partner.name for partner in message.partner_ids) or False
-            state = move.service_send_state
+            status = move.service_sending_status
             if not move.is_sale_document(include_receipts=True):
                 move.service_sending_status = False
-            elif state in ('queued', 'sending', 'retrying'):
-                move.service_sending_status = 'queued'
-            elif state in ('failed', 'skipped'):
-                move.service_sending_status = state
-            elif state == 'sent' or move.is_move_sent or message:
-                move.service_sending_status = 'sent'
-            else:
-                move.service_sending_status = 'not_sent'
-
-    @api.depends('sending_data', 'state')
-    def _compute_service_send_state(self):
-        for move in self:
+                continue
             if move.sending_data and move.state == 'posted':
-                if move.service_send_state != 'sent':  # queued twice: it stays sent
-                    move.service_send_state = 'queued'
-            elif move.service_send_state == 'queued' or (
-                    move.service_send_state == 'retrying' and move.state != 'posted'):
+                if status != 'sent':  # queued twice: it stays sent
+                    status = 'queued'
+            elif status == 'queued' or (status == 'retrying' and move.state != 'posted'):
                 # Taken off the queue by another sender (Odoo's own job: the workers follow its
                 # email), or reset to draft.
-                move.service_send_state = 'sending' if (
-                    move.service_send_message_id and move.state == 'posted') else False
+                status = 'sending' if message and move.state == 'posted' else False
+            if status in (False, 'not_sent'):
+                status = 'sent' if move.is_move_sent or message else 'not_sent'
+            move.service_sending_status = status
 
     def message_post(self, **kwargs):
         message = super().message_post(**kwargs)
@@ -124,7 +103,7 @@ class AccountMove(models.Model):
         """Send Again: queue the email of invoices whose sending failed (or is being retried)
         once more, with a new set of tries, in the name of the current user."""
         moves = self.filtered(lambda move: move.state == 'posted'
-                              and move.service_send_state in ('failed', 'retrying'))
+                              and move.service_sending_status in ('failed', 'retrying'))
         if moves != self:
             raise UserError(self.env._(
                 "Send Again queues posted invoices whose sending failed or is being retried; "
@@ -150,8 +129,8 @@ class AccountMove(models.Model):
                 moves.sending_data = {**moves[0].sending_data, PAID_WHEN_QUEUED: paid,
                                       **({RESEND: True} if resend else {})}
         if resend:
-            again = posted.filtered(lambda move: move.service_send_state == 'sent')
-            trusted(again.sudo()).write({'service_send_state': 'queued'})
+            again = posted.filtered(lambda move: move.service_sending_status == 'sent')
+            trusted(again.sudo()).write({'service_sending_status': 'queued'})
         return posted
 
     @api.model
@@ -180,7 +159,7 @@ class AccountMove(models.Model):
                 recipients=", ".join(
                     partner.email or partner.name for partner in message.partner_ids)
                 or self.env._("nobody"))
-        if self.is_move_sent or self.service_send_state == 'sent':
+        if self.is_move_sent or self.service_sending_status == 'sent':
             return self.env._("%(invoice)s was already sent (it is marked as sent).",
                               invoice=self.display_name)
         return ""
@@ -221,12 +200,12 @@ class AccountMove(models.Model):
         _logger.info("%s", reason)
         self.message_post(body=reason)
         trusted(self.sudo()).write({
-            'service_send_state': 'skipped', 'sending_data': False,
+            'service_sending_status': 'skipped', 'sending_data': False,
             'service_sending_data': False, 'service_send_next_try': False})
 
     def button_draft(self):
         queued = self.filtered(lambda move: move.state == 'posted' and (
-            move.sending_data or move.service_send_state in ('queued', 'retrying')))
+            move.sending_data or move.service_sending_status in ('queued', 'retrying')))
         result = super().button_draft()
         for move in queued:
             move.message_post(body=self.env._(
@@ -252,10 +231,11 @@ class AccountMove(models.Model):
         own job): the workers judge the invoice by its delivery from now on."""
         values = {'service_send_message_id': message.id}
         if not self.env.context.get('service_sending'):
-            if self.service_send_state in ('retrying', 'failed'):
+            if self.service_sending_status in ('retrying', 'failed'):
                 # A user sent it by hand: the workers follow that email instead of theirs.
-                values.update(service_send_state='sending', service_send_next_try=False)
-            if self.service_send_state:
+                values.update(service_sending_status='sending', service_send_next_try=False)
+            if values.get('service_sending_status', self.service_sending_status) \
+                    in SENDING_QUEUED_STATUSES:
                 # Odoo sends it after the commit and forgets it: the workers look at it.
                 self._service_wake_sending_workers_at_commit()
         trusted(self.sudo()).write(values)
@@ -263,7 +243,7 @@ class AccountMove(models.Model):
     def _service_record_sent(self, attempted=True):
         """The mail server accepted the invoice email: a failure before is resolved."""
         had_error = bool(self.service_send_error)
-        values = {'service_send_state': 'sent', 'service_send_error': False,
+        values = {'service_sending_status': 'sent', 'service_send_error': False,
                   'service_send_next_try': False, 'sending_data': False,
                   'service_sending_data': False}
         if attempted:
@@ -287,7 +267,7 @@ class AccountMove(models.Model):
         own send): Odoo sends it; the workers look at it again later."""
         scheduled = [mail.scheduled_date for mail in mails.exists() if mail.scheduled_date]
         later = fields.Datetime.now() + timedelta(seconds=max(self._service_pause_seconds(), 60))
-        trusted(self).write({'service_send_state': 'sending', 'sending_data': False,
+        trusted(self).write({'service_sending_status': 'sending', 'sending_data': False,
                     'service_send_next_try': max([later, *scheduled])})
 
     def _service_record_failure(self, failure):
@@ -300,14 +280,14 @@ class AccountMove(models.Model):
             values['service_send_refused_at'] = now
         if failure.temporary and attempts < self._service_max_attempts():
             delay = retry_delay(attempts, self._service_pause_seconds())
-            values.update(service_send_state='retrying',
+            values.update(service_sending_status='retrying',
                           service_send_next_try=now + timedelta(seconds=delay),
                           service_send_error=self._service_failure_text(failure))
             _logger.info("Sending %s failed (attempt %s), next try in %s s: %s",
                          self.display_name, attempts, delay, failure.reason)
         else:
             error = self._service_failure_text(failure, attempts=attempts)
-            values.update(service_send_state='failed', service_send_next_try=False,
+            values.update(service_sending_status='failed', service_send_next_try=False,
                           service_send_error=error)
             _logger.warning("Sending %s failed (attempt %s), given up: %s",
                             self.display_name, attempts, failure.reason)
@@ -378,7 +358,7 @@ class AccountMove(models.Model):
     def _service_wake_for_next_try(self):
         """The workers wake up for the earliest next try still to come."""
         following = self.sudo().search(
-            [('service_send_state', 'in', ('retrying', 'sending')),
+            [('service_sending_status', 'in', ('retrying', 'sending')),
              ('service_send_next_try', '>', fields.Datetime.now())],
             order='service_send_next_try', limit=1)
         if following:

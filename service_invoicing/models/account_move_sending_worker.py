@@ -91,7 +91,7 @@ class AccountMove(models.Model):
             if moves is not None:
                 # Read them as locked (another worker may have sent them).
                 moves.invalidate_recordset(
-                    ['sending_data', 'service_send_state', 'service_send_next_try'])
+                    ['sending_data', 'service_sending_status', 'service_send_next_try'])
                 return moves.filtered(lambda move, now=now: move._service_due(now))
             # Another worker sent some since this transaction began: nothing is pending
             # here, so commit and look at the queue afresh.
@@ -104,25 +104,25 @@ class AccountMove(models.Model):
         if self.sending_data and self.sending_data != self.service_sending_data:
             trusted(self).service_sending_data = self.sending_data
         # Looked at again as it is now: paid or cancelled since it was queued, it does not go.
-        reason = self.service_send_state not in ('sending', 'sent') \
+        reason = self.service_sending_status not in ('sending', 'sent') \
             and self._service_why_not_send()
         if reason:
             self._service_record_skipped(reason)
             return None
         # Sent again, as the user confirmed (Send on an invoice emailed before).
-        resend = self.service_send_state == 'queued' and (
+        resend = self.service_sending_status == 'queued' and (
             self.sending_data or self.service_sending_data or {}).get(RESEND)
         delivery, mails = self._service_email_delivery()
         if resend:
             delivery, mails = None, mails.browse()
-        elif self.service_send_state == 'sent' or delivery == 'sent' or (
+        elif self.service_sending_status == 'sent' or delivery == 'sent' or (
                 delivery is None and self.is_move_sent):
             self._service_record_already_sent()
             return None
         if delivery == 'pending':
             self._service_record_pending(mails)
             return None
-        if delivery == 'failed' and self.service_send_state == 'sending':
+        if delivery == 'failed' and self.service_sending_status == 'sending':
             # Sent by Odoo's own sending (its job, a user's Send) and refused: that was a try.
             return self._service_record_failure(self._service_mail_failure(mails))
         mails = mails.filtered(lambda mail: mail.state == 'exception')
@@ -255,11 +255,11 @@ class AccountMove(models.Model):
 
     def _service_due(self, now):
         return self.state == 'posted' and (bool(self.sending_data) or (
-            self.service_send_state in ('retrying', 'sending')
+            self.service_sending_status in ('retrying', 'sending')
             and (not self.service_send_next_try or self.service_send_next_try <= now)))
 
     @api.model
     def _service_sending_queue_domain(self, now):
         return [('state', '=', 'posted'), '|', ('sending_data', '!=', False),
-                '&', ('service_send_state', 'in', ('retrying', 'sending')),
+                '&', ('service_sending_status', 'in', ('retrying', 'sending')),
                 '|', ('service_send_next_try', '=', False), ('service_send_next_try', '<=', now)]

@@ -211,12 +211,12 @@ class TestMoneyInvariants(HostileRpcMixin, ServiceOrderCommon):
             (UserError, engine, user, 'account.move', 'write', proforma.ids, values)
             for user in (self.si_user, self.si_manager)
             for values in ({'service_proforma': False}, {'service_cutoff_date': '2030-01-01'},
-                           {'service_to_post': True}, {'service_send_state': 'sent'},
+                           {'service_to_post': True}, {'service_sending_status': 'sent'},
                            {'service_send_attempts': 0, 'service_send_error': False})
         ] + [
             (UserError, engine, self.si_manager, 'account.move', 'create', {
                 'move_type': 'out_invoice', 'partner_id': self.customer.id,
-                'service_proforma': True, 'service_send_state': 'sent'}),
+                'service_proforma': True, 'service_sending_status': 'sent'}),
         ], proforma)
 
     def test_numbers_that_are_not_numbers_are_refused_everywhere(self):
