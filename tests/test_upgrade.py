@@ -119,6 +119,9 @@ SNAPSHOT = SETUP + textwrap.dedent('''
                                line.product_id.name, line.quantity,
                                (line[link].picking_id.name if line[link] else None)]
                               for line in invoice_lines],
+            'deliveries': [[picking.name, picking['service_invoice_status' if new
+                                                  else 'service_invoice_state']]
+                           for picking in order.picking_ids.sorted('id')],
         }))
 ''')
 
@@ -175,7 +178,8 @@ def test_a_database_of_the_last_release_upgrades_intact(tmp_path):
         subprocess.run(['dropdb', '--if-exists', database], cwd=ROOT, check=False)
     before, after = (json.loads(out.stdout.strip().splitlines()[-1]) for out in (before, after))
     assert after['bridge'] == 'installed'
-    for key in ('contracts', 'periods', 'order_lines', 'shipment_lines', 'invoice_links'):
+    for key in ('contracts', 'periods', 'order_lines', 'shipment_lines', 'invoice_links',
+                'deliveries'):
         assert after[key] == before[key], key
     # The service shipped by posting is a posted shipment line now, with the same figures:
     # 3 shipped, 1 consumed, 2 invoiced.
