@@ -9,6 +9,54 @@ from odoo.tests import get_db_name
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
+# Builders of the tests' data, for the test classes below and the browser tours alike.
+
+def build_contract(env, partner, lines, sign=True, **values):
+    """A monthly contract of ``partner`` from January 2026 unless told, billing ``lines``
+    [(product, quantity, price per year)], signed and locked unless told."""
+    contract = env['service.contract'].create({
+        'partner_id': partner.id,
+        'date_start': date(2026, 1, 1),
+        'invoice_period': 'month',
+        'line_ids': [
+            Command.create({'product_id': product.id, 'quantity': qty, 'price_unit': price})
+            for product, qty, price in lines
+        ],
+        **values,
+    })
+    if sign:
+        contract.action_sign()
+    return contract
+
+
+def build_order(env, partner, lines, confirm=True, **values):
+    """An order of ``partner`` for ``lines`` [(product, quantity)], confirmed unless told."""
+    order = env['sale.order'].create({
+        'partner_id': partner.id,
+        'order_line': [
+            Command.create({'product_id': product.id, 'product_uom_qty': quantity})
+            for product, quantity in lines
+        ],
+        **values,
+    })
+    if confirm:
+        order.action_confirm()
+    return order
+
+
+def post_order(order_or_lines, option, ship=None, invoice=None, consume=None, **options):
+    """Post an order (or some of its lines) by product: ``ship={product: qty}``; returns the
+    invoices."""
+    lines = order_or_lines.order_line if order_or_lines._name == 'sale.order' \
+        else order_or_lines
+
+    def by_line(quantities):
+        return {line: qty for product, qty in (quantities or {}).items()
+                for line in lines.filtered(lambda line, p=product: line.product_id == p)}
+    return lines._service_post(option, ship=by_line(ship), invoice=by_line(invoice),
+                               consume=by_line(consume), **options)
+
+
 def committed_contracts(env, name, count):
     """For tests that commit: ``count`` signed monthly contracts from January 2026 of one new
     customer, each billing a service of 1,200 a year: (customer, product, contracts)."""
@@ -100,19 +148,7 @@ class ServiceInvoicingCommon(AccountTestInvoicingCommon):
     def create_contract(cls, lines=None, sign=True, partner=None, **values):
         """A contract billing 1,200 a year by default, signed and locked unless told."""
         lines = lines if lines is not None else [(cls.maintenance, 1.0, 1200.0)]
-        contract = cls.env['service.contract'].create({
-            'partner_id': (partner or cls.customer).id,
-            'date_start': date(2026, 1, 1),
-            'invoice_period': 'month',
-            'line_ids': [
-                Command.create({'product_id': product.id, 'quantity': qty, 'price_unit': price})
-                for product, qty, price in lines
-            ],
-            **values,
-        })
-        if sign:
-            contract.action_sign()
-        return contract
+        return build_contract(cls.env, partner or cls.customer, lines, sign=sign, **values)
 
     @contextmanager
     def assert_refused(self, exception, pattern):
@@ -204,28 +240,12 @@ class ServiceOrderCommon(ServiceInvoicingCommon):
 
     @classmethod
     def create_order(cls, lines, partner=None, confirm=True, **values):
-        order = cls.env['sale.order'].create({
-            'partner_id': (partner or cls.customer).id,
-            'order_line': [
-                Command.create({'product_id': product.id, 'product_uom_qty': quantity})
-                for product, quantity in lines
-            ],
-            **values,
-        })
-        if confirm:
-            order.action_confirm()
-        return order
+        return build_order(cls.env, partner or cls.customer, lines, confirm=confirm, **values)
 
     def post(self, order_or_lines, option, ship=None, invoice=None, consume=None, **options):
         """Post by product: ``ship={product: qty}``; returns the invoices."""
-        lines = order_or_lines.order_line if order_or_lines._name == 'sale.order' \
-            else order_or_lines
-
-        def by_line(quantities):
-            return {line: qty for product, qty in (quantities or {}).items()
-                    for line in lines.filtered(lambda line, p=product: line.product_id == p)}
-        return lines._service_post(option, ship=by_line(ship), invoice=by_line(invoice),
-                                   consume=by_line(consume), **options)
+        return post_order(order_or_lines, option, ship=ship, invoice=invoice, consume=consume,
+                          **options)
 
     def line_of(self, order, product):
         return order.order_line.filtered(lambda line: line.product_id == product)
