@@ -122,8 +122,11 @@ class AccountMove(models.Model):
             matched, removed = invoice._service_recalculate_once()
             message = invoice._service_recalculated_message(matched, removed)
             invoice.message_post(body=Markup('<br/>').join(message))
-            messages += message
-        return self._service_notify(self.env._("Recalculated"), '\n'.join(messages))
+            # A notification shows plain text as one paragraph: what it did, one after the
+            # other (the chatter has a line each).
+            said = f"{message[0]} {'; '.join(message[1:])}"
+            messages.append(said if said.endswith('.') else f"{said}.")
+        return self._service_notify(self.env._("Recalculated"), ' '.join(messages))
 
     def _service_recalculate_once(self):
         """Make this draft again from its sources, keeping what the user changed on its
