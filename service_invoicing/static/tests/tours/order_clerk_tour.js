@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { screenshot } from "@service_invoicing/../tests/tours/screenshot";
 
 // An order clerk confirms a service order, posts a shipment of it (Post > Ship), finds the
 // posted shipment from the order, then invoices it (Post > Invoice), in the browser.
@@ -41,6 +42,7 @@ registry.category("web_tour.tours").add("service_invoicing_order_clerk_tour", {
         {
             trigger: ".modal:not(:has(th[data-name='qty_to_invoice']))",
         },
+        ...screenshot("post_wizard", ".modal .o_data_row:contains('Tour Installation')"),
         {
             trigger: ".modal button[name='action_post']",
             run: "click",

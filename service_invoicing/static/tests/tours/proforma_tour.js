@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { screenshot } from "@service_invoicing/../tests/tours/screenshot";
 
 // A billing clerk makes a proforma of a ready backlog item, lowers a quantity on it,
 // recalculates it (the quantity typed stays, the customer's other ready item is added) and
@@ -29,6 +30,7 @@ registry.category("web_tour.tours").add("service_invoicing_proforma_tour", {
             content: "and a callout ready: 120.00",
             trigger: ".o_data_row:contains('Proforma Client'):contains('Tour Callout') td[name='amount_to_invoice']:contains('120.00')",
         },
+        ...screenshot("backlog", ".o_data_row:contains('Tour Callout') td[name='billing_status']:contains('Ready')"),
         {
             content: "Select the repair only",
             trigger: ".o_data_row:contains('Tour Repair') .o_list_record_selector input",
@@ -101,6 +103,7 @@ registry.category("web_tour.tours").add("service_invoicing_proforma_tour", {
         {
             trigger: ".o_field_widget[name='tax_totals']:contains('440.00')",
         },
+        ...screenshot("proforma", ".o_form_view .ribbon:contains('Proforma')"),
         {
             content: "Confirm",
             trigger: ".o_statusbar_buttons button[name='action_service_confirm']",

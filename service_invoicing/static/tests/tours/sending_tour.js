@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { screenshot } from "@service_invoicing/../tests/tours/screenshot";
 
 // A billing clerk sends invoices from the list, finds them queued, is asked before emailing
 // again an invoice emailed before, and registers its payment, in the browser. Sending Client
@@ -62,6 +63,7 @@ registry.category("web_tour.tours").add("service_invoicing_sending_tour", {
         {
             trigger: ".o_data_row:contains('200.00') td[name='service_sending_status']:contains('Queued')",
         },
+        ...screenshot("invoices_sending", ".o_data_row:contains('300.00') td[name='service_sending_status']:contains('Sent')"),
         {
             content: "Filter: Queued for Sending",
             trigger: ".o_searchview_dropdown_toggler",

@@ -1,5 +1,6 @@
 import { formatDate } from "@web/core/l10n/dates";
 import { registry } from "@web/core/registry";
+import { screenshot } from "@service_invoicing/../tests/tours/screenshot";
 
 const { DateTime } = luxon;
 
@@ -79,6 +80,7 @@ registry.category("web_tour.tours").add("service_invoicing_contract_tour", {
         {
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Signed')",
         },
+        ...screenshot("contract", ".o_form_view .o_field_widget[name='change_status']:contains('Locked')"),
         {
             content: "The contract invoice run: Invoicing > Create Contract Invoices",
             trigger: ".o_menu_sections button[data-menu-xmlid='service_invoicing.menu_service_invoicing']",
@@ -173,6 +175,7 @@ registry.category("web_tour.tours").add("service_invoicing_contract_tour", {
             content: "What the contracts will bill, month by month",
             trigger: ".o_graph_view .o_graph_renderer canvas",
         },
+        ...screenshot("reporting", ".o_graph_view .o_graph_renderer canvas"),
         {
             trigger: ".o_switch_view.o_list",
             run: "click",
