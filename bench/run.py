@@ -3,7 +3,7 @@
 Every measurement runs in fresh Odoo processes on a fresh copy (``createdb -T``) of the same
 analyzed data, so both systems start from the same database and the same cold caches.
 Usage (through ``make bench``): python bench/run.py [--quick] [--sizes 250,500] [--orders M]
-[--sending K] [--scenarios contracts,shipments,sending,fastcheck,backlog,timesheets].
+[--sending K] [--scenarios contracts,shipments,sending,fastcheck,backlog,timesheets,portal].
 Figures go to build/bench/results.json and build/bench/contracts.png.
 """
 
@@ -276,6 +276,22 @@ def scenario_backlog(items, proformas, results):
     print(f'  ratio proformas/contract batch: {results["backlog"]["ratio"]}')
 
 
+def scenario_portal(contracts, items, results):
+    """The customer portal of contracts: a customer's portal user lists its ``contracts``
+    contracts and opens one (24 months billed) in a database holding ``items`` backlog
+    items; each page must answer within 300 ms of server time."""
+    make_data('populate_backlog', items=items)
+    populated = task(DATA_DB, 'populate_portal', contracts=contracts)
+    psql('ANALYZE', DATA_DB)
+    pages = task(DATA_DB, 'portal_pages')
+    results['portal'] = {'populated': populated, 'pages': pages}
+    log(f'customer portal: {pages["contracts"]} contracts, {pages["items"]} backlog items, '
+        f'server time (best of 3, ms) and queries:')
+    for label, milliseconds in pages['ms'].items():
+        flag = '' if milliseconds < 300 else '  OVER 300 MS'
+        print(f'  {label:<40}{milliseconds:>9}{pages["queries"][label]:>6}{flag}')
+
+
 def scenario_timesheets(projects, timesheets, results, rounds=5):
     """Time and material: ``timesheets`` approved timesheets of March on ``projects`` projects
     (one order and customer each). Odoo's Create Invoice of all the orders with March as its
@@ -499,9 +515,10 @@ def main():
     parser.add_argument('--orders', type=int, help='delivered sale orders (default 1000)')
     parser.add_argument('--sending', type=int, help='invoices to send (default 200)')
     parser.add_argument('--scenarios',
-                        default='contracts,shipments,sending,fastcheck,backlog,timesheets',
+                        default='contracts,shipments,sending,fastcheck,backlog,timesheets,'
+                                'portal',
                         help='any of contracts,shipments,sending,fastcheck,backlog,timesheets,'
-                             'young,memory '
+                             'portal,young,memory '
                              '(fastcheck: our batch with and without the fast path\'s check; '
                              'young: guard on and off on a young database; memory: ours alone '
                              'at --memory-sizes)')
@@ -526,6 +543,8 @@ def main():
     parser.add_argument('--timesheet-rounds', type=int, default=5,
                         help='runs of each side of the timesheets scenario, in turn (the '
                              'medians are compared; quick 1)')
+    parser.add_argument('--portal-contracts', type=int,
+                        help="contracts of the portal scenario's customer (default 1000)")
     parser.add_argument('--memory-sizes', default='5000,20000',
                         help='contract counts of the memory scenario')
     parser.add_argument('--check-sample', type=int, default=200,
@@ -564,6 +583,9 @@ def main():
             scenario_timesheets(args.projects or (200 if not args.quick else 20),
                                 args.timesheets or (10000 if not args.quick else 500), results,
                                 rounds=max(args.timesheet_rounds, 1) if not args.quick else 1)
+        if 'portal' in scenarios:
+            scenario_portal(args.portal_contracts or (1000 if not args.quick else 200),
+                            args.backlog_items if not args.quick else 20000, results)
         if 'young' in scenarios:
             scenario_young(args.young_size, results, args.young_timeout)
         if 'memory' in scenarios:

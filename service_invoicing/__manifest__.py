@@ -11,6 +11,7 @@
     'data': [
         'security/service_invoicing_security.xml',
         'security/ir.model.access.csv',
+        'security/service_contract_portal_security.xml',
         'data/ir_sequence_data.xml',
         'data/ir_cron_data.xml',
         'data/mail_activity_type_data.xml',
@@ -37,6 +38,8 @@
         'views/service_test_report_views.xml',
         'data/account_move_sending_data.xml',
         'views/account_move_send_views.xml',
+        'views/portal_contract_templates.xml',
+        'report/service_contract_report.xml',
     ],
     'assets': {
         'web.assets_tests': [

@@ -27,3 +27,5 @@ from . import account_move_sending
 from . import account_move_sending_worker
 from . import service_billing_integrity
 from . import ir_actions_report
+from . import service_seller_fields_mixin
+from . import service_contract_portal

@@ -48,12 +48,22 @@ class ServiceContractForecast(models.TransientModel):
                 & Domain('company_id', 'in', self.env.companies.ids))
 
     @api.model
+    def _forecast_periods(self, contract, today, months=FORECAST_MONTHS):
+        """[(period, amount, invoice date)] of ``contract`` for the ``months`` from ``today``:
+        the periods the runs will bill, what they bill for each and the day they bill it.
+        The customer portal shows these too (``service_contract_portal.py``)."""
+        horizon = today + relativedelta(months=months, days=-1)
+        return [
+            (period, amount, max(periods.invoice_date_of(period, contract.prepaid), today))
+            for period, amount in contract._period_amounts(contract._due_periods(horizon))
+        ]
+
+    @api.model
     def _forecast_values(self, contracts, today, months=FORECAST_MONTHS):
         """The rows of ``contracts`` for the ``months`` from ``today``."""
-        horizon = today + relativedelta(months=months, days=-1)
         values = []
         for contract in contracts:
-            for period, amount in contract._period_amounts(contract._due_periods(horizon)):
+            for period, amount, invoice_date in self._forecast_periods(contract, today, months):
                 values.append({
                     'contract_id': contract.id,
                     'partner_id': contract.partner_id.commercial_partner_id.id,
@@ -62,7 +72,7 @@ class ServiceContractForecast(models.TransientModel):
                     'currency_id': contract.currency_id.id,
                     'period_start': period.start,
                     'period_end': period.end,
-                    'invoice_date': max(periods.invoice_date_of(period, contract.prepaid), today),
+                    'invoice_date': invoice_date,
                     'amount': amount,
                     'after_service': contract.invoice_after_service,
                 })

@@ -24,3 +24,4 @@ from . import test_pdf_seller
 from . import test_reporting
 from . import test_proforma_flow
 from . import test_honest_figures
+from . import test_portal_contracts

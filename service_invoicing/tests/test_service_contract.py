@@ -145,5 +145,8 @@ class TestServiceContract(ServiceInvoicingCommon):
             as_user._invoicing_domain(date(2026, 1, 31)), date(2026, 1, 31), date(2026, 1, 31))
         self.assertEqual(result.invoiced, own)
         self.assertFalse(other.period_ids)
+        # A portal user reads its own customer's contracts only (test_portal_contracts.py):
+        # none of these.
+        self.assertFalse(self.env['service.contract'].with_user(portal).search([]))
         with self.assertRaises(AccessError):
-            self.env['service.contract'].with_user(portal).search([])
+            own.with_user(portal).read(['name'])

@@ -1,0 +1,114 @@
+"""Service contracts in the customer portal: Odoo's ``portal.mixin`` (``/my/contracts/<id>``,
+access tokens, the PDF's file name) and what the contract page shows beyond the contract's own
+fields: the invoices of the next twelve months, as the invoicing runs will make them.
+
+What a portal user may read is decided by record rules (the contracts of their commercial
+partner, ``security/service_contract_portal_security.xml``) and by ``_seller_only_fields``:
+the fields about the seller's own work stay with the employees, whichever way they are read
+(the portal renders contracts as superuser, but the JSON-RPC ORM is open to portal users too).
+"""
+
+from odoo import api, fields, models
+
+from .service_contract_planning import ContractPlan
+
+
+class ServiceContract(models.Model):
+    _name = 'service.contract'
+    _inherit = ['service.contract', 'portal.mixin', 'service.seller.fields.mixin']
+    # The backlog's figures are computed from backlog items, which customers do not read;
+    # activities are the seller's (Odoo's mixin gives them to employees only).
+    _seller_only_fields = {
+        'invoice_error', 'may_invoice', 'billing_item_ids', 'backlog_amount', 'backlog_count',
+        'billed_to_date', 'billed_this_year', 'activity_exception_decoration',
+        'activity_exception_icon',
+    }
+
+    def _compute_access_url(self):
+        for contract in self:
+            contract.access_url = f'/my/contracts/{contract.id}'
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.env._("Contract %(contract)s", contract=self.name)
+
+    def _invoice_forecast(self, today=None):
+        """The invoices of the next twelve months of this contract, as its customer reads
+        them: a dict per invoice with its date, the periods it bills (first day of the first,
+        last day of the last: overdue periods are billed together by the next run) and its
+        untaxed amount, taxes and total.
+
+        The periods, amounts and dates are the Contract Billing Forecast's
+        (``_forecast_periods``, the planning of the runs); the invoice lines are the runs' own
+        (``_prepare_invoice_line_vals``), totalled by Odoo's tax engine one invoice at a time,
+        as the invoice itself totals them (rounded per line or globally, as the company says).
+        """
+        self.ensure_one()
+        if self.state != 'signed':
+            return []  # as the Contract Billing Forecast: only signed contracts are billed
+        today = today or fields.Date.context_today(self)
+        planned = self.env['service.contract.forecast']._forecast_periods(self, today)
+        if not planned:
+            return []
+        plan = ContractPlan(self, [(period, amount, self._split_over_lines(amount))
+                                   for period, amount, _invoice_date in planned])
+        invoice_dates = {period.start: invoice_date for period, _amount, invoice_date in planned}
+        invoices = {}
+        for vals in self._prepare_invoice_line_vals(plan):
+            invoices.setdefault(invoice_dates[vals['service_period_start']], []).append(vals)
+        return [
+            {
+                'invoice_date': invoice_date,
+                'period_start': min(vals['service_period_start'] for vals in lines),
+                'period_end': max(vals['service_period_end'] for vals in lines),
+                **self._invoice_totals(lines),
+            }
+            for invoice_date, lines in invoices.items()
+        ]
+
+    def _invoice_totals(self, line_vals_list):
+        """{'amount_untaxed', 'amount_tax', 'amount_total'} of an invoice of this contract
+        holding the invoice lines ``line_vals_list``, by Odoo's tax engine."""
+        self.ensure_one()
+        AccountTax = self.env['account.tax']
+        base_lines = [
+            AccountTax._prepare_base_line_for_taxes_computation(
+                None,
+                product_id=self.env['product.product'].browse(vals['product_id']),
+                product_uom_id=self.env['uom.uom'].browse(vals['product_uom_id']),
+                tax_ids=self._taxes_set_by(vals['tax_ids']),
+                price_unit=vals['price_unit'], quantity=vals['quantity'],
+                discount=vals['discount'], currency_id=self.currency_id,
+                partner_id=self.partner_invoice_id, is_refund=False)
+            for vals in line_vals_list
+        ]
+        company = self.company_id
+        AccountTax._add_tax_details_in_base_lines(base_lines, company)
+        AccountTax._round_base_lines_tax_details(base_lines, company)
+        summary = AccountTax._get_tax_totals_summary(base_lines, self.currency_id, company)
+        return {
+            'amount_untaxed': summary['base_amount_currency'],
+            'amount_tax': summary['tax_amount_currency'],
+            'amount_total': summary['total_amount_currency'],
+        }
+
+    @api.model
+    def _taxes_set_by(self, commands):
+        """The taxes of an invoice line's ``tax_ids``: ``_prepare_invoice_line_vals`` gives
+        them as one ``Command.set``."""
+        (_set, _zero, tax_ids), = commands
+        return self.env['account.tax'].browse(tax_ids)
+
+
+class ServiceContractLine(models.Model):
+    _name = 'service.contract.line'
+    _inherit = ['service.contract.line', 'service.seller.fields.mixin']
+    # Taxes: the portal shows their labels; the records are for accounting users.
+    _seller_only_fields = {'technical_price_unit', 'analytic_distribution', 'analytic_precision',
+                           'distribution_analytic_account_ids', 'tax_ids'}
+
+
+class ServiceContractPeriod(models.Model):
+    _name = 'service.contract.period'
+    _inherit = ['service.contract.period', 'service.seller.fields.mixin']
+    _seller_only_fields = {'billing_item_ids'}
