@@ -40,6 +40,7 @@
         'views/account_move_send_views.xml',
         'views/portal_contract_templates.xml',
         'report/service_contract_report.xml',
+        'views/portal_billing_templates.xml',
     ],
     'assets': {
         'web.assets_tests': [

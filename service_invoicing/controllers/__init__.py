@@ -1,1 +1,2 @@
 from . import portal_contracts
+from . import portal_billing

@@ -8,7 +8,9 @@ from . import service_contract_backlog
 from . import service_shipment
 from . import service_shipment_line
 from . import service_shipment_invoicing
+from . import service_shipment_portal
 from . import service_billing_item
+from . import service_billing_item_portal
 from . import res_company
 from . import res_config_settings
 from . import account_move

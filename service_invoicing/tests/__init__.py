@@ -25,3 +25,4 @@ from . import test_reporting
 from . import test_proforma_flow
 from . import test_honest_figures
 from . import test_portal_contracts
+from . import test_portal_billing

@@ -292,9 +292,11 @@ class TestContractHostileRpc(HostileRpcMixin, ServiceInvoicingCommon):
         addon_models = [name for name in self.env.registry
                         if name.startswith('service.') and not self.env[name]._abstract]
         self.assertGreaterEqual(len(addon_models), 11)
-        # A portal user reads its own customer's contracts (test_portal_contracts.py): none of
-        # these; every other model of the app is refused.
-        readable = ('service.contract', 'service.contract.line', 'service.contract.period')
+        # A portal user reads its own customer's contracts (test_portal_contracts.py), posted
+        # shipments and backlog items (test_portal_billing.py): none of these; every other
+        # model of the app is refused.
+        readable = ('service.contract', 'service.contract.line', 'service.contract.period',
+                    'service.shipment', 'service.shipment.line', 'service.billing.item')
         self.assert_each_refused([(AccessError, re.escape(model), self.portal, model,
                                    'search_read', [], ['id'])
                                   for model in addon_models if model not in readable])
