@@ -12,3 +12,4 @@ from . import account_move
 from . import account_move_line
 from . import service_invoice_schedule
 from . import service_billing_integrity
+from . import service_billing_item_portal

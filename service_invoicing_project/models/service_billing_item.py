@@ -169,18 +169,24 @@ class ServiceBillingItem(models.Model):
                                   and item.billing_status == 'not_ready'
                                   and item._service_waits_for_approval()):
             line = item.sale_line_id
-            if timesheet := item.timesheet_id:
-                hours = max(timesheet.unit_amount - timesheet.service_qty_non_chargeable, 0.0)
-                unit = timesheet.product_uom_id
-                quantity = unit._compute_quantity(hours, line.product_uom_id) \
-                    if unit and line.product_uom_id else hours
-            else:
-                quantity = item.milestone_id.quantity_percentage * line.product_uom_qty
+            quantity = item._service_pending_quantity()
             if line and quantity > 0:
                 wanted.setdefault((line, float_round(quantity, precision_digits=digits)),
                                   []).append(item)
         result.update(self._service_amounts_of(wanted))
         return result
+
+    def _service_pending_quantity(self):
+        """What this item will bill once approved or reached, in its order line's unit: the
+        timesheet's hours less non-chargeable ones, the milestone's share of the line."""
+        self.ensure_one()
+        line = self.sale_line_id
+        if timesheet := self.timesheet_id:
+            hours = max(timesheet.unit_amount - timesheet.service_qty_non_chargeable, 0.0)
+            unit = timesheet.product_uom_id
+            return unit._compute_quantity(hours, line.product_uom_id) \
+                if unit and line.product_uom_id else hours
+        return self.milestone_id.quantity_percentage * line.product_uom_qty
 
     def _service_has_been_billed(self):
         """Whether an invoice (draft or posted) bills part of this item."""

@@ -12,3 +12,4 @@ from . import test_reporting
 from . import test_honest_figures
 from . import test_project_test_report
 from . import test_ui_tours
+from . import test_portal_billing_project

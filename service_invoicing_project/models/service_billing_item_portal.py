@@ -1,0 +1,39 @@
+"""Time and milestones on the customer portal's billing page (/my/billing): time waiting for
+approval shows its hours and says so; a milestone shows once reached (before, it is work to
+come, not something left to invoice)."""
+
+from odoo import api, models
+from odoo.fields import Domain
+
+from .service_billing_item import PROJECT_SOURCES
+
+
+class ServiceBillingItem(models.Model):
+    _inherit = 'service.billing.item'  # pylint: disable=consider-merging-classes-inherited
+
+    @api.model
+    def _portal_domain(self, partner):
+        # A milestone not reached has nothing billable yet (its item waits with nothing left
+        # to invoice).
+        return super()._portal_domain(partner) \
+            & (Domain('source_type', '!=', 'milestone') | Domain('qty_to_invoice', '>', 0))
+
+    def _portal_details(self):
+        details = super()._portal_details()
+        for item in self.filtered(lambda item: item.source_type == 'timesheet'
+                                  and item.billing_status == 'not_ready'):
+            if item.sudo()._service_waits_for_approval():
+                details[item] = {
+                    'quantity': item._portal_quantity_text(
+                        item.sudo()._service_pending_quantity()),
+                    'note': self.env._("Waiting for approval"),
+                }
+        return details
+
+    def _portal_base_lines(self):
+        # Time and milestones bill their order line, at its price, for what is left.
+        project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
+        return super(ServiceBillingItem, self - project_items)._portal_base_lines() + [
+            item.sale_line_id._prepare_base_line_for_taxes_computation(
+                quantity=item.qty_to_invoice)
+            for item in project_items]
