@@ -226,9 +226,8 @@ class ServiceBillingPortal(CustomerPortal):
             'details': items._portal_details(),
             'sources': self._service_billing_sources(domain) if has_access else {},
             'source_url': self._service_source_url,
-            'next_invoices': Item.search(customer_domain & Domain('billing_status', '=',
-                                                                  'ready'))
-            .sudo()._portal_next_invoices() if has_access else [],
+            'next_invoices': Item._portal_next_invoices(customer_domain) if has_access
+            else [],
             'group_by_source': values['sortby'] == 'source',
             'page_name': 'service_billing',
         })

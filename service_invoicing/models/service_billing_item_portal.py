@@ -4,6 +4,8 @@ taxes and total by Odoo's tax engine, as a sale order or an invoice computes the
 written.
 """
 
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.fields import Domain
 
@@ -45,44 +47,77 @@ class ServiceBillingItem(models.Model):
         return ' '.join(filter(None, (format_quantity(self.env, quantity),
                                       self.product_uom_id.name)))
 
-    def _portal_next_invoices(self):
-        """The estimate of the next invoice of these items (the ready ones), one per company
-        and currency: [{'company', 'currency', 'origins', 'tax_totals'}], ``tax_totals`` as
-        Odoo's tax engine sums a sale order or an invoice up (``account.tax``'s base lines
-        and ``_get_tax_totals_summary``), from the lines the items bill."""
+    @api.model
+    def _portal_next_invoices(self, domain):
+        """The estimate of the next invoice of the items of ``domain`` (searched as this
+        user) that are To Invoice, one per company and currency: [{'company', 'currency',
+        'origins', 'tax_totals'}], ``tax_totals`` as Odoo's tax engine sums a sale order up
+        (``account.tax``'s base lines and ``_get_tax_totals_summary``), of the lines of
+        ``_portal_base_lines``."""
         AccountTax = self.env['account.tax']
-        ready = self.filtered(lambda item: item.billing_status == 'ready')
+        groups = defaultdict(lambda: ([], set()))
+        for company, currency, origins, base_line in self._portal_base_lines(
+                Domain(domain) & Domain('billing_status', '=', 'ready')):
+            groups[company, currency][0].append(base_line)
+            groups[company, currency][1].update(origins)
         estimates = []
-        for (company, currency), items in ready.grouped(
-                lambda item: (item.company_id, item.currency_id)).items():
-            base_lines = items._portal_base_lines()
+        for (company, currency), (base_lines, origins) in groups.items():
             AccountTax._add_tax_details_in_base_lines(base_lines, company)
             AccountTax._round_base_lines_tax_details(base_lines, company)
             estimates.append({
                 'company': company,
                 'currency': currency,
-                'origins': ', '.join(sorted(set(items.contract_id.mapped('name'))
-                                            | set(items.order_id.mapped('name')))),
+                'origins': self._portal_names(origins),
                 'tax_totals': AccountTax._get_tax_totals_summary(base_lines, currency, company),
             })
         return estimates
 
-    def _portal_base_lines(self):
-        """Odoo's tax engine's base lines of what these items leave to invoice, as their
-        invoice lines will bill it: a shipment line's quantity at its order line's price,
-        discount and taxes (as the item's amount is valued); a contract period's amount
-        shared over the contract's lines, each with its taxes (as the contract's invoice
-        lines). Bridges add their sources."""
+    @api.model
+    def _portal_base_lines(self, domain):
+        """[(company, currency, {origin}, base line)]: what the items of ``domain`` leave to
+        invoice, for Odoo's tax engine. Per order line, the quantity its items leave at its
+        price, discount and taxes (the sale order's line of that quantity); per product and
+        taxes of contract lines, the amounts of the contract periods shared over their
+        contracts' lines (as their invoice lines bill them). The periods are summed by the
+        database per contract: a customer's thousands of periods make a few lines."""
         AccountTax = self.env['account.tax']
-        base_lines = []
-        for item in self:
-            if item.shipment_line_id:
-                base_lines.append(item.shipment_line_id.order_line_id
-                                  ._prepare_base_line_for_taxes_computation(
-                                      quantity=item.qty_to_invoice))
-            elif contract := item.contract_id:
-                base_lines += [AccountTax._prepare_base_line_for_taxes_computation(
-                    line, price_unit=share, quantity=1.0, discount=0.0,
-                    currency_id=contract.currency_id, partner_id=contract.partner_invoice_id)
-                    for line, share in contract._split_over_lines(item.amount)]
+        shares = defaultdict(float)
+        contracts_of = defaultdict(set)
+        for contract, amount in self._read_group(
+                Domain(domain) & Domain('contract_id', '!=', False), ['contract_id'],
+                ['amount:sum']):
+            contract = contract.sudo()
+            for line, share in contract._split_over_lines(amount):
+                key = (contract.company_id, contract.currency_id, line.product_id, line.tax_ids)
+                shares[key] += share
+                contracts_of[key].add(contract.name)
+        base_lines = [
+            (company, currency, contracts_of[company, currency, product, taxes],
+             AccountTax._prepare_base_line_for_taxes_computation(
+                 None, product_id=product, tax_ids=taxes, price_unit=amount, quantity=1.0,
+                 currency_id=currency))
+            for (company, currency, product, taxes), amount in shares.items()]
+        quantities = self.search(Domain(domain) & Domain('contract_id', '=', False)).sudo() \
+            ._portal_order_line_quantities()
+        base_lines += [
+            (line.company_id, line.currency_id, {line.order_id.name},
+             line._prepare_base_line_for_taxes_computation(quantity=quantity))
+            for line, quantity in quantities.items()]
         return base_lines
+
+    def _portal_order_line_quantities(self):
+        """{order line: quantity left to invoice} of these items, in its unit: a shipment
+        line's of its order line. Bridges add their sources."""
+        quantities = defaultdict(float)
+        for item in self.filtered('shipment_line_id'):
+            quantities[item.shipment_line_id.order_line_id] += item.qty_to_invoice
+        return quantities
+
+    @api.model
+    def _portal_names(self, names):
+        """Names as a customer reads them in a line: the first three, then how many more."""
+        names = sorted(names)
+        if len(names) <= 3:
+            return ', '.join(names)
+        return self.env._("%(names)s and %(count)s more", names=', '.join(names[:3]),
+                          count=len(names) - 3)

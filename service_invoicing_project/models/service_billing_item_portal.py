@@ -30,10 +30,9 @@ class ServiceBillingItem(models.Model):
                 }
         return details
 
-    def _portal_base_lines(self):
-        # Time and milestones bill their order line, at its price, for what is left.
-        project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
-        return super(ServiceBillingItem, self - project_items)._portal_base_lines() + [
-            item.sale_line_id._prepare_base_line_for_taxes_computation(
-                quantity=item.qty_to_invoice)
-            for item in project_items]
+    def _portal_order_line_quantities(self):
+        # Time and milestones bill their order line for what they leave.
+        quantities = super()._portal_order_line_quantities()
+        for item in self.filtered(lambda item: item.source_type in PROJECT_SOURCES):
+            quantities[item.sale_line_id] += item.qty_to_invoice
+        return quantities
