@@ -284,9 +284,20 @@ def scenario_portal(contracts, items, results):
     populated = task(DATA_DB, 'populate_portal', contracts=contracts)
     psql('ANALYZE', DATA_DB)
     pages = task(DATA_DB, 'portal_pages')
-    results['portal'] = {'populated': populated, 'pages': pages}
+    # Shipments and billing on a copy: the task adds the customer's shipments.
+    copy_db(DATA_DB, RUN_DB)
+    billing = task(RUN_DB, 'portal_billing_pages')
+    results['portal'] = {'populated': populated, 'pages': pages, 'billing_pages': billing}
     log(f'customer portal: {pages["contracts"]} contracts, {pages["items"]} backlog items, '
         f'server time (best of 3, ms) and queries:')
+    show_pages(pages)
+    log(f'customer portal, shipments and billing: {billing["customer_items"]} items not '
+        f'invoiced of the customer ({billing["customer_ready"]} to invoice), '
+        f'{billing["shipments"]} shipments:')
+    show_pages(billing)
+
+
+def show_pages(pages):
     for label, milliseconds in pages['ms'].items():
         flag = '' if milliseconds < 300 else '  OVER 300 MS'
         print(f'  {label:<40}{milliseconds:>9}{pages["queries"][label]:>6}{flag}')

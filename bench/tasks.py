@@ -633,18 +633,14 @@ def populate_portal(env, contracts=1000, periods=24):
             'periods': len(billed.period_ids)}
 
 
-def portal_pages(env, repeats=3, **_kw):
-    """The portal's contract pages as the customer's portal user asks for them, dispatched in
-    this process by Odoo's own WSGI application (no network): the best of ``repeats`` after
-    one warm-up, in milliseconds of server time, with their queries."""
+def portal_client(env):
+    """A werkzeug test client of Odoo's own WSGI application in this process (no network),
+    logged in as the bench's portal user: its ``get(url)``."""
     import re
 
     from werkzeug.test import Client
 
     from odoo import http
-    billed = env['service.contract'].search(
-        [('partner_id.name', '=', "Bench portal customer"), ('period_ids', '!=', False)],
-        limit=1)
     client = Client(http.root)
 
     def get(url):
@@ -656,15 +652,12 @@ def portal_pages(env, repeats=3, **_kw):
     client.post('/web/login', environ_base={'REMOTE_ADDR': '127.0.0.1'}, data={
         'login': PORTAL_LOGIN, 'password': PORTAL_LOGIN, 'csrf_token': csrf,
         'db': env.cr.dbname})
-    pages = {
-        'list (first page, count)': '/my/contracts',
-        'list (page 10)': '/my/contracts/page/10',
-        'list (search in lines)': '/my/contracts?search=Hotline&search_in=lines',
-        'list (next invoice date)': '/my/contracts?sortby=next_invoice',
-        f'contract page ({len(billed.period_ids)} periods billed)': billed.access_url,
-        'contract page (nothing billed)': billed.access_url.replace(
-            str(billed.id), str(billed.id + 1)),
-    }
+    return get
+
+
+def time_pages(get, pages, repeats):
+    """{label: best ms}, {label: queries} of ``pages`` ({label: url}): the best of
+    ``repeats`` after one warm-up, each in milliseconds of server time."""
     figures, queries = {}, {}
     for label, url in pages.items():
         response = get(url)
@@ -679,9 +672,68 @@ def portal_pages(env, repeats=3, **_kw):
             queries[label] = sql_db.sql_counter - before
             best = elapsed if best is None else min(best, elapsed)
         figures[label] = round(best, 1)
+    return figures, queries
+
+
+def portal_pages(env, repeats=3, **_kw):
+    """The portal's contract pages as the customer's portal user asks for them, dispatched in
+    this process by Odoo's own WSGI application (no network): the best of ``repeats`` after
+    one warm-up, in milliseconds of server time, with their queries."""
+    billed = env['service.contract'].search(
+        [('partner_id.name', '=', "Bench portal customer"), ('period_ids', '!=', False)],
+        limit=1)
+    pages = {
+        'list (first page, count)': '/my/contracts',
+        'list (page 10)': '/my/contracts/page/10',
+        'list (search in lines)': '/my/contracts?search=Hotline&search_in=lines',
+        'list (next invoice date)': '/my/contracts?sortby=next_invoice',
+        f'contract page ({len(billed.period_ids)} periods billed)': billed.access_url,
+        'contract page (nothing billed)': billed.access_url.replace(
+            str(billed.id), str(billed.id + 1)),
+    }
+    figures, queries = time_pages(portal_client(env), pages, repeats)
     return {'contracts': env['service.contract'].search_count([]), 'ms': figures,
             'queries': queries, 'slowest_ms': max(figures.values()),
             'items': env['service.billing.item'].search_count([])}
+
+
+def portal_billing_pages(env, shipments=50, repeats=3, **_kw):
+    """The portal's shipments and billing pages as the same portal user asks for them: its
+    customer gets ``shipments`` posted shipments (an order of two service lines each, one
+    line invoiced in part) beside the backlog of its contracts' due periods."""
+    from odoo.fields import Domain
+    products = service_products(env)
+    contact = env['res.users'].search([('login', '=', PORTAL_LOGIN)]).partner_id
+    orders = env['sale.order'].with_context(tracking_disable=True, mail_notrack=True).create([{
+        'partner_id': contact.id,
+        'order_line': [Command.create({'product_id': product.id, 'product_uom_qty': 3.0})
+                       for product in products[:2]],
+    } for _index in range(shipments)])
+    orders.action_confirm()
+    lines = orders.order_line
+    lines._service_post('ship', ship=dict.fromkeys(lines, 3.0))
+    first = lines.filtered(lambda line: line.product_id == products[0])
+    first._service_post('invoice', invoice=dict.fromkeys(first, 1.0), post_invoice=True)
+    env.cr.commit()
+    env.cr.execute('ANALYZE')
+    env.cr.commit()
+    Item = env['service.billing.item']
+    customer_items = Item._portal_domain(contact)
+    pages = {
+        'my shipments': '/my/shipments',
+        'a shipment': orders[:1].service_shipment_ids.access_url,
+        'my billing (first page, next invoice)': '/my/billing',
+        'my billing (page 10)': '/my/billing/page/10',
+        'my billing (waiting)': '/my/billing?filterby=waiting',
+        'my billing (search in products)': '/my/billing?search=Hotline&search_in=product',
+    }
+    figures, queries = time_pages(portal_client(env), pages, repeats)
+    return {'shipments': env['service.shipment'].search_count([]),
+            'customer_items': Item.search_count(customer_items),
+            'customer_ready': Item.search_count(
+                customer_items & Domain('billing_status', '=', 'ready')),
+            'items': Item.search_count([]), 'ms': figures, 'queries': queries,
+            'slowest_ms': max(figures.values())}
 
 
 def integrity_check(env, **_kw):
@@ -706,6 +758,7 @@ TASKS = {
     'populate_timesheets': populate_timesheets, 'timesheets_odoo': timesheets_odoo,
     'timesheets_ours': timesheets_ours, 'integrity_check': integrity_check,
     'populate_portal': populate_portal, 'portal_pages': portal_pages,
+    'portal_billing_pages': portal_billing_pages,
 }
 
 
