@@ -44,8 +44,10 @@ class ServiceContract(models.Model):
         as the invoice itself totals them (rounded per line or globally, as the company says).
         """
         self.ensure_one()
-        if self.state != 'signed':
-            return []  # as the Contract Billing Forecast: only signed contracts are billed
+        if self.state != 'signed' or self.change_status != 'locked':
+            # Only signed contracts are billed, and none while open for changes (the runs
+            # refuse them until they are locked again: their amounts may change).
+            return []
         today = today or fields.Date.context_today(self)
         planned = self.env['service.contract.forecast']._forecast_periods(self, today)
         if not planned:

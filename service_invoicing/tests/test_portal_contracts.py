@@ -296,6 +296,20 @@ class TestPortalContracts(ServiceInvoicingCommon, HttpCase, QueryCounting):
         # The monthly contract's two overdue periods: one invoice, one row.
         self.assertEqual(len(monthly.period_ids.sorted('date_start')[:2].invoice_id), 1)
 
+    def test_a_contract_open_for_changes_shows_no_upcoming_invoice(self):
+        """The runs refuse a contract open for changes until it is locked again: its page
+        forecasts nothing meanwhile and says why, then shows the invoices again."""
+        self.contract.action_open()
+        self.login(self.ann)
+        html = self.page(self.contract.access_url)
+        self.assertEqual(table_rows(html, 'o_service_contract_forecast'), [])
+        self.assertIn("This contract is being changed", html)
+        self.assertFalse(self.invoice(self.contract, self.today).invoices)
+        self.contract.action_lock()
+        html = self.page(self.contract.access_url)
+        self.assertTrue(table_rows(html, 'o_service_contract_forecast'))
+        self.assertNotIn("This contract is being changed", html)
+
     def billed_rows(self, contract):
         """What Create Contract Invoices bills for ``contract`` over the next twelve months,
         run on each day the contract is due: a row per invoice as the forecast shows it."""
