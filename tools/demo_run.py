@@ -50,6 +50,11 @@ TIMESHEETS = [
     (1, 4, "Omar Haddad", 7.5, "Duct installation, room B2"),
 ]
 CALL_OUT = "Call-out"
+# Customer contacts given portal access: (customer, name, email, login = password).
+PORTAL_CONTACTS = [
+    ("Northwind Cooling", "Nora Webb", 'nora.webb@northwind-cooling.example.com', 'nora'),
+    (PROJECT_CUSTOMER[0], "Walter Grant", 'walter.grant@woodgrove-labs.example.com', 'walter'),
+]
 
 
 def first_project_monday(today):
@@ -294,6 +299,35 @@ def bill_project(order, project, manager, today):
     return invoices
 
 
+def give_portal_access(env):
+    """A contact of each customer of PORTAL_CONTACTS (those in the database) with a portal
+    login: they read their company's contracts, shipments, backlog and invoices at /my. No
+    invitation email: the demo's emails are its invoices. Returns the portal users."""
+    customers = {partner.name: partner for partner in env['res.partner'].search(
+        [('name', 'in', [entry[0] for entry in PORTAL_CONTACTS]), ('is_company', '=', True)])}
+    portal = env.ref('base.group_portal')
+    return env['res.users'].with_context(no_reset_password=True).create([{
+        'name': name, 'login': login, 'password': login, 'email': email,
+        'parent_id': customers[customer].id, 'notification_type': 'email',
+        'group_ids': [Command.set(portal.ids)],
+    } for customer, name, email, login in PORTAL_CONTACTS if customer in customers])
+
+
+def print_portal(users):
+    """What each portal user reads on the portal, counted with their own rights."""
+    for user in users:
+        as_user = user.env(user=user)
+        seen = [(model, label, as_user[model].search_count(domain))
+                for model, label, domain in (
+                    ('service.contract', "contracts", []),
+                    ('service.shipment', "shipments", []),
+                    ('service.billing.item', "items not invoiced yet",
+                     [('billing_status', 'in', ('not_ready', 'ready'))]))]
+        print("  portal:             %s / %s (%s, %s): %s" % (
+            user.login, user.login, user.name, user.parent_id.name,
+            ", ".join("%d %s" % (count, label) for _model, label, count in seen)))
+
+
 def use_debian_wkhtmltopdf(env):
     """Odoo's settings for Debian's wkhtmltopdf (built on unpatched Qt); see README."""
     if '(with patched qt)' in _wkhtml().version:
@@ -406,6 +440,9 @@ def main():
             projects_ok = bool(project_invoices) and project_delivered >= len(project_invoices)
         else:
             print("  project billing:    the Projects bridge is not installed (sale_timesheet)")
+        portal_users = give_portal_access(env)
+        cr.commit()
+        print_portal(portal_users)
         # The accountant's check of the day: every money invariant holds.
         broken = env['service.billing.integrity']._find_broken_invariants()
         print("  billing integrity:  %s" % (
