@@ -8,7 +8,7 @@
     'author': "Service Invoicing team",
     'website': 'https://github.com/service-invoicing/service_invoicing',
     'license': 'LGPL-3',
-    'depends': ['service_invoicing', 'sale_timesheet'],
+    'depends': ['service_invoicing', 'sale_timesheet', 'portal'],
     'data': [
         'security/service_invoicing_project_security.xml',
         'security/ir.model.access.csv',
@@ -23,6 +23,10 @@
         'wizard/service_project_invoice_wizard_views.xml',
         'views/project_project_views.xml',
         'views/service_invoice_schedule_views.xml',
+        'data/service_time_approval_data.xml',
+        'data/mail_template_data.xml',
+        'views/service_time_approval_views.xml',
+        'views/service_time_approval_portal_templates.xml',
     ],
     'assets': {
         'web.assets_tests': [

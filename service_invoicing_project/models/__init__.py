@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import service_billing_item
 from . import service_billing_invoicing
 from . import account_analytic_line
+from . import account_analytic_line_customer
 from . import ir_ui_menu
 from . import project_milestone
 from . import project_project
@@ -11,5 +12,6 @@ from . import sale_order_line
 from . import account_move
 from . import account_move_line
 from . import service_invoice_schedule
+from . import service_time_approval
 from . import service_billing_integrity
 from . import service_billing_item_portal

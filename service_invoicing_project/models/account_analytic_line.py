@@ -21,6 +21,7 @@ from odoo.addons.service_invoicing.tools.trusted import is_trusted, trusted
 from ..const import (
     TIMESHEET_APPROVAL_FIELDS,
     TIMESHEET_BILLED_FIELDS,
+    TIMESHEET_CUSTOMER_FIELDS,
     TIMESHEET_FROZEN_WHEN_BILLED,
 )
 
@@ -52,13 +53,15 @@ class AccountAnalyticLine(models.Model):
     @api.model
     def _service_billable_domain(self):
         """Timesheets that may be billed: approved (or their company does not ask for
-        approval), and not written off as non-chargeable."""
-        return Domain('service_approved', '=', True) \
-            | Domain('company_id.service_timesheet_approval', '=', False)
+        approval), and approved by the customer where the project asks for it."""
+        return (Domain('service_approved', '=', True)
+                | Domain('company_id.service_timesheet_approval', '=', False)) \
+            & Domain('service_customer_state', 'not in', ['to_approve', 'disputed'])
 
     def _service_is_billable(self):
         self.ensure_one()
-        return self.service_approved or not self.company_id.service_timesheet_approval
+        return self._service_internally_billable() \
+            and self.service_customer_state not in ('to_approve', 'disputed')
 
     def _service_bills_on_timesheets(self):
         """Timesheets whose order line is invoiced on timesheets: items of the backlog."""
@@ -134,6 +137,7 @@ class AccountAnalyticLine(models.Model):
                     employee=self.env['hr.employee'].browse(vals.get('employee_id'))
                     or self.env.user.employee_id)
         timesheets = super().create(vals_list)
+        timesheets._service_sync_customer_approval()
         timesheets._service_sync_billing_items()
         return timesheets
 
@@ -144,8 +148,12 @@ class AccountAnalyticLine(models.Model):
         if 'unit_amount' in vals:
             for timesheet in self[:1]:
                 timesheet._service_check_hours_are_numbers(vals['unit_amount'])
+        changed = self._service_customer_changed_by(vals)
         with self.env.protecting(self._service_frozen_by(vals), self):
             result = super().write(vals)
+        seen = set(TIMESHEET_CUSTOMER_FIELDS).intersection(vals)
+        if seen or 'service_approved' in vals:
+            self._service_sync_customer_approval(changed=changed, regroup=bool(seen))
         if {'so_line', 'project_id', 'task_id', 'date', 'name', 'employee_id', 'unit_amount'} \
                 .intersection(vals):
             self._service_sync_billing_items()
@@ -322,8 +330,7 @@ class AccountAnalyticLine(models.Model):
             vals = timesheet._service_billing_item_vals()
             item = existing.get(timesheet)
             if not item:
-                ready = not timesheet.company_id.service_timesheet_approval \
-                    or timesheet.service_approved
+                ready = timesheet._service_is_billable()
                 to_create.append({**vals, 'source_type': 'timesheet',
                                   'timesheet_id': timesheet.id, 'ready': False,
                                   '_ready': ready})

@@ -4,6 +4,9 @@ task's or a project's order line, the employee rates of a project): the backlog 
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import date_utils
+
+from ..const import TIME_APPROVAL_PERIODS
 
 
 class ProjectProject(models.Model):
@@ -13,6 +16,21 @@ class ProjectProject(models.Model):
         string="Backlog", compute='_compute_service_billing_item_count',
         groups='service_invoicing.group_service_user',
         help="Backlog items of the project waiting to be invoiced.")
+    service_customer_approval = fields.Boolean(
+        string="Customer Approves Time",
+        help="Billable time of this project is invoiced only once the customer approved it. "
+             "The project manager approves it first (with Timesheet Approval on); the "
+             "customer's contacts then approve or dispute each period of it on the portal, or "
+             "from the link of the request emailed to them. Billing waits for both approvals, "
+             "whichever way the order is invoiced. A change of the time by the company asks "
+             "the customer again; so does the time unapproved and approved again.")
+    service_approval_period = fields.Selection(
+        TIME_APPROVAL_PERIODS, string="Approval Period", default='week', required=True,
+        help="The time the customer approves at once, from Monday or the first of the month.")
+    service_time_approver_id = fields.Many2one(
+        'res.partner', string="Customer Approver",
+        help="The contact emailed the requests to approve time. Empty: the customer's invoice "
+             "address. Every contact of the customer with portal access may approve.")
 
     def _compute_service_billing_item_count(self):
         Item = self.env['service.billing.item']
@@ -42,6 +60,11 @@ class ProjectProject(models.Model):
             self.env['account.analytic.line'].sudo().search([
                 ('project_id', 'in', self.ids), ('timesheet_invoice_id', '=', False),
             ])._service_sync_billing_items()
+        if {'service_customer_approval', 'service_approval_period'}.intersection(vals):
+            # The time still to invoice waits for the customer, or no longer.
+            self.env['account.analytic.line'].sudo().search([
+                ('project_id', 'in', self.ids), ('so_line', '!=', False),
+            ])._service_sync_customer_approval(regroup=True)
         return result
 
     def _service_without_approval_menu(self, users):
@@ -81,6 +104,34 @@ class ProjectProject(models.Model):
             'views': [(False, 'form')],
             'target': 'new',
             'context': {'default_project_id': self.id, 'default_sale_line_id': line.id},
+        }
+
+    def _service_approval_period_of(self, day):
+        """(first day, last day) of the approval period of this project holding ``day``."""
+        self.ensure_one()
+        granularity = 'month' if self.service_approval_period == 'month' else 'week'
+        return date_utils.start_of(day, granularity), date_utils.end_of(day, granularity)
+
+    def _service_time_approver(self, customer):
+        """The contact of ``customer`` emailed the requests to approve this project's time:
+        the project's Customer Approver (one of the customer's), else its invoice address."""
+        self.ensure_one()
+        approver = self.sudo().service_time_approver_id
+        if approver and approver.commercial_partner_id == customer:
+            return approver
+        return self.env['res.partner'].browse(customer.address_get(['invoice'])['invoice'])
+
+    def _service_time_approval_vals(self, customer, date_start, company):
+        """A new request to ``customer`` for this project's time of ``company`` of the
+        period from ``date_start``."""
+        self.ensure_one()
+        project = self.sudo()
+        date_start, date_end = project._service_approval_period_of(date_start)
+        return {
+            'project_id': project.id, 'partner_id': customer.id, 'company_id': company.id,
+            'period': project.service_approval_period,
+            'date_start': date_start, 'date_end': date_end,
+            'contact_id': project._service_time_approver(customer).id,
         }
 
     def _service_sale_orders(self):

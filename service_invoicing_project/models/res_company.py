@@ -26,4 +26,7 @@ class ResCompany(models.Model):
                 ('company_id', 'in', approval_changed.ids), ('so_line', '!=', False),
                 ('project_id', '!=', False)])
             timesheets.modified(['service_approved'])
+            # Time of projects asking their customer waits for them, or no longer.
+            timesheets.filtered(lambda timesheet: timesheet.project_id
+                                .service_customer_approval)._service_sync_customer_approval()
         return result

@@ -47,6 +47,7 @@ class SaleOrderLine(models.Model):
                            self.env['account.analytic.line']._service_billable_domain()])
 
     @api.depends('analytic_line_ids.service_approved',
+                 'analytic_line_ids.service_customer_state',
                  'analytic_line_ids.service_qty_non_chargeable')
     def _compute_qty_delivered(self):
         return super()._compute_qty_delivered()

@@ -2,6 +2,9 @@
 milestones."""
 
 from odoo import api, models
+from odoo.tools import format_date
+
+from odoo.addons.service_invoicing.tools.formatting import format_quantity
 
 _CUSTOMER_DOCUMENTS = "move.move_type IN ('out_invoice', 'out_refund')"
 
@@ -32,6 +35,14 @@ class ServiceBillingIntegrity(models.AbstractModel):
                        SELECT 1 FROM sale_order_line_invoice_rel sale_rel
                         WHERE sale_rel.invoice_line_id = line.id
                           AND sale_rel.order_line_id = timesheet.so_line)"""),
+            # Time waiting for its customer, or disputed, is invoiced by no posted invoice.
+            ('time_billed_before_customer_approval', """
+                SELECT 'account.analytic.line', timesheet.id, timesheet.company_id,
+                       item.quantity_invoiced
+                  FROM account_analytic_line timesheet
+                  JOIN service_billing_item item ON item.timesheet_id = timesheet.id
+                 WHERE timesheet.service_customer_state IN ('to_approve', 'disputed')
+                   AND item.quantity_invoiced > %(slack)s"""),
             # A milestone is on one open invoice at most.
             ('milestone_on_two_drafts', """
                 SELECT 'project.milestone', line.service_milestone_id, MIN(move.company_id),
@@ -56,6 +67,12 @@ class ServiceBillingIntegrity(models.AbstractModel):
             'timesheet_of_another_order_line': lambda line, _timesheet: self.env._(
                 "A line of %(invoice)s bills timesheets of another order line.",
                 invoice=line.move_id.display_name),
+            'time_billed_before_customer_approval': lambda timesheet, invoiced: self.env._(
+                "The timesheet of %(employee)s on %(date)s (%(project)s) is invoiced "
+                "(%(invoiced)s) but waits for its customer's approval.",
+                employee=timesheet.employee_id.name, date=format_date(self.env, timesheet.date),
+                project=timesheet.project_id.display_name,
+                invoiced=format_quantity(self.env, invoiced)),
             'milestone_on_two_drafts': lambda milestone, count: self.env._(
                 "Milestone %(milestone)s is on %(count)s draft invoices at once.",
                 milestone=milestone.name, count=count),

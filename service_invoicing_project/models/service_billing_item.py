@@ -56,9 +56,10 @@ class ServiceBillingItem(models.Model):
 
     @api.depends(
         'timesheet_id.unit_amount', 'timesheet_id.product_uom_id',
-        'timesheet_id.service_approved', 'timesheet_id.service_qty_non_chargeable',
-        'timesheet_id.timesheet_invoice_id', 'milestone_id.is_reached',
-        'milestone_id.quantity_percentage', 'sale_line_id.product_uom_qty',
+        'timesheet_id.service_approved', 'timesheet_id.service_customer_state',
+        'timesheet_id.service_qty_non_chargeable', 'timesheet_id.timesheet_invoice_id',
+        'milestone_id.is_reached', 'milestone_id.quantity_percentage',
+        'sale_line_id.product_uom_qty',
         # What an order line invoiced is shared over all its items: one item reached or
         # approved changes the others' share.
         'sale_line_id.qty_delivered',
@@ -152,7 +153,8 @@ class ServiceBillingItem(models.Model):
         return result
 
     @api.depends('timesheet_id.unit_amount', 'timesheet_id.product_uom_id',
-                 'timesheet_id.service_approved', 'timesheet_id.service_qty_non_chargeable',
+                 'timesheet_id.service_approved', 'timesheet_id.service_customer_state',
+                 'timesheet_id.service_qty_non_chargeable',
                  'milestone_id.is_reached', 'milestone_id.quantity_percentage',
                  'sale_line_id.product_uom_qty', 'sale_line_id.price_unit',
                  'sale_line_id.discount', 'sale_line_id.tax_ids')
@@ -261,11 +263,13 @@ class ServiceBillingItem(models.Model):
         # The rule reads what it needs (the timesheet, the order line and its invoices)
         # whatever this user may read of them: it only says why the item waits.
         item = self.sudo()
-        if item.timesheet_id and not item.timesheet_id._service_is_billable():
+        if item.timesheet_id and not item.timesheet_id._service_internally_billable():
             return self.env._(
                 "The timesheet of %(employee)s on %(date)s waits for approval: a project "
                 "manager approves it (Approve) before it is billed.",
                 employee=item.employee_id.name, date=item.date)
+        if item.timesheet_id and not item.timesheet_id._service_is_billable():
+            return item.timesheet_id._service_customer_waiting_reason()
         if item.milestone_id and not item.milestone_id.is_reached:
             return self.env._(
                 "Milestone %(milestone)s is not reached: mark it reached before it is billed.",

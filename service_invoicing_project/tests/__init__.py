@@ -13,3 +13,6 @@ from . import test_honest_figures
 from . import test_project_test_report
 from . import test_ui_tours
 from . import test_portal_billing_project
+from . import test_customer_time_approval
+from . import test_customer_time_approval_portal
+from . import test_customer_time_approval_tour

@@ -137,3 +137,41 @@ class ProjectBillingCommon(ServiceInvoicingCommon):
         ).create({'advance_payment_method': 'delivered', **wizard_values})
         wizard.create_invoices()
         return order.invoice_ids.filtered(lambda move: move.state == 'draft').sorted('id')[-1:]
+
+
+class CustomerApprovalCommon(ProjectBillingCommon):
+    """The project asks its customer to approve its time: a contact of the customer (Cooling
+    Corp) and a contact of another customer (Heating Ltd), each with portal access."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cooling_contact = cls.env['res.partner'].create({
+            'name': "Carla Cooling", 'email': 'carla@cooling.example.com',
+            'parent_id': cls.customer.id, 'type': 'invoice'})
+        cls.cooling_portal = mail_new_test_user(
+            cls.env, login='cooling_portal', name="Colin Cooling",
+            email='colin@cooling.example.com', groups='base.group_portal')
+        cls.cooling_portal.partner_id.parent_id = cls.customer
+        cls.heating_portal = mail_new_test_user(
+            cls.env, login='heating_portal', name="Hanna Heating",
+            email='hanna@heating.example.com', groups='base.group_portal')
+        cls.heating_portal.partner_id.parent_id = cls.customer_2
+
+    def setUp(self):
+        super().setUp()
+        self.project.service_customer_approval = True
+
+    def approved_time(self, *entries, project=None):
+        """Timesheets [(hours, day, description)] of Nina, approved by the project's
+        manager: they wait for the customer."""
+        timesheets = self.env['account.analytic.line'].union(*(
+            self.log(hours, day, description=description, project=project)
+            for hours, day, description in entries))
+        timesheets.with_user(self.project_manager).action_service_approve()
+        return timesheets
+
+    def request_of(self, timesheets):
+        requests = timesheets.sudo().service_time_approval_id
+        self.assertEqual(len(requests), 1)
+        return requests
