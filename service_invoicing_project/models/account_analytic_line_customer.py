@@ -81,7 +81,12 @@ class AccountAnalyticLine(models.Model):
         again; ``regroup``: its project, customer or period may have changed. The backlog
         follows: what became billable is made ready (within the not-to-exceed limit), what
         no longer is, not ready."""
-        timesheets = self.sudo().exists().filtered(
+        timesheets = self.sudo().exists()
+        if not any(timesheet.service_customer_state
+                   or timesheet.project_id.service_customer_approval
+                   for timesheet in timesheets):
+            return  # no customer asked, none to ask: the usual case, at no cost
+        timesheets = timesheets.filtered(
             lambda timesheet: not timesheet._service_customer_billed())
         if not timesheets:
             return
