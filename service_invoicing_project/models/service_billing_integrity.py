@@ -38,11 +38,11 @@ class ServiceBillingIntegrity(models.AbstractModel):
             # Time waiting for its customer, or disputed, is invoiced by no posted invoice.
             ('time_billed_before_customer_approval', """
                 SELECT 'account.analytic.line', timesheet.id, timesheet.company_id,
-                       item.quantity_invoiced
+                       item.qty_invoiced
                   FROM account_analytic_line timesheet
                   JOIN service_billing_item item ON item.timesheet_id = timesheet.id
                  WHERE timesheet.service_customer_state IN ('to_approve', 'disputed')
-                   AND item.quantity_invoiced > %(slack)s"""),
+                   AND item.qty_invoiced > %(slack)s"""),
             # A milestone is on one open invoice at most.
             ('milestone_on_two_drafts', """
                 SELECT 'project.milestone', line.service_milestone_id, MIN(move.company_id),

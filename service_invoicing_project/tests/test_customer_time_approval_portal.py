@@ -81,6 +81,9 @@ class TestCustomerTimeApprovalPortal(CustomerApprovalCommon, HttpCase):
         counters = self.url_open('/my/counters', json={'params': {
             'counters': ['time_approval_count', 'time_period_count']}}).json()['result']
         self.assertEqual(counters, {'time_approval_count': 1, 'time_period_count': 1})
+        home = self.page('/my')
+        self.assertIn('data-placeholder_count="time_approval_count"', home.text)
+        self.assertIn('href="/my/time"', home.text)
         listing = self.page('/my/time')
         self.assertEqual(listing.status_code, 200)
         self.assertIn("Cooling retrofit", listing.text)
