@@ -371,6 +371,8 @@ class ServiceTimeApproval(models.Model):
                 template, message_type='comment', subtype_xmlid='mail.mt_comment',
                 email_layout_xmlid='mail.mail_notification_light')
             trusted(request).write({'to_send': False, 'sent_date': fields.Datetime.now()})
+            request.activity_feedback([UNSENT_ACTIVITY], feedback=self.env._(
+                "Sent to %(contact)s.", contact=request.contact_id.display_name))
 
     @api.model
     def _cron_send_time_approvals(self):

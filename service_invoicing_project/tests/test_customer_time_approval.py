@@ -298,6 +298,15 @@ class TestCustomerTimeApproval(CustomerApprovalCommon):
         self.assertFalse(self.request_of(heating).to_send)
         self.assertTrue(request.to_send)
         self.assertEqual(request.activity_ids.user_id, self.project_manager)
+        with freeze_time('2026-03-10'):
+            self.env[APPROVAL]._cron_send_time_approvals()
+        self.assertEqual(len(request.activity_ids), 1)
+        # Once the contact has an address, the next run sends it and closes the activity.
+        self.cooling_contact.email = 'carla@cooling.example.com'
+        with freeze_time('2026-03-11'):
+            self.env[APPROVAL]._cron_send_time_approvals()
+        self.assertFalse(request.to_send)
+        self.assertFalse(request.activity_ids)
 
 
 @tagged('post_install', '-at_install')
