@@ -26,9 +26,19 @@ class ServiceBillingItem(models.Model):
                 details[item] = {
                     'quantity': item._portal_quantity_text(
                         item.sudo()._service_pending_quantity()),
-                    'note': self.env._("Waiting for approval"),
+                    'note': item._portal_approval_note(),
                 }
         return details
+
+    def _portal_approval_note(self):
+        """Why waiting time waits, in the customer's words: theirs to approve (Time
+        Approvals), disputed by them, or the company's approval."""
+        state = self.sudo().timesheet_id.service_customer_state
+        if state == 'to_approve':
+            return self.env._("Waiting for your approval (Time Approvals)")
+        if state == 'disputed':
+            return self.env._("Disputed by you")
+        return self.env._("Waiting for approval")
 
     def _portal_order_line_quantities(self):
         # Time and milestones bill their order line for what they leave.

@@ -6,6 +6,8 @@ ids on every route."""
 import re
 from datetime import date
 
+from lxml import html
+
 from odoo.tests import HttpCase, tagged
 
 from .common import CustomerApprovalCommon
@@ -108,6 +110,20 @@ class TestCustomerTimeApprovalPortal(CustomerApprovalCommon, HttpCase):
                          self.cooling_portal.partner_id)
         self.assertEqual(self.items(self.timesheets).mapped('billing_status'), ['ready'] * 2)
         self.assertEqual(self.time_line.qty_delivered, 12.0)
+
+    def test_the_billing_page_says_which_time_waits_for_the_customer(self):
+        self.authenticate('cooling_portal', 'cooling_portal')
+        self.request.with_user(self.cooling_portal).action_customer_dispute(
+            "Too much.", timesheet_ids=self.report.ids)
+        rows = {
+            ' '.join(row.xpath('./td')[1].text_content().split()):
+            ' '.join(row.xpath('./td')[-1].text_content().split())
+            for row in html.fromstring(self.page('/my/billing').content).xpath(
+                '//tr[contains(@class, "o_service_billing_item")]')}
+        self.assertEqual(rows, {
+            "Site survey": "Waiting Waiting for your approval (Time Approvals)",
+            "Report writing": "Waiting Disputed by you",
+        })
 
     def test_the_customer_disputes_a_line_with_a_comment(self):
         self.authenticate('cooling_portal', 'cooling_portal')
