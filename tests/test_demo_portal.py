@@ -35,6 +35,8 @@ for user in env['res.users'].search([('share', '=', True), ('login', 'in', ['nor
     facts['users'][user.login] = {
         'company': company.name,
         'portal': user._is_portal(),
+        'waiting_for_customer': as_user['service.time.approval'].search(
+            [('state', '=', 'to_approve')]).mapped('hours'),
         **{model: {'seen': sorted(as_user[model].search([]).ids),
                    'own': sorted(env[model].search(domain).ids)}
            for model, domain in own.items()},
@@ -95,6 +97,13 @@ def test_each_portal_user_reads_exactly_their_company_and_the_forecast_is_what_i
     assert nora['service.contract']['seen'] and nora['service.shipment']['seen']
     assert nora['account.move']['seen']
     assert walter['service.billing.item']['seen'] and walter['account.move']['seen']
+    # The project's customer has a week of time to approve (Customer Approves Time), which
+    # waits for them in the backlog.
+    assert re.search(r'^  portal: +walter / walter .*periods of time to approve 1$',
+                     demo_run.output, re.M), demo_run.output[-3000:]
+    assert re.search(r'^  time to approve: +.*7\.50 h To Approve by the customer',
+                     demo_run.output, re.M), demo_run.output[-3000:]
+    assert walter['waiting_for_customer'] == [7.5]
     assert not (set(nora['service.billing.item']['seen'])
                 & set(walter['service.billing.item']['seen']))
     # The forecast of every contract (combined ones aside) is what the runs bill; the expired

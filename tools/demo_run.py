@@ -273,6 +273,40 @@ def create_project(env, today):
     return order, project, manager
 
 
+def create_time_to_approve(order, manager, today):
+    """A second order of the project's customer, an air quality audit billed on time, whose
+    project has Customer Approves Time: last week's hours, approved by the project manager,
+    wait for the customer's approval (walter on the portal, /my/time; the request is emailed
+    by the daily job once served). Returns the project."""
+    env = order.env
+    hour = env.ref('uom.product_uom_hour')
+    audit = env['product.product'].create({
+        'name': "Air quality audit", 'type': 'service', 'service_type': 'timesheet',
+        'invoice_policy': 'delivery', 'service_tracking': 'no', 'uom_id': hour.id,
+        'lst_price': 110.0, 'taxes_id': [Command.set(env.company.account_sale_tax_id.ids)]})
+    audit_order = env['sale.order'].create({
+        'partner_id': order.partner_id.id,
+        'order_line': [Command.create({'product_id': audit.id, 'product_uom_qty': 16.0})]})
+    audit_order.action_confirm()
+    project = env['project.project'].create({
+        'name': "Air quality audit", 'partner_id': order.partner_id.id, 'user_id': manager.id,
+        'allow_billable': True, 'allow_timesheets': True, 'privacy_visibility': 'employees',
+        'sale_line_id': audit_order.order_line.id, 'service_customer_approval': True})
+    audit_order.project_id = project
+    sofia = env['hr.employee'].search([('name', '=', "Sofia Reyes")], limit=1)
+    monday = first_project_monday(today) + timedelta(days=7)
+    env['account.analytic.line'].create([{
+        'project_id': project.id, 'employee_id': sofia.id, 'unit_amount': hours,
+        'date': monday + timedelta(days=day), 'name': description,
+    } for day, hours, description in ((1, 3.0, "Particle counts, rooms B1 and B2"),
+                                      (2, 2.5, "Air change rate measurements"),
+                                      (3, 2.0, "Audit report"))])
+    env['service.timesheet.approval.wizard'].with_user(manager).create({
+        'date_from': monday, 'date_to': monday + timedelta(days=6),
+        'project_ids': [Command.set(project.ids)]}).action_approve()
+    return project
+
+
 def bill_project(order, project, manager, today):
     """The project's billing: the project manager approves the first week and marks the
     design milestone reached; the billing clerk makes the proforma invoice of what is ready
@@ -313,6 +347,15 @@ def give_portal_access(env):
     } for customer, name, email, login in PORTAL_CONTACTS if customer in customers])
 
 
+def print_time_to_approve(project):
+    requests = project.env['service.time.approval'].search([('project_id', '=', project.id)])
+    states = dict(requests._fields['state']._description_selection(project.env))
+    print("  time to approve:    %s" % ", ".join(
+        "%s: %.2f h %s by the customer" % (
+            request.display_name, sum(request.timesheet_ids.mapped('unit_amount')),
+            states[request.state]) for request in requests))
+
+
 def print_portal(users):
     """What each portal user reads on the portal, counted with their own rights."""
     for user in users:
@@ -322,10 +365,12 @@ def print_portal(users):
                     ('service.contract', "contracts", []),
                     ('service.shipment', "shipments", []),
                     ('service.billing.item', "items not invoiced yet",
-                     [('billing_status', 'in', ('not_ready', 'ready'))]))]
+                     [('billing_status', 'in', ('not_ready', 'ready'))]),
+                    ('service.time.approval', "periods of time to approve",
+                     [('state', '=', 'to_approve')])) if model in as_user]
         print("  portal:             %s / %s (%s, %s): %s" % (
             user.login, user.login, user.name, user.parent_id.name,
-            ", ".join("%d %s" % (count, label) for _model, label, count in seen)))
+            ", ".join("%s %d" % (label, count) for _model, label, count in seen)))
 
 
 def use_debian_wkhtmltopdf(env):
@@ -437,6 +482,9 @@ def main():
             project_delivered = count_messages(
                 args.mail_dir, before + delivered + len(project_invoices)) - before - delivered
             print_project(order, project, project_invoices, project_delivered)
+            audit = create_time_to_approve(order, manager, today)
+            cr.commit()
+            print_time_to_approve(audit)
             projects_ok = bool(project_invoices) and project_delivered >= len(project_invoices)
         else:
             print("  project billing:    the Projects bridge is not installed (sale_timesheet)")
