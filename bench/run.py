@@ -281,6 +281,9 @@ def scenario_portal(contracts, items, results):
     contracts and opens one (24 months billed) in a database holding ``items`` backlog
     items; each page must answer within 300 ms of server time."""
     make_data('populate_backlog', items=items)
+    # OCA contract's portal has routes of the same address (/my/contracts/<id>), which take
+    # ours over in a database that has both: the portal is measured without the peer.
+    task(DATA_DB, 'uninstall_peer')
     populated = task(DATA_DB, 'populate_portal', contracts=contracts)
     psql('ANALYZE', DATA_DB)
     pages = task(DATA_DB, 'portal_pages')

@@ -597,6 +597,13 @@ def timesheets_ours(env, **_kw):
 PORTAL_LOGIN = 'bench_portal'
 
 
+def uninstall_peer(env, **_kw):
+    """Uninstall OCA contract from this database (Odoo's Apps > Uninstall)."""
+    env['ir.module.module'].search([('name', '=', 'contract'), ('state', '=', 'installed')]) \
+        .button_immediate_uninstall()
+    return {}
+
+
 def populate_portal(env, contracts=1000, periods=24):
     """One customer with ``contracts`` monthly contracts of three service lines and a portal
     user (a contact of the customer); the first contract billed ``periods`` months, one posted
@@ -758,6 +765,7 @@ TASKS = {
     'populate_timesheets': populate_timesheets, 'timesheets_odoo': timesheets_odoo,
     'timesheets_ours': timesheets_ours, 'integrity_check': integrity_check,
     'populate_portal': populate_portal, 'portal_pages': portal_pages,
+    'uninstall_peer': uninstall_peer,
     'portal_billing_pages': portal_billing_pages,
 }
 
