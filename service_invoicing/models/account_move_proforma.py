@@ -314,22 +314,28 @@ class AccountMove(models.Model):
             shipment_line._check_not_over_invoiced()
 
     def _service_give_back_to_the_backlog(self):
-        """What posted credit notes give back goes to the backlog: shipment quantities ready
-        to invoice again; a contract period credited in full, not ready (a person decides
-        whether it is billed again)."""
+        """What posted credit notes credited goes back to the backlog, billable again and
+        ready to invoice (``service.billing.item._give_back``): one rule for every source."""
+        self._service_credited_items()._give_back()
+
+    def _service_credited_items(self):
+        """The backlog items these posted credit notes give back: those of the shipment lines
+        they credit, those of the contract periods credited in full (marked credited here, so
+        that they may be billed again); bridges add theirs."""
         lines = self.invoice_line_ids
-        trusted(lines.service_shipment_line_id.billing_item_ids.sudo()).ready = True
+        items = lines.service_shipment_line_id.billing_item_ids.sudo()
         keys = {(line.service_contract_id, line.service_period_start)
                 for line in lines if line.service_contract_id}
         if not keys:
-            return
+            return items
         billed = self.env['service.contract.period'].sudo().search([
             ('contract_id', 'in', [contract.id for contract, _start in keys]),
             ('credited', '=', False)])
         for period in billed.filtered(lambda p: (p.contract_id, p.date_start) in keys):
             if period._is_credited_in_full():
                 period.credited = True
-                trusted(period.billing_item_ids).ready = False
+                items |= period.billing_item_ids
+        return items
 
 
 class AccountMoveLine(models.Model):

@@ -168,8 +168,8 @@ class ServiceContract(models.Model):
     @api.depends('period_ids.date_end')
     def _compute_invoiced_until(self):
         for contract in self:
-            # Credited periods count too: the runs go on after them, and only a person marking
-            # a credited period ready in the backlog bills it again.
+            # Credited periods count too: the runs go on after them; a credited period, ready
+            # again in the backlog, is billed again by a proforma.
             contract.invoiced_until = max(contract.period_ids.mapped('date_end'), default=False)
 
     @api.depends('date_start', 'date_end', 'invoice_period', 'prepaid', 'invoiced_until', 'state')

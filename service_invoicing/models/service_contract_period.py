@@ -21,7 +21,7 @@ class ServiceContractPeriod(models.Model):
     credited = fields.Boolean(
         readonly=True, copy=False,
         help="Credited in full by a posted credit note: the period is back in the billing "
-             "backlog, not ready, for a person to decide whether it is billed again.")
+             "backlog, ready to invoice again as it was when it was billed.")
     billing_item_ids = fields.One2many('service.billing.item', 'period_id',
                                        string="Backlog Item")
 

@@ -199,6 +199,16 @@ class TestBacklogHostileRpc(HostileRpcMixin, ServiceOrderCommon):
                             'service.invoice.correction.wizard', 'action_correct', [wizard_id])
         self.assertFalse(self.env['account.move'].search([('reversed_entry_id', '=', draft.id)]))
 
+    def test_a_credit_note_gives_back_ready_items_of_every_source(self):
+        """An item a posted credit note gives back is billable again, and ready to invoice
+        as it was when it was billed, whatever its source: a contract period credited in
+        full as a shipment line."""
+        period_item = self.items.sorted('period_start')[:1]
+        shipment_item = self.managers_shipment_item
+        shown = self.rpc_bill_and_credit(self.si_manager, period_item | shipment_item)
+        self.assertEqual(shown, {period_item: ('ready', 100.0),
+                                 shipment_item: ('ready', 240.0)})
+
     def test_schedules_are_planned_by_managers_of_their_company(self):
         values = {'partner_id': self.customer.id, 'date_from': date(2026, 1, 1),
                   'date_to': date(2026, 3, 31)}

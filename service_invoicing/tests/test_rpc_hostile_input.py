@@ -84,6 +84,32 @@ class HostileRpcMixin:
             self.env.invalidate_all()
             self.assertEqual(self.database_state(records), before)
 
+    def rpc_bill_and_credit(self, user, items):
+        """Bill ``items`` as ``user`` does through the API (a proforma of them, confirmed),
+        then credit the invoices in full with Odoo's Credit Note, posted: what each item
+        shows then, {item: (billing status, amount to invoice)} as read through the API."""
+        Item, Move = 'service.billing.item', 'account.move'
+        wizard = self.rpc(user, 'service.proforma.wizard', 'create',
+                          {'item_ids': [Command.set(items.ids)]})
+        self.rpc(user, 'service.proforma.wizard', 'action_create', [wizard])
+        invoices = items.invoice_ids
+        self.assertTrue(invoices)
+        self.rpc(user, Move, 'action_service_confirm', invoices.ids)
+        read = {row['id']: row['billing_status']
+                for row in self.rpc(user, Item, 'read', items.ids, ['billing_status'])}
+        self.assertEqual(set(read.values()), {'invoice_posted'})
+        reversal = self.rpc(user, 'account.move.reversal', 'create', {
+            'journal_id': invoices[0].journal_id.id, 'reason': "Returned"},
+            context={'active_model': Move, 'active_ids': invoices.ids})
+        self.rpc(user, 'account.move.reversal', 'refund_moves', [reversal])
+        credit_notes = self.env[Move].search([('reversed_entry_id', 'in', invoices.ids)])
+        self.assertEqual(len(credit_notes), len(invoices))
+        self.rpc(user, Move, 'action_post', credit_notes.ids)
+        return {item: (row['billing_status'], row['amount_to_invoice'])
+                for item in items
+                for row in self.rpc(user, Item, 'read', item.ids,
+                                    ['billing_status', 'amount_to_invoice'])}
+
     def database_state(self, records):
         self.env.flush_all()
         counts = {model: self.env[model].sudo().with_context(active_test=False).search_count([])

@@ -266,7 +266,7 @@ class AccountAnalyticLine(models.Model):
         })
         items = self.sudo().service_billing_item_ids.filtered(
             lambda item: item.billing_status == 'not_ready')
-        items._service_make_ready_within_limits()
+        items._make_ready_where_allowed()
         return True
 
     def action_service_unapprove(self):
@@ -342,7 +342,7 @@ class AccountAnalyticLine(models.Model):
             wanted = [vals.pop('_ready') for vals in to_create]
             created = Item.create(to_create)
             Item.union(*(item for item, ready in zip(created, wanted, strict=True) if ready)) \
-                ._service_make_ready_within_limits()
+                ._make_ready_where_allowed()
 
     def _service_billing_item_vals(self):
         self.ensure_one()

@@ -113,12 +113,9 @@ class AccountMove(models.Model):
             line.unlink()
         return result
 
-    def _service_give_back_to_the_backlog(self):
-        """Hours and milestones credited are ready to invoice again."""
-        result = super()._service_give_back_to_the_backlog()
-        lines = self.invoice_line_ids
-        items = lines.sudo().service_timesheet_ids.service_billing_item_ids \
-            | lines.sudo().service_milestone_id.service_billing_item_ids
-        trusted(items.filtered(lambda item: item.billing_status in ('ready', 'not_ready'))) \
-            .ready = True
-        return result
+    def _service_credited_items(self):
+        """Hours and milestones credited."""
+        lines = self.invoice_line_ids.sudo()
+        return super()._service_credited_items() \
+            | lines.service_timesheet_ids.service_billing_item_ids \
+            | lines.service_milestone_id.service_billing_item_ids
