@@ -77,6 +77,20 @@ class SaleOrderLine(models.Model):
             line.service_qty_consumed += quantity
         return result
 
+    @api.depends('service_billing_item_ids.qty_to_invoice')
+    def _compute_service_qty_to_post(self):
+        """Left to Invoice of a line billed on time or milestones: what its backlog items
+        have left (approved or reached, not consumed, on no invoice), as a shipped line sums
+        its shipment lines'. Nothing to ship or consume by posting: time is logged and
+        milestones are reached."""
+        result = super()._compute_service_qty_to_post()
+        for line in self.filtered(lambda line: line.state == 'sale' and line.qty_delivered_method
+                                  in ('timesheet', 'milestones')):
+            left = sum(line.service_billing_item_ids.mapped('qty_to_invoice'))
+            line.service_qty_to_invoice = line.product_uom_id.round(left) \
+                if line.product_uom_id else left
+        return result
+
     def _recompute_qty_to_invoice(self, start_date, end_date):
         """Odoo's Create Invoice with a timesheet date range: what is left to bill of the time
         of those dates, as the backlog shares what was invoiced over the timesheets. Odoo
