@@ -8,8 +8,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, formatLang
 
+from ..tools.formatting import format_money, format_quantity
 from ..tools.trusted import trusted
 from .service_billing_invoicing import GROUPINGS
 
@@ -95,12 +95,8 @@ class AccountMove(models.Model):
         """"Repair labour: 3.00 Units" (formatted, with its unit)."""
         return self.env._("%(product)s: %(quantity)s %(unit)s",
                           product=line.product_id.display_name or line.name,
-                          quantity=self._service_format_quantity(line.quantity),
+                          quantity=format_quantity(self.env, line.quantity),
                           unit=line.product_uom_id.name or '')
-
-    def _service_format_quantity(self, quantity):
-        return formatLang(self.env, quantity, digits=self.env['decimal.precision'].precision_get(
-            'Product Unit'))
 
     def _service_notify(self, title, message):
         """A notification, then the form as it is now."""
@@ -203,25 +199,25 @@ class AccountMove(models.Model):
                 message.append(self.env._(
                     "kept the quantity typed on %(product)s: %(quantity)s (the sources give "
                     "%(given)s)", product=product,
-                    quantity=self._service_format_quantity(line.quantity),
-                    given=self._service_format_quantity(line.service_proforma_quantity)))
+                    quantity=format_quantity(self.env, line.quantity),
+                    given=format_quantity(self.env, line.service_proforma_quantity)))
             elif line.product_uom_id.compare(line.quantity, old['quantity']):
                 message.append(self.env._(
                     "%(product)s: %(old)s becomes %(new)s", product=product,
-                    old=self._service_format_quantity(old['quantity']),
-                    new=self._service_format_quantity(line.quantity)))
+                    old=format_quantity(self.env, old['quantity']),
+                    new=format_quantity(self.env, line.quantity)))
             if currency.compare_amounts(line.price_unit, line.service_proforma_price_unit):
                 message.append(self.env._(
                     "kept the price typed on %(product)s: %(price)s (the sources give "
                     "%(given)s)", product=product,
-                    price=format_amount(self.env, line.price_unit, currency),
-                    given=format_amount(self.env, line.service_proforma_price_unit,
-                                         currency)))
+                    price=format_money(self.env, line.price_unit, currency),
+                    given=format_money(self.env, line.service_proforma_price_unit,
+                                       currency)))
             elif currency.compare_amounts(line.price_unit, old['price_unit']):
                 message.append(self.env._(
                     "%(product)s: price %(old)s becomes %(new)s", product=product,
-                    old=format_amount(self.env, old['price_unit'], currency),
-                    new=format_amount(self.env, line.price_unit, currency)))
+                    old=format_money(self.env, old['price_unit'], currency),
+                    new=format_money(self.env, line.price_unit, currency)))
         for old in removed:
             message.append(self.env._("removed %(line)s (billed elsewhere or no longer ready)",
                                       line=old['summary']))
@@ -293,7 +289,8 @@ class AccountMove(models.Model):
                     "%(line)s of %(invoice)s writes off %(quantity)s as non-chargeable: only a "
                     "positive quantity can be written off. Change the quantity on the line.",
                     line=line.name or line.product_id.display_name,
-                    invoice=line.move_id.display_name, quantity=line.quantity))
+                    invoice=line.move_id.display_name,
+                    quantity=format_quantity(self.env, line.quantity)))
         for line in lines.filtered('service_shipment_line_id'):
             shipment_line = trusted(line.service_shipment_line_id.sudo())
             quantity = line.product_uom_id._compute_quantity(
@@ -307,8 +304,10 @@ class AccountMove(models.Model):
                     "non-chargeable: only between 0 and %(left)s (shipped, not consumed, not "
                     "invoiced) can be written off. Change the quantity on the line.",
                     line=line.name or line.product_id.display_name,
-                    invoice=line.move_id.display_name, quantity=quantity,
-                    shipment_line=shipment_line.display_name, left=left))
+                    invoice=line.move_id.display_name,
+                    quantity=format_quantity(self.env, quantity),
+                    shipment_line=shipment_line.display_name,
+                    left=format_quantity(self.env, left)))
             line.unlink()
             shipment_line.qty_consumed += quantity
             shipment_line._check_not_over_invoiced()

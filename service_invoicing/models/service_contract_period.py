@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from ..tools.formatting import format_period
+
 
 class ServiceContractPeriod(models.Model):
     """An invoiced period of a contract: the guard that bills a period once only."""
@@ -38,8 +40,8 @@ class ServiceContractPeriod(models.Model):
     def _compute_display_name(self):
         for period in self:
             period.display_name = self.env._(
-                "%(contract)s, %(start)s - %(end)s", contract=period.contract_id.name,
-                start=period.date_start, end=period.date_end)
+                "%(contract)s, %(period)s", contract=period.contract_id.name,
+                period=format_period(self.env, period.date_start, period.date_end))
 
     def _release(self):
         """Give these billed periods back to their contracts: their draft invoice no longer

@@ -26,3 +26,4 @@ from . import test_proforma_flow
 from . import test_honest_figures
 from . import test_portal_contracts
 from . import test_portal_billing
+from . import test_messages

@@ -165,11 +165,11 @@ class TestBacklogHostileRpc(HostileRpcMixin, ServiceOrderCommon):
             self.rpc(self.si_user, Wizard, 'action_confirm', [wizard_id])
 
         between = (rf"^Repair labour of shipment {shipment_line.shipment_id.name}: you can "
-                   rf"invoice between 0 and 2.0, not ")
+                   rf"invoice between 0 and 2.00, not ")
         for quantities, regex in [
-            ((2.0, 2.0), rf"{between}4.0 \(2.0 \+ 2.0\).*{self.users_order.name}"),
-            ((1.5, 1.0), rf"{between}2.5 \(1.5 \+ 1.0\)"),
-            ((3.0, -1.0), rf"{between}-1.0"),
+            ((2.0, 2.0), rf"{between}4.00 \(2.00 \+ 2.00\).*{self.users_order.name}"),
+            ((1.5, 1.0), rf"{between}2.50 \(1.50 \+ 1.00\)"),
+            ((3.0, -1.0), rf"{between}-1.00"),
             ((float('nan'),), rf"{between}nan"),
         ]:
             with self.subTest(quantities=quantities), \

@@ -434,10 +434,10 @@ class TestInvoiceLinkHostileRpc(HostileRpcMixin, ServiceInvoicingCommon):
             ('out_invoice', self.customer_2, date(2026, 3, 1), 100.0, {},
              rf"cannot bill or credit contract {name}"),
             ('out_invoice', self.customer, date(2026, 1, 1), 100.0, {},
-             not_billed % '2026-01-01'),
-            ('out_invoice', self.customer, date(2026, 4, 1), HUGE, {}, not_billed % '2026-04-01'),
-            ('out_refund', self.customer, date(2026, 1, 1), HUGE, {}, over_credit % '2026-01-01'),
-            ('out_refund', self.customer, date(2026, 3, 1), 1.0, {}, over_credit % '2026-03-01'),
+             not_billed % '01/01/2026'),
+            ('out_invoice', self.customer, date(2026, 4, 1), HUGE, {}, not_billed % '04/01/2026'),
+            ('out_refund', self.customer, date(2026, 1, 1), HUGE, {}, over_credit % '01/01/2026'),
+            ('out_refund', self.customer, date(2026, 3, 1), 1.0, {}, over_credit % '03/01/2026'),
             # A credit note of another customer, or in another currency, credits no period.
             ('out_refund', self.customer_2, date(2026, 1, 1), 10.0, {}, name),
             ('out_refund', self.customer, date(2026, 1, 1), 100.0, {'currency_id': self.eur.id},
@@ -552,7 +552,7 @@ class TestServiceOrderHostileRpc(HostileRpcMixin, ServiceOrderCommon):
 
     def test_get_shipment_lines_refuses_hostile_lines(self):
         shipment = self.move.shipment_id.name
-        between = rf"Filter kit of shipment {shipment}: you can invoice between 0 and 4.0, not"
+        between = rf"Filter kit of shipment {shipment}: you can invoice between 0 and 4.00, not"
         elsewhere = rf"Shipment {shipment} does not belong to the customer, company and currency"
         si, shipped = self.si_user, self.move
         for user, invoice, move, quantity, regex in [
@@ -588,7 +588,7 @@ class TestServiceOrderHostileRpc(HostileRpcMixin, ServiceOrderCommon):
              {'company_ids': [Command.set(self.env.company.ids)]})])
         for user, vals, regex in [
             (self.si_user, {'date_to': '1990-01-01'},
-             r"^Nothing shipped up to 1990-01-01 is left to invoice\.$"),
+             r"^Nothing shipped up to 01/01/1990 is left to invoice\.$"),
             # A manager of another company who empties Companies learns nothing of this one.
             (self.other_manager, {'company_ids': [Command.clear()]},
              r"^Nothing shipped up to \S+ is left to invoice\.$"),

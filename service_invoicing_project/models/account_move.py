@@ -1,6 +1,7 @@
 from odoo import api, models
 from odoo.exceptions import UserError
 
+from odoo.addons.service_invoicing.tools.formatting import format_quantity
 from odoo.addons.service_invoicing.tools.trusted import trusted
 
 
@@ -47,7 +48,8 @@ class AccountMove(models.Model):
                 raise UserError(self.env._(
                     "Milestone %(milestone)s is credited whole or not at all: credit "
                     "%(share)s on %(credit)s, or remove the line from the credit note.",
-                    milestone=milestone.name, share=share, credit=line.move_id.display_name))
+                    milestone=milestone.name, share=format_quantity(self.env, share),
+                    credit=line.move_id.display_name))
 
     def _service_milestones_billed(self):
         """{milestone item: quantity posted} of the order lines these credit notes credit
@@ -77,7 +79,8 @@ class AccountMove(models.Model):
                     "would leave %(left)s of its %(billed)s billed. Credit whole milestones "
                     "(those billed last are credited first).",
                     milestone=item.milestone_id.name,
-                    credit=', '.join(self.mapped('name')), left=after, billed=before))
+                    credit=', '.join(self.mapped('name')), left=format_quantity(self.env, after),
+                    billed=format_quantity(self.env, before)))
 
     def _service_write_off_non_chargeable(self):
         """Confirming: the hours of a non-chargeable time line are never billed (they stay

@@ -10,7 +10,7 @@ own Create Invoice and the backlog see the same figures and nothing is billed tw
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools import float_round
+from odoo.tools import float_round, format_date
 
 
 from odoo.addons.service_invoicing.tools.allocation import (
@@ -265,7 +265,7 @@ class ServiceBillingItem(models.Model):
             return self.env._(
                 "The timesheet of %(employee)s on %(date)s waits for approval: a project "
                 "manager approves it (Approve) before it is billed.",
-                employee=item.employee_id.name, date=item.date)
+                employee=item.employee_id.name, date=format_date(self.env, item.date))
         if item.timesheet_id and not item.timesheet_id._service_is_billable():
             return item.timesheet_id._service_customer_waiting_reason()
         if item.milestone_id and not item.milestone_id.is_reached:
