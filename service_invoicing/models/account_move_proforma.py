@@ -8,8 +8,9 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import float_compare
 
-from ..tools.formatting import format_money, format_quantity
+from ..tools.formatting import format_money, format_percentage, format_quantity
 from ..tools.trusted import trusted
 from .service_billing_invoicing import GROUPINGS
 
@@ -111,8 +112,8 @@ class AccountMove(models.Model):
         customer up to its cut-off are added, what was billed elsewhere meanwhile is left
         out, prices and taxes come from the sources again; lines typed by hand stay, and so
         does what the user changed on the lines made from the sources (a quantity or price
-        typed, a billing type chosen). What it added, removed and kept is said in the chatter
-        and in a notification."""
+        typed, a discount typed, a billing type chosen). What it added, removed and kept is
+        said in the chatter and in a notification."""
         messages = []
         for invoice in self:
             matched, removed = invoice._service_recalculate_once()
@@ -170,19 +171,23 @@ class AccountMove(models.Model):
         return matched, [old for olds in before.values() for old in olds]
 
     def _service_record_proforma_values(self):
-        """Record on the lines made from the sources the quantity and price the sources
-        gave: what the user types afterwards differs from them (Recalculate keeps it)."""
+        """Record on the lines made from the sources the quantity, price and discount the
+        sources gave: what the user types afterwards differs from them (Recalculate keeps
+        it)."""
         if not self:
             return
-        self.env['account.move.line'].flush_model(['quantity', 'price_unit', 'display_type'])
+        self.env['account.move.line'].flush_model(
+            ['quantity', 'price_unit', 'discount', 'display_type'])
         self.env.cr.execute("""
             UPDATE account_move_line
                SET service_proforma_quantity = quantity,
-                   service_proforma_price_unit = price_unit
+                   service_proforma_price_unit = price_unit,
+                   service_proforma_discount = discount
              WHERE move_id = ANY(%s) AND display_type = 'product'
                AND service_proforma_quantity IS NULL""", [self.ids])
         self.env['account.move.line'].invalidate_model(
-            ['service_proforma_quantity', 'service_proforma_price_unit'])
+            ['service_proforma_quantity', 'service_proforma_price_unit',
+             'service_proforma_discount'])
 
     def _service_recalculated_message(self, matched, removed):
         """What Recalculate did to this draft, line by line, as the user reads it."""
@@ -218,6 +223,12 @@ class AccountMove(models.Model):
                     "%(product)s: price %(old)s becomes %(new)s", product=product,
                     old=format_money(self.env, old['price_unit'], currency),
                     new=format_money(self.env, line.price_unit, currency)))
+            if line._service_discount_typed():
+                message.append(self.env._(
+                    "kept the discount typed on %(product)s: %(discount)s (the sources give "
+                    "%(given)s)", product=product,
+                    discount=format_percentage(self.env, line.discount / 100),
+                    given=format_percentage(self.env, line.service_proforma_discount / 100)))
         for old in removed:
             message.append(self.env._("removed %(line)s (billed elsewhere or no longer ready)",
                                       line=old['summary']))
@@ -348,6 +359,10 @@ class AccountMoveLine(models.Model):
         string="Price from the Sources", digits='Product Price', copy=False, readonly=True,
         help="The price the billing backlog gave this proforma line: a price typed since is "
              "kept by Recalculate.")
+    service_proforma_discount = fields.Float(
+        string="Discount from the Sources", digits='Discount', copy=False, readonly=True,
+        help="The discount (%) the billing backlog gave this proforma line: a discount typed "
+             "since is kept by Recalculate.")
 
     def _service_proforma_key(self):
         """What this line bills, as Recalculate finds the same line again: its product,
@@ -369,6 +384,7 @@ class AccountMoveLine(models.Model):
             'quantity': self.quantity, 'price_unit': self.price_unit,
             'source_quantity': self.service_proforma_quantity,
             'source_price_unit': self.service_proforma_price_unit,
+            'discount': self.discount, 'source_discount': self.service_proforma_discount,
             'billing_type': self.service_billing_type,
             'summary': self.move_id._service_line_summary(self),
         }
@@ -377,8 +393,9 @@ class AccountMoveLine(models.Model):
         """Give this line, made again from its sources, what the user had changed on the
         line it replaces (``old``): the quantity typed, moved by what the sources added or
         took away since (never below nothing nor beyond what the sources give), the price
-        typed, the billing type chosen. A line whose sources' figures were not recorded (made
-        before they were) takes the sources' figures."""
+        typed, the discount typed on a chargeable line (complimentary and non-chargeable lines
+        are at 100 % by their billing type), the billing type chosen. A line whose sources'
+        figures were not recorded (made before they were) takes the sources' figures."""
         self.ensure_one()
         vals = {}
         uom, currency = self.product_uom_id, self.currency_id
@@ -392,7 +409,22 @@ class AccountMoveLine(models.Model):
                 old['price_unit'], old['source_price_unit']) \
                 and currency.compare_amounts(old['price_unit'], self.price_unit):
             vals['price_unit'] = old['price_unit']
+        if old['source_quantity'] and old['billing_type'] == 'chargeable' \
+                and self._service_compare_discounts(old['discount'], old['source_discount']) \
+                and self._service_compare_discounts(old['discount'], self.discount):
+            vals['discount'] = old['discount']
         if vals:
             self.write(vals)
         if old['billing_type'] != self.service_billing_type:
             self.service_billing_type = old['billing_type']
+
+    def _service_discount_typed(self):
+        """Whether the user typed this chargeable line's discount (it differs from the one its
+        sources gave)."""
+        self.ensure_one()
+        return self.service_billing_type == 'chargeable' and bool(self._service_compare_discounts(
+            self.discount, self.service_proforma_discount))
+
+    def _service_compare_discounts(self, discount, other):
+        return float_compare(discount, other, precision_digits=self.env[
+            'decimal.precision'].precision_get('Discount'))
