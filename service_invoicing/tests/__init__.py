@@ -27,3 +27,4 @@ from . import test_honest_figures
 from . import test_portal_contracts
 from . import test_portal_billing
 from . import test_messages
+from . import test_ui_test_report
