@@ -28,3 +28,4 @@ from . import test_portal_contracts
 from . import test_portal_billing
 from . import test_messages
 from . import test_ui_test_report
+from . import test_list_columns
