@@ -43,6 +43,9 @@
         'views/portal_billing_templates.xml',
     ],
     'assets': {
+        'web.assets_backend': [
+            'service_invoicing/static/src/**/*',
+        ],
         'web.assets_tests': [
             'service_invoicing/static/tests/tours/**/*',
         ],

@@ -1,8 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from ..const import SENDING_CRON_CODE, SERVICE_ENGINE_MOVE_FIELDS
 from ..tools.actions import records_action
+from ..tools.formatting import format_money, format_quantity
 from ..tools.trusted import is_trusted, trusted
 
 
@@ -250,7 +252,8 @@ class AccountMove(models.Model):
                     "%(invoice)s has a line of contract %(contract)s for the period starting "
                     "%(start)s, but that period is not billed by this invoice: delete the line "
                     "and bill the contract with Create Contract Invoices.",
-                    invoice=invoice.display_name, contract=contract.display_name, start=start))
+                    invoice=invoice.display_name, contract=contract.display_name,
+                    start=format_date(self.env, start)))
             for key in periods.keys() - billed:
                 raise UserError(self.env._(
                     "%(invoice)s bills %(period)s but has no line for it: delete the invoice "
@@ -285,7 +288,7 @@ class AccountMove(models.Model):
                     "more than was billed. Lower the amount on the credit note.",
                     credit_note=line.move_id.display_name,
                     contract=line.service_contract_id.display_name,
-                    start=line.service_period_start))
+                    start=format_date(self.env, line.service_period_start)))
 
     def _service_check_billed_quantities(self):
         """Posting invoices and credit notes: no shipment line and no order line is invoiced
@@ -324,11 +327,13 @@ class AccountMove(models.Model):
                 line.quantity, order_line.product_uom_id) for line in credit_lines)
             raise UserError(self.env._(
                 "%(credit_note)s gives back %(quantity)s %(product)s of order %(order)s with "
-                "only %(credited).2f of its %(billed).2f: a credit note gives a quantity back "
+                "only %(credited)s of its %(billed)s: a credit note gives a quantity back "
                 "only with its money, at the price it was billed (else the quantity would be "
                 "billed again). Credit the price it was billed, or lower the quantity on the "
                 "credit note; a reduction of price alone is a credit note line without the "
                 "order line.", credit_note=', '.join(credit_lines.move_id.mapped('display_name')),
-                quantity=quantity, product=order_line.product_id.display_name,
-                order=order_line.order_id.name, credited=credited,
-                billed=credited + finding['excess']))
+                quantity=format_quantity(self.env, quantity),
+                product=order_line.product_id.display_name, order=order_line.order_id.name,
+                credited=format_money(self.env, credited, order_line.currency_id),
+                billed=format_money(self.env, credited + finding['excess'],
+                                    order_line.currency_id)))

@@ -8,8 +8,9 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, formatLang
+from odoo.tools import float_compare
 
+from ..tools.formatting import format_money, format_percentage, format_quantity
 from ..tools.trusted import trusted
 from .service_billing_invoicing import GROUPINGS
 
@@ -95,12 +96,8 @@ class AccountMove(models.Model):
         """"Repair labour: 3.00 Units" (formatted, with its unit)."""
         return self.env._("%(product)s: %(quantity)s %(unit)s",
                           product=line.product_id.display_name or line.name,
-                          quantity=self._service_format_quantity(line.quantity),
+                          quantity=format_quantity(self.env, line.quantity),
                           unit=line.product_uom_id.name or '')
-
-    def _service_format_quantity(self, quantity):
-        return formatLang(self.env, quantity, digits=self.env['decimal.precision'].precision_get(
-            'Product Unit'))
 
     def _service_notify(self, title, message):
         """A notification, then the form as it is now."""
@@ -115,8 +112,8 @@ class AccountMove(models.Model):
         customer up to its cut-off are added, what was billed elsewhere meanwhile is left
         out, prices and taxes come from the sources again; lines typed by hand stay, and so
         does what the user changed on the lines made from the sources (a quantity or price
-        typed, a billing type chosen). What it added, removed and kept is said in the chatter
-        and in a notification."""
+        typed, a discount typed, a billing type chosen). What it added, removed and kept is
+        said in the chatter and in a notification."""
         messages = []
         for invoice in self:
             matched, removed = invoice._service_recalculate_once()
@@ -174,19 +171,23 @@ class AccountMove(models.Model):
         return matched, [old for olds in before.values() for old in olds]
 
     def _service_record_proforma_values(self):
-        """Record on the lines made from the sources the quantity and price the sources
-        gave: what the user types afterwards differs from them (Recalculate keeps it)."""
+        """Record on the lines made from the sources the quantity, price and discount the
+        sources gave: what the user types afterwards differs from them (Recalculate keeps
+        it)."""
         if not self:
             return
-        self.env['account.move.line'].flush_model(['quantity', 'price_unit', 'display_type'])
+        self.env['account.move.line'].flush_model(
+            ['quantity', 'price_unit', 'discount', 'display_type'])
         self.env.cr.execute("""
             UPDATE account_move_line
                SET service_proforma_quantity = quantity,
-                   service_proforma_price_unit = price_unit
+                   service_proforma_price_unit = price_unit,
+                   service_proforma_discount = discount
              WHERE move_id = ANY(%s) AND display_type = 'product'
                AND service_proforma_quantity IS NULL""", [self.ids])
         self.env['account.move.line'].invalidate_model(
-            ['service_proforma_quantity', 'service_proforma_price_unit'])
+            ['service_proforma_quantity', 'service_proforma_price_unit',
+             'service_proforma_discount'])
 
     def _service_recalculated_message(self, matched, removed):
         """What Recalculate did to this draft, line by line, as the user reads it."""
@@ -203,25 +204,31 @@ class AccountMove(models.Model):
                 message.append(self.env._(
                     "kept the quantity typed on %(product)s: %(quantity)s (the sources give "
                     "%(given)s)", product=product,
-                    quantity=self._service_format_quantity(line.quantity),
-                    given=self._service_format_quantity(line.service_proforma_quantity)))
+                    quantity=format_quantity(self.env, line.quantity),
+                    given=format_quantity(self.env, line.service_proforma_quantity)))
             elif line.product_uom_id.compare(line.quantity, old['quantity']):
                 message.append(self.env._(
                     "%(product)s: %(old)s becomes %(new)s", product=product,
-                    old=self._service_format_quantity(old['quantity']),
-                    new=self._service_format_quantity(line.quantity)))
+                    old=format_quantity(self.env, old['quantity']),
+                    new=format_quantity(self.env, line.quantity)))
             if currency.compare_amounts(line.price_unit, line.service_proforma_price_unit):
                 message.append(self.env._(
                     "kept the price typed on %(product)s: %(price)s (the sources give "
                     "%(given)s)", product=product,
-                    price=format_amount(self.env, line.price_unit, currency),
-                    given=format_amount(self.env, line.service_proforma_price_unit,
-                                         currency)))
+                    price=format_money(self.env, line.price_unit, currency),
+                    given=format_money(self.env, line.service_proforma_price_unit,
+                                       currency)))
             elif currency.compare_amounts(line.price_unit, old['price_unit']):
                 message.append(self.env._(
                     "%(product)s: price %(old)s becomes %(new)s", product=product,
-                    old=format_amount(self.env, old['price_unit'], currency),
-                    new=format_amount(self.env, line.price_unit, currency)))
+                    old=format_money(self.env, old['price_unit'], currency),
+                    new=format_money(self.env, line.price_unit, currency)))
+            if line._service_discount_typed():
+                message.append(self.env._(
+                    "kept the discount typed on %(product)s: %(discount)s (the sources give "
+                    "%(given)s)", product=product,
+                    discount=format_percentage(self.env, line.discount / 100),
+                    given=format_percentage(self.env, line.service_proforma_discount / 100)))
         for old in removed:
             message.append(self.env._("removed %(line)s (billed elsewhere or no longer ready)",
                                       line=old['summary']))
@@ -293,7 +300,8 @@ class AccountMove(models.Model):
                     "%(line)s of %(invoice)s writes off %(quantity)s as non-chargeable: only a "
                     "positive quantity can be written off. Change the quantity on the line.",
                     line=line.name or line.product_id.display_name,
-                    invoice=line.move_id.display_name, quantity=line.quantity))
+                    invoice=line.move_id.display_name,
+                    quantity=format_quantity(self.env, line.quantity)))
         for line in lines.filtered('service_shipment_line_id'):
             shipment_line = trusted(line.service_shipment_line_id.sudo())
             quantity = line.product_uom_id._compute_quantity(
@@ -307,29 +315,37 @@ class AccountMove(models.Model):
                     "non-chargeable: only between 0 and %(left)s (shipped, not consumed, not "
                     "invoiced) can be written off. Change the quantity on the line.",
                     line=line.name or line.product_id.display_name,
-                    invoice=line.move_id.display_name, quantity=quantity,
-                    shipment_line=shipment_line.display_name, left=left))
+                    invoice=line.move_id.display_name,
+                    quantity=format_quantity(self.env, quantity),
+                    shipment_line=shipment_line.display_name,
+                    left=format_quantity(self.env, left)))
             line.unlink()
             shipment_line.qty_consumed += quantity
             shipment_line._check_not_over_invoiced()
 
     def _service_give_back_to_the_backlog(self):
-        """What posted credit notes give back goes to the backlog: shipment quantities ready
-        to invoice again; a contract period credited in full, not ready (a person decides
-        whether it is billed again)."""
+        """What posted credit notes credited goes back to the backlog, billable again and
+        ready to invoice (``service.billing.item._give_back``): one rule for every source."""
+        self._service_credited_items()._give_back()
+
+    def _service_credited_items(self):
+        """The backlog items these posted credit notes give back: those of the shipment lines
+        they credit, those of the contract periods credited in full (marked credited here, so
+        that they may be billed again); bridges add theirs."""
         lines = self.invoice_line_ids
-        trusted(lines.service_shipment_line_id.billing_item_ids.sudo()).ready = True
+        items = lines.service_shipment_line_id.billing_item_ids.sudo()
         keys = {(line.service_contract_id, line.service_period_start)
                 for line in lines if line.service_contract_id}
         if not keys:
-            return
+            return items
         billed = self.env['service.contract.period'].sudo().search([
             ('contract_id', 'in', [contract.id for contract, _start in keys]),
             ('credited', '=', False)])
         for period in billed.filtered(lambda p: (p.contract_id, p.date_start) in keys):
             if period._is_credited_in_full():
                 period.credited = True
-                trusted(period.billing_item_ids).ready = False
+                items |= period.billing_item_ids
+        return items
 
 
 class AccountMoveLine(models.Model):
@@ -343,6 +359,10 @@ class AccountMoveLine(models.Model):
         string="Price from the Sources", digits='Product Price', copy=False, readonly=True,
         help="The price the billing backlog gave this proforma line: a price typed since is "
              "kept by Recalculate.")
+    service_proforma_discount = fields.Float(
+        string="Discount from the Sources", digits='Discount', copy=False, readonly=True,
+        help="The discount (%) the billing backlog gave this proforma line: a discount typed "
+             "since is kept by Recalculate.")
 
     def _service_proforma_key(self):
         """What this line bills, as Recalculate finds the same line again: its product,
@@ -364,6 +384,7 @@ class AccountMoveLine(models.Model):
             'quantity': self.quantity, 'price_unit': self.price_unit,
             'source_quantity': self.service_proforma_quantity,
             'source_price_unit': self.service_proforma_price_unit,
+            'discount': self.discount, 'source_discount': self.service_proforma_discount,
             'billing_type': self.service_billing_type,
             'summary': self.move_id._service_line_summary(self),
         }
@@ -372,8 +393,9 @@ class AccountMoveLine(models.Model):
         """Give this line, made again from its sources, what the user had changed on the
         line it replaces (``old``): the quantity typed, moved by what the sources added or
         took away since (never below nothing nor beyond what the sources give), the price
-        typed, the billing type chosen. A line whose sources' figures were not recorded (made
-        before they were) takes the sources' figures."""
+        typed, the discount typed on a chargeable line (complimentary and non-chargeable lines
+        are at 100 % by their billing type), the billing type chosen. A line whose sources'
+        figures were not recorded (made before they were) takes the sources' figures."""
         self.ensure_one()
         vals = {}
         uom, currency = self.product_uom_id, self.currency_id
@@ -387,7 +409,22 @@ class AccountMoveLine(models.Model):
                 old['price_unit'], old['source_price_unit']) \
                 and currency.compare_amounts(old['price_unit'], self.price_unit):
             vals['price_unit'] = old['price_unit']
+        if old['source_quantity'] and old['billing_type'] == 'chargeable' \
+                and self._service_compare_discounts(old['discount'], old['source_discount']) \
+                and self._service_compare_discounts(old['discount'], self.discount):
+            vals['discount'] = old['discount']
         if vals:
             self.write(vals)
         if old['billing_type'] != self.service_billing_type:
             self.service_billing_type = old['billing_type']
+
+    def _service_discount_typed(self):
+        """Whether the user typed this chargeable line's discount (it differs from the one its
+        sources gave)."""
+        self.ensure_one()
+        return self.service_billing_type == 'chargeable' and bool(self._service_compare_discounts(
+            self.discount, self.service_proforma_discount))
+
+    def _service_compare_discounts(self, discount, other):
+        return float_compare(discount, other, precision_digits=self.env[
+            'decimal.precision'].precision_get('Discount'))

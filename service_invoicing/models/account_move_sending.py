@@ -21,7 +21,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import config, format_datetime
 
-from ..const import SENDING_CRON_CODE, SENDING_QUEUED_STATUSES, SENDING_STATUSES
+from ..const import SENDING_CRON_CODE, SENDING_STATUSES
 from ..tools.sending_failures import DEFAULT_MAX_ATTEMPTS, DEFAULT_PAUSE_SECONDS, retry_delay
 from ..tools.trusted import trusted
 
@@ -228,16 +228,17 @@ class AccountMove(models.Model):
 
     def _service_invoice_email_made(self, message):
         """Odoo's sending made ``message``, the invoice email (a worker's, Odoo's Send, Odoo's
-        own job): the workers judge the invoice by its delivery from now on."""
+        own job): the workers judge the invoice by its delivery from now on.
+
+        Made by Odoo's Send (one invoice, at once) or its own job, the email only waits in
+        Odoo's mail queue: Odoo hands it to the mail server after the commit and forgets it.
+        The invoice shows Sending until the workers find it delivered (Sent) or refused
+        (Retrying, Failed), never Sent before the mail server took it."""
         values = {'service_send_message_id': message.id}
-        if not self.env.context.get('service_sending'):
-            if self.service_sending_status in ('retrying', 'failed'):
-                # A user sent it by hand: the workers follow that email instead of theirs.
-                values.update(service_sending_status='sending', service_send_next_try=False)
-            if values.get('service_sending_status', self.service_sending_status) \
-                    in SENDING_QUEUED_STATUSES:
-                # Odoo sends it after the commit and forgets it: the workers look at it.
-                self._service_wake_sending_workers_at_commit()
+        if not self.env.context.get('service_sending') and self.state == 'posted':
+            # The workers follow this email (instead of theirs, after a failure).
+            values.update(service_sending_status='sending', service_send_next_try=False)
+            self._service_wake_sending_workers_at_commit()
         trusted(self.sudo()).write(values)
 
     def _service_record_sent(self, attempted=True):

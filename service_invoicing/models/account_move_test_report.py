@@ -6,6 +6,7 @@ from odoo import models
 from odoo.exceptions import UserError
 
 from ..tools.report_source import ReportSource
+from ..tools.formatting import format_quantity
 
 DRAFT_TYPES = ('out_invoice', 'out_refund')
 
@@ -40,8 +41,9 @@ class AccountMove(models.Model):
             except UserError as error:
                 problems.append(('error', 'refused', error.args[0]))
         return ReportSource(
-            options=self.env._("Post %(count)s draft customer invoices and credit notes.",
-                               count=len(drafts)),
+            options=self.env._("Post 1 draft customer invoice or credit note.")
+            if len(drafts) == 1 else self.env._(
+                "Post %(count)s draft customer invoices and credit notes.", count=len(drafts)),
             moves=drafts.sorted('id'), post=True,
             problems=problems + drafts._service_billed_quantity_problems())
 
@@ -69,5 +71,6 @@ class AccountMove(models.Model):
                     "only %(available)s were shipped and not consumed: you cannot invoice what "
                     "has not been shipped. Lower the quantity on the draft.",
                     product=order_line.product_id.display_name, order=order_line.order_id.name,
-                    invoiced=invoiced, available=available)))
+                    invoiced=format_quantity(self.env, invoiced),
+                    available=format_quantity(self.env, available))))
         return problems

@@ -45,7 +45,7 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._(
                     "%(what)s: %(date)s is outside the dates %(company)s can bill, "
                     "%(first)s to %(last)s. Correct the date.",
-                    what=what() if callable(what) else what, date=day.isoformat(),
+                    what=what() if callable(what) else what, date=format_date(self.env, day),
                     company=self.name,
                     first=format_date(self.env, first), last=format_date(self.env, last)))
 

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..const import SERVICE_ORDER_LINE_POSTED_FIELDS
+from ..tools.formatting import format_quantity
 
 
 class SaleOrderLine(models.Model):
@@ -170,12 +171,13 @@ class SaleOrderLine(models.Model):
                         "only %(available)s were shipped and not consumed: you cannot invoice "
                         "what has not been shipped. Lower the quantity on the invoice.",
                         product=line.product_id.display_name, order=line.order_id.name,
-                        invoiced=line.qty_invoiced_posted, available=available))
+                        invoiced=format_quantity(self.env, line.qty_invoiced_posted),
+                        available=format_quantity(self.env, available)))
             if credited and uom.compare(line.qty_invoiced_posted, 0.0) < 0:
                 raise UserError(self.env._(
                     "%(product)s of order %(order)s would be credited %(credited)s more than its "
                     "posted invoices billed: a credit note cannot give back more than was "
                     "invoiced. Lower the quantity on the credit note.",
                     product=line.product_id.display_name, order=line.order_id.name,
-                    credited=-line.qty_invoiced_posted))
+                    credited=format_quantity(self.env, -line.qty_invoiced_posted)))
         self.shipment_line_ids._check_not_over_invoiced()

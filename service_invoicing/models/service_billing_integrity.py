@@ -8,6 +8,9 @@ sources' invariants (``_invariant_queries``).
 """
 
 from odoo import api, models
+from odoo.tools import format_date
+
+from ..tools.formatting import format_money, format_quantity
 
 # Quantities are compared with this much slack (units of measure round to 0.01 at most);
 # money with a cent per invoice line summed.
@@ -208,23 +211,29 @@ class ServiceBillingIntegrity(models.AbstractModel):
             'shipped_exceeded': lambda line, invoiced, consumed, shipped: self.env._(
                 "%(line)s (order %(order)s) is invoiced %(invoiced)s and consumed %(consumed)s "
                 "but only %(shipped)s were shipped.", line=line.display_name,
-                order=line.order_id.name, invoiced=invoiced, consumed=consumed, shipped=shipped),
+                order=line.order_id.name, invoiced=format_quantity(self.env, invoiced),
+                consumed=format_quantity(self.env, consumed),
+                shipped=format_quantity(self.env, shipped)),
             'consumed_negative': lambda line, consumed: self.env._(
                 "%(line)s (order %(order)s) shows %(consumed)s consumed: a quantity consumed is "
                 "never negative.", line=line.display_name, order=line.order_id.name,
-                consumed=consumed),
+                consumed=format_quantity(self.env, consumed)),
             'credited_beyond_invoiced': lambda line, invoiced: self.env._(
                 "%(line)s (order %(order)s) was credited %(credited)s more than was invoiced.",
-                line=line.display_name, order=line.order_id.name, credited=-invoiced),
+                line=line.display_name, order=line.order_id.name,
+                credited=format_quantity(self.env, -invoiced)),
             'drafts_beyond_shipped': lambda line, in_draft, left: self.env._(
                 "Draft invoices hold %(in_draft)s of %(line)s (order %(order)s) but only "
-                "%(left)s are left to invoice.", in_draft=in_draft, line=line.display_name,
-                order=line.order_id.name, left=left),
+                "%(left)s are left to invoice.", in_draft=format_quantity(self.env, in_draft),
+                line=line.display_name, order=line.order_id.name,
+                left=format_quantity(self.env, left)),
             'money_beyond_quantity': lambda line, money, quantity, price: self.env._(
                 "%(product)s of order %(order)s: posted invoices less credit notes bill "
-                "%(money).2f for a net %(quantity)s at most %(price).2f each; a quantity was "
+                "%(money)s for a net %(quantity)s at most %(price)s each; a quantity was "
                 "given back without its money.", product=line.product_id.display_name,
-                order=line.order_id.name, money=money, quantity=quantity, price=price or 0.0),
+                order=line.order_id.name, money=format_money(self.env, money, line.currency_id),
+                quantity=format_quantity(self.env, quantity),
+                price=format_money(self.env, price, line.currency_id)),
             'shipment_of_another_customer': lambda line, _shipment_line: self.env._(
                 "A line of %(invoice)s bills a shipment line of another customer, company or "
                 "currency.", invoice=line.move_id.display_name),
@@ -245,11 +254,12 @@ class ServiceBillingIntegrity(models.AbstractModel):
                 "A line of %(invoice)s bills contract %(contract)s from %(start)s but no billed "
                 "period says so.", invoice=line.move_id.display_name,
                 contract=line.service_contract_id.display_name,
-                start=line.service_period_start),
+                start=format_date(self.env, line.service_period_start)),
             'period_credited_beyond_billed': lambda contract, start, net: self.env._(
-                "Contract %(contract)s, period starting %(start)s, is credited %(credited).2f "
-                "more than was billed.", contract=contract.display_name, start=start,
-                credited=-net),
+                "Contract %(contract)s, period starting %(start)s, is credited %(credited)s "
+                "more than was billed.", contract=contract.display_name,
+                start=format_date(self.env, start),
+                credited=format_money(self.env, -net, contract.currency_id)),
         }
 
     @api.model

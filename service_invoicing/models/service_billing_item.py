@@ -273,6 +273,26 @@ class ServiceBillingItem(models.Model):
             raise UserError(blocked[0]._not_ready_reason())
         trusted(waiting.sudo()).ready = ready
 
+    def _make_ready_where_allowed(self, refuse=False):
+        """Mark these waiting items ready to invoice, oldest first, where nothing keeps them
+        waiting (``_not_ready_reason``: approval, a milestone not reached, a not-to-exceed
+        limit, each item checked with those before it made ready); the others stay not ready
+        and say why (``refuse``: the first one that may not be made ready is refused)."""
+        for item in self.sorted(lambda item: (item.date or fields.Date.today(), item.id)):
+            if item.billing_status != 'not_ready':
+                continue
+            if reason := item._not_ready_reason():
+                if refuse:
+                    raise UserError(reason)
+                continue
+            trusted(item.sudo()).ready = True
+
+    def _give_back(self):
+        """These items were given back by a posted credit note: billable again, and ready to
+        invoice as they were when they were billed (Project Operations' corrections), whatever
+        their source, unless something keeps them waiting now (a not-to-exceed limit)."""
+        self._make_ready_where_allowed()
+
     def _filtered_may_bill(self):
         """The items this user may bill, and so mark ready or not ready: the one rule of Mark
         Ready, Mark Not Ready and the proformas (``_invoice_pieces``). None without a Service

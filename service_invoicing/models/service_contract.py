@@ -9,6 +9,7 @@ from ..const import (
 )
 from ..tools import invoice_period as periods
 from ..tools.actions import records_action
+from ..tools.formatting import format_money
 from ..tools.trusted import is_trusted, trusted
 
 class ServiceContract(models.Model):
@@ -168,8 +169,8 @@ class ServiceContract(models.Model):
     @api.depends('period_ids.date_end')
     def _compute_invoiced_until(self):
         for contract in self:
-            # Credited periods count too: the runs go on after them, and only a person marking
-            # a credited period ready in the backlog bills it again.
+            # Credited periods count too: the runs go on after them; a credited period, ready
+            # again in the backlog, is billed again by a proforma.
             contract.invoiced_until = max(contract.period_ids.mapped('date_end'), default=False)
 
     @api.depends('date_start', 'date_end', 'invoice_period', 'prepaid', 'invoiced_until', 'state')
@@ -209,8 +210,10 @@ class ServiceContract(models.Model):
                 raise ValidationError(self.env._(
                     "The annual amount of contract %(contract)s (%(amount)s) must equal the sum "
                     "of its lines (%(calculated)s): allow unbalanced amounts to type another.",
-                    contract=contract.display_name, amount=contract.annual_amount,
-                    calculated=contract.calculated_annual_amount))
+                    contract=contract.display_name,
+                    amount=format_money(self.env, contract.annual_amount, contract.currency_id),
+                    calculated=format_money(self.env, contract.calculated_annual_amount,
+                                            contract.currency_id)))
 
     @api.constrains('date_start', 'date_end', 'company_id')
     def _check_dates_billable(self):
@@ -322,7 +325,8 @@ class ServiceContract(models.Model):
                 raise UserError(self.env._(
                     "Contract %(contract)s cannot be signed or locked with a negative annual "
                     "amount (%(amount)s).", contract=contract.display_name,
-                    amount=contract.annual_amount))
+                    amount=format_money(self.env, contract.annual_amount,
+                                        contract.currency_id)))
             if not contract.currency_id.is_zero(contract.annual_amount) \
                     and contract.invoice_period == 'none':
                 raise UserError(self.env._(

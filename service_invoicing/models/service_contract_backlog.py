@@ -3,6 +3,7 @@
 from odoo import api, fields, models
 
 from ..tools import invoice_period as periods
+from ..tools.formatting import format_period
 from ..tools.trusted import trusted
 
 
@@ -105,7 +106,7 @@ class ServiceContract(models.Model):
             'product_id': line.product_id.id,
             'product_uom_id': line.product_uom_id.id,
             'name': self.env._("Contract %(contract)s, %(period)s", contract=self.name,
-                               period=periods.format_period(self.env, period.start, period.end)),
+                               period=format_period(self.env, period.start, period.end)),
             'date': periods.invoice_date_of(period, self.prepaid),
             'price_unit': amount,
         }

@@ -18,6 +18,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE as MAX_TRIES
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as CONCURRENCY_ERRORS
+from odoo.tools import format_date
 
 from ..const import CONTRACT_CHUNK_SIZE
 from ..tools import statistics
@@ -98,7 +99,8 @@ class ServiceContract(models.Model):
             raise UserError(result.failed[0][1])
         if not result.invoices:
             raise UserError(result.skipped[0][1] if result.skipped else self.env._(
-                "Nothing is due on these contracts by %(date)s.", date=today))
+                "Nothing is due on these contracts by %(date)s.",
+                date=format_date(self.env, today)))
         return self.action_view_invoices()
 
     @api.model

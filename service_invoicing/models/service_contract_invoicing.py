@@ -7,7 +7,7 @@ from odoo import api, models
 from odoo.fields import Command
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as CONCURRENCY_ERRORS
 
-from ..tools import invoice_period as periods
+from ..tools.formatting import format_period
 from ..tools.trusted import trusted
 
 _logger = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class ServiceContract(models.Model):
         for period, _amount, shares in plan.periods:
             label = self.env._(
                 "Contract %(contract)s, %(period)s", contract=self.name,
-                period=periods.format_period(self.env, period.start, period.end))
+                period=format_period(self.env, period.start, period.end))
             for line, share in shares:
                 vals = {
                     'product_id': line.product_id.id,

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..const import CONTRACT_LINE_DERIVED_FIELDS, CONTRACT_MAX_LINE_AMOUNT
+from ..tools.formatting import format_money
 
 # The numbers of a line that price it: never NaN or infinite.
 LINE_NUMBER_FIELDS = ('quantity', 'price_unit', 'discount')
@@ -116,7 +117,9 @@ class ServiceContractLine(models.Model):
                     "amounts of %(maximum)s or more cannot be billed exact to the cent. Split "
                     "the contract.", product=line.product_id.display_name,
                     contract=line.contract_id.display_name,
-                    amount=line.quantity * line.price_unit, maximum=CONTRACT_MAX_LINE_AMOUNT))
+                    amount=format_money(self.env, line.quantity * line.price_unit,
+                                        line.currency_id),
+                    maximum=format_money(self.env, CONTRACT_MAX_LINE_AMOUNT, line.currency_id)))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from ..tools.formatting import format_period
+
 
 class ServiceContractPeriod(models.Model):
     """An invoiced period of a contract: the guard that bills a period once only."""
@@ -21,7 +23,7 @@ class ServiceContractPeriod(models.Model):
     credited = fields.Boolean(
         readonly=True, copy=False,
         help="Credited in full by a posted credit note: the period is back in the billing "
-             "backlog, not ready, for a person to decide whether it is billed again.")
+             "backlog, ready to invoice again as it was when it was billed.")
     billing_item_ids = fields.One2many('service.billing.item', 'period_id',
                                        string="Backlog Item")
 
@@ -38,8 +40,8 @@ class ServiceContractPeriod(models.Model):
     def _compute_display_name(self):
         for period in self:
             period.display_name = self.env._(
-                "%(contract)s, %(start)s - %(end)s", contract=period.contract_id.name,
-                start=period.date_start, end=period.date_end)
+                "%(contract)s, %(period)s", contract=period.contract_id.name,
+                period=format_period(self.env, period.date_start, period.date_end))
 
     def _release(self):
         """Give these billed periods back to their contracts: their draft invoice no longer

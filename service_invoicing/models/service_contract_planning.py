@@ -65,7 +65,8 @@ class ServiceContract(models.Model):
                 if not due:
                     plan.skip = self.env._(
                         "Contract %(contract)s has no period due by %(date)s.",
-                        contract=contract.display_name, date=invoice_to_date)
+                        contract=contract.display_name,
+                        date=format_date(self.env, invoice_to_date))
                 elif currency.is_zero(plan.amount):
                     plan.error = self.env._(
                         "Invoice cannot be created for contract %(contract)s because the amount "

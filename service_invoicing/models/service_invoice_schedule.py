@@ -271,7 +271,7 @@ class ServiceInvoiceScheduleRun(models.Model):
         if not items:
             source.problems.append(('info', 'skipped', self.env._(
                 "Nothing was ready to invoice up to %(date)s: no invoice.",
-                date=self.cutoff_date)))
+                date=format_date(self.env, self.cutoff_date))))
             return source
         pieces, refused = items._invoice_pieces()
         source.problems += list(dict.fromkeys(
@@ -342,7 +342,7 @@ class ServiceInvoiceScheduleRun(models.Model):
         if not items:
             run.write({'state': 'succeeded', 'message': self.env._(
                 "Nothing was ready to invoice up to %(date)s: no invoice.",
-                date=self.cutoff_date)})
+                date=format_date(self.env, self.cutoff_date))})
             return
         try:
             with self.env.cr.savepoint():
@@ -366,7 +366,9 @@ class ServiceInvoiceScheduleRun(models.Model):
         run.write({
             'state': 'succeeded' if invoices or not left_out else 'failed',
             'invoice_ids': [fields.Command.link(invoice.id) for invoice in invoices],
-            'message': '\n'.join([self.env._("%(count)s invoices made.", count=len(invoices))]
+            'message': '\n'.join([self.env._("1 invoice made.") if len(invoices) == 1
+                                  else self.env._("%(count)s invoices made.",
+                                                  count=len(invoices))]
                                  + list(dict.fromkeys(reason for _item, reason in left_out))),
         })
 

@@ -23,6 +23,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.allocation import share_invoiced
+from ..tools.formatting import format_quantity
 from ..tools.trusted import is_trusted, trusted
 
 
@@ -202,7 +203,8 @@ class ServiceShipmentLine(models.Model):
                     "%(product)s of shipment %(shipment)s (order %(order)s) would show "
                     "%(consumed)s consumed: a consumed quantity is never negative.",
                     product=line.product_id.display_name, shipment=line.shipment_id.name,
-                    order=line.order_id.name, consumed=line.qty_consumed))
+                    order=line.order_id.name,
+                    consumed=format_quantity(self.env, line.qty_consumed)))
             available = line.qty_shipped - line.qty_consumed
             if line.product_uom_id.compare(line.qty_invoiced, available) > 0:
                 raise UserError(self.env._(
@@ -211,14 +213,16 @@ class ServiceShipmentLine(models.Model):
                     "you cannot invoice what has not been shipped. Lower the quantity on the "
                     "invoice.", product=line.product_id.display_name,
                     shipment=line.shipment_id.name, order=line.order_id.name,
-                    invoiced=line.qty_invoiced, available=available))
+                    invoiced=format_quantity(self.env, line.qty_invoiced),
+                    available=format_quantity(self.env, available)))
             if line.product_uom_id.compare(line.qty_invoiced, 0.0) < 0:
                 raise UserError(self.env._(
                     "%(product)s of shipment %(shipment)s (order %(order)s) would be credited "
                     "%(credited)s more than was invoiced: a credit note cannot give back more "
                     "than the posted invoices billed. Lower the quantity on the credit note.",
                     product=line.product_id.display_name, shipment=line.shipment_id.name,
-                    order=line.order_id.name, credited=-line.qty_invoiced))
+                    order=line.order_id.name,
+                    credited=format_quantity(self.env, -line.qty_invoiced)))
 
     def _check_not_over_held_by_drafts(self):
         """Draft invoices never hold more of a shipment line than it has left to invoice
@@ -230,9 +234,10 @@ class ServiceShipmentLine(models.Model):
                     "Draft invoices would hold %(in_draft)s of %(product)s of shipment "
                     "%(shipment)s (order %(order)s), but only %(left)s are left to invoice "
                     "(shipped, not consumed, not invoiced): lower the quantity on the draft.",
-                    in_draft=line.qty_in_draft, product=line.product_id.display_name,
-                    shipment=line.shipment_id.name, order=line.order_id.name,
-                    left=line.qty_shipped_not_invoiced))
+                    in_draft=format_quantity(self.env, line.qty_in_draft),
+                    product=line.product_id.display_name, shipment=line.shipment_id.name,
+                    order=line.order_id.name,
+                    left=format_quantity(self.env, line.qty_shipped_not_invoiced)))
 
     def _invoice_status(self):
         """Invoicing status of these lines together (a shipment, a delivery)."""
@@ -278,16 +283,17 @@ class ServiceShipmentLine(models.Model):
                      if not math.isfinite(quantity) or uom.compare(quantity, 0.0) < 0]
             total = sum(quantities)
             if wrong:
-                shown = str(wrong[0])
+                shown = format_quantity(self.env, wrong[0])
             elif not math.isfinite(total) or uom.compare(total, left) > 0:
-                shown = str(uom.round(total)) if math.isfinite(total) else str(total)
+                shown = format_quantity(self.env, total)
                 if len(quantities) > 1:
-                    shown += f" ({' + '.join(str(quantity) for quantity in quantities)})"
+                    shown += " ({})".format(' + '.join(
+                        format_quantity(self.env, quantity) for quantity in quantities))
             else:
                 continue
             raise UserError(self.env._(
                 "%(product)s of shipment %(shipment)s: you can invoice between 0 and %(left)s, "
                 "not %(asked)s. Order %(order)s has %(left)s of it shipped and on no invoice "
                 "yet: lower the quantity.", product=line.product_id.display_name,
-                shipment=line.shipment_id.name, left=left, asked=shown,
-                order=line.order_id.name))
+                shipment=line.shipment_id.name, left=format_quantity(self.env, left),
+                asked=shown, order=line.order_id.name))

@@ -6,7 +6,7 @@ its bucket: 0-30, 31-60, 61-90, over 90 days. Today is the user's (their time zo
 to the query when it is read, so a report read on another day ages accordingly.
 """
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..const import BILLING_STATUSES
@@ -21,6 +21,7 @@ AGE_BUCKETS = [
 
 class ServiceBillingAgeingReport(models.Model):
     _name = 'service.billing.ageing.report'
+    _inherit = ['service.sql.report']
     _description = "Backlog Aging"
     _auto = False
     _order = 'date, id'
@@ -28,7 +29,8 @@ class ServiceBillingAgeingReport(models.Model):
     _depends = {
         'service.billing.item': ['date', 'billing_status', 'source_type', 'partner_id',
                                  'contract_id', 'order_id', 'user_id', 'company_id',
-                                 'currency_id', 'amount', 'amount_invoiced'],
+                                 'currency_id', 'amount', 'amount_waiting',
+                                 'amount_to_invoice', 'amount_invoiced'],
     }
 
     item_id = fields.Many2one('service.billing.item', string="Backlog Item", readonly=True)
@@ -44,6 +46,8 @@ class ServiceBillingAgeingReport(models.Model):
     company_id = fields.Many2one('res.company', readonly=True)
     currency_id = fields.Many2one('res.currency', readonly=True)
     amount = fields.Monetary(string="Left to Invoice", readonly=True)
+    amount_waiting = fields.Monetary(string="Waiting", readonly=True)
+    amount_to_invoice = fields.Monetary(string="To Invoice", readonly=True)
     amount_invoiced = fields.Monetary(string="Invoiced", readonly=True)
 
     def _selection_source_type(self):
@@ -52,6 +56,11 @@ class ServiceBillingAgeingReport(models.Model):
 
     @property
     def _table_query(self):
+        # Made at each read: aged to the reader's today.
+        return self._query()
+
+    @api.model
+    def _query(self):
         today = fields.Date.context_today(self)
         return SQL("""
             SELECT item.id AS id,
@@ -73,6 +82,8 @@ class ServiceBillingAgeingReport(models.Model):
                    item.company_id AS company_id,
                    item.currency_id AS currency_id,
                    item.amount AS amount,
+                   item.amount_waiting AS amount_waiting,
+                   item.amount_to_invoice AS amount_to_invoice,
                    item.amount_invoiced AS amount_invoiced
               FROM service_billing_item item
              WHERE item.date IS NOT NULL

@@ -6,7 +6,7 @@ period, a shipment line or an order line (time, milestones, delivered quantities
 as Odoo's Invoice Analysis reads it: credit notes count negative.
 """
 
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 REVENUE_SOURCE_TYPES = [
@@ -20,6 +20,7 @@ REVENUE_SOURCE_TYPES = [
 
 class ServiceBillingRevenueReport(models.Model):
     _name = 'service.billing.revenue.report'
+    _inherit = ['service.sql.report']
     _description = "Billed Revenue"
     _auto = False
     _order = 'date desc, id desc'
@@ -52,11 +53,6 @@ class ServiceBillingRevenueReport(models.Model):
     amount_untaxed = fields.Monetary(
         string="Untaxed Amount", readonly=True,
         help="In the company's currency; credit notes are negative.")
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL(
-            "CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
 
     @api.model
     def _query(self):

@@ -26,3 +26,6 @@ from . import test_proforma_flow
 from . import test_honest_figures
 from . import test_portal_contracts
 from . import test_portal_billing
+from . import test_messages
+from . import test_ui_test_report
+from . import test_list_columns

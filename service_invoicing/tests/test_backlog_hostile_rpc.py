@@ -165,11 +165,11 @@ class TestBacklogHostileRpc(HostileRpcMixin, ServiceOrderCommon):
             self.rpc(self.si_user, Wizard, 'action_confirm', [wizard_id])
 
         between = (rf"^Repair labour of shipment {shipment_line.shipment_id.name}: you can "
-                   rf"invoice between 0 and 2.0, not ")
+                   rf"invoice between 0 and 2.00, not ")
         for quantities, regex in [
-            ((2.0, 2.0), rf"{between}4.0 \(2.0 \+ 2.0\).*{self.users_order.name}"),
-            ((1.5, 1.0), rf"{between}2.5 \(1.5 \+ 1.0\)"),
-            ((3.0, -1.0), rf"{between}-1.0"),
+            ((2.0, 2.0), rf"{between}4.00 \(2.00 \+ 2.00\).*{self.users_order.name}"),
+            ((1.5, 1.0), rf"{between}2.50 \(1.50 \+ 1.00\)"),
+            ((3.0, -1.0), rf"{between}-1.00"),
             ((float('nan'),), rf"{between}nan"),
         ]:
             with self.subTest(quantities=quantities), \
@@ -198,6 +198,16 @@ class TestBacklogHostileRpc(HostileRpcMixin, ServiceOrderCommon):
         self.assert_refused(UserError, "goes from 0 to", self.si_user,
                             'service.invoice.correction.wizard', 'action_correct', [wizard_id])
         self.assertFalse(self.env['account.move'].search([('reversed_entry_id', '=', draft.id)]))
+
+    def test_a_credit_note_gives_back_ready_items_of_every_source(self):
+        """An item a posted credit note gives back is billable again, and ready to invoice
+        as it was when it was billed, whatever its source: a contract period credited in
+        full as a shipment line."""
+        period_item = self.items.sorted('period_start')[:1]
+        shipment_item = self.managers_shipment_item
+        shown = self.rpc_bill_and_credit(self.si_manager, period_item | shipment_item)
+        self.assertEqual(shown, {period_item: ('ready', 100.0),
+                                 shipment_item: ('ready', 240.0)})
 
     def test_schedules_are_planned_by_managers_of_their_company(self):
         values = {'partner_id': self.customer.id, 'date_from': date(2026, 1, 1),

@@ -250,11 +250,10 @@ class TestBillingBacklog(ServiceOrderCommon):
         self.assertRecordValues(labour_item, [{'qty_to_invoice': 2.0, 'billing_status': 'ready'}])
         january, february = self.items(contract)
         self.assertRecordValues(january | february, [
-            {'billing_status': 'not_ready', 'ready': False},
+            {'billing_status': 'ready', 'ready': True},
             {'billing_status': 'invoice_posted', 'ready': True}])
         self.assertTrue(january.period_id.credited)
-        # A person decides: January is billed again.
-        january.action_mark_ready()
+        # Ready again, as it was when it was billed: the next proforma bills January again.
         again = self.proformas().invoice_ids
         self.assertEqual(again.service_period_ids.date_start, date(2026, 1, 1))
         self.assertEqual(again.amount_untaxed, 100.0 + 2 * 80.0)

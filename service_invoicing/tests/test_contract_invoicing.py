@@ -211,13 +211,14 @@ class TestContractInvoicing(ServiceInvoicingCommon):
         self.assertEqual(again.invoice_line_ids.service_period_start, date(2026, 2, 1))
         credit_note = again._reverse_moves()
         credit_note.action_post()
-        # Credited in full, February waits in the backlog, not ready: no run bills it again
-        # by itself (a person decides, test_billing_backlog.py).
+        # Credited in full, February is back in the backlog, ready to invoice as it was when
+        # it was billed: the next proforma bills it again (test_billing_backlog.py), no
+        # contract run bills it by itself.
         self.assertEqual(contract.invoiced_until, date(2026, 2, 28))
         self.assertFalse(self.invoice(contract, date(2026, 2, 28)).invoices)
         february_item = contract.billing_item_ids.filtered(
             lambda item: item.period_start == date(2026, 2, 1))
-        self.assertEqual(february_item.billing_status, 'not_ready')
+        self.assertEqual(february_item.billing_status, 'ready')
 
     def test_multi_company_isolation(self):
         company_2 = self.setup_other_company(name="Second Co")['company']

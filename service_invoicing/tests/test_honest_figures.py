@@ -135,9 +135,9 @@ class TestHonestFigures(ServiceOrderCommon):
         # Odoo's full reversal: the credit note is posted and reconciled with the invoice.
         invoice._reverse_moves([{'invoice_date': date(2026, 3, 15)}], cancel=True)
         self.assertEqual(invoice.payment_state, 'reversed')
-        self.assertRecordValues(january, [{'billing_status': 'not_ready',
+        self.assertRecordValues(january, [{'billing_status': 'ready',
                                            'payment_status': False}])
-        self.assertRecordValues(january, [{'amount_invoiced': 0.0, 'amount_waiting': 100.0}])
+        self.assertRecordValues(january, [{'amount_invoiced': 0.0, 'amount_to_invoice': 100.0}])
 
     def test_backlog_columns_read_as_the_glossary(self):
         """The backlog list's figures and statuses are named and labelled as

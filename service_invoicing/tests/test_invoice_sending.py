@@ -393,6 +393,45 @@ class TestFailedSending(CommittedSendingCase):
         self.assertEqual([self.emailed(sink, number) for number in numbers], [1, 1])
         self.assertEqual(len(sink.refusals()), 1)
 
+    def test_send_on_one_invoice_reads_sent_only_once_the_mail_server_took_it(self):
+        """Send on one invoice form emails it at once, through Odoo's mail queue after the
+        commit: until the mail server took the email the invoice reads Sending, then Sent, or
+        Failed if the server refused it (Sent at once before, refused or not)."""
+        # Customers 4 and 5, whose addresses no other test of the class changes.
+        customers = (4, 5)
+        sink = self.start_sink('--reject', 'ap5@sending.example.com')
+        with self.registry.cursor() as cr:
+            invoices = self.env_of(cr)['account.move'].create([{
+                'move_type': 'out_invoice', 'partner_id': self.partner_ids[index],
+                'invoice_user_id': self.salesperson_id,
+                'invoice_line_ids': [Command.create({'product_id': self.product_id})],
+            } for index in customers])
+            invoices.action_post()
+            ids = invoices.ids
+            self.invoice_ids += ids
+            numbers = invoices.mapped('name')
+        for invoice_id in ids:
+            with self.registry.cursor() as cr, mute_logger(*MAIL_LOGGERS):
+                env = self.env_of(cr)
+                wizard = env['account.move.send.wizard'].with_context(
+                    active_model='account.move', active_ids=[invoice_id]).create({})
+                wizard.action_send_and_print()
+                self.assertEqual(env['account.move'].browse(invoice_id).service_sending_status,
+                                 'sending')
+            # Committed: Odoo handed the email to the mail server.
+
+        def to_the_customer():
+            return [sum(f'(Ref {number})' in subject and f'ap{index}@' in to
+                        for subject, to in sink.messages())
+                    for index, number in zip(customers, numbers, strict=True)]
+        self.assertEqual(self.states(ids, ('service_sending_status',)), [('sending',)] * 2)
+        self.assertEqual(to_the_customer(), [1, 0])
+        self.assertEqual(len(sink.refusals()), 1)
+        # The workers find out: delivered, or refused for good.
+        self.assertEqual(self.run_worker(), 2)
+        self.assertEqual(self.states(ids, ('service_sending_status',)), [('sent',), ('failed',)])
+        self.assertEqual(to_the_customer(), [1, 0])
+
     def test_a_render_error_is_kept_retried_then_failed_and_never_stops_the_queue(self):
         sink = self.start_sink()
         self.set_params(pause=60, max_attempts=2)
@@ -659,6 +698,9 @@ class TestSendingYouCanSee(ServiceInvoicingCommon):
         retried._service_record_failure(failures.Failure(
             "451 try again later", temporary=True, server=True))
         self.send(self.clerk, emailed)
+        # In Odoo's mail queue until the mail server takes it, as the workers find out.
+        self.assertEqual(emailed.service_sending_status, 'sending')
+        emailed._service_record_sent()
         self.assertRecordValues(not_sent | queued | failed | emailed | retried, [
             {'service_sending_status': 'not_sent'}, {'service_sending_status': 'queued'},
             {'service_sending_status': 'failed'}, {'service_sending_status': 'sent'},

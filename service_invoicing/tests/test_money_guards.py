@@ -344,7 +344,7 @@ class TestQuantityGuards(ServiceOrderCommon):
                             invoice={self.labour: 4.0}, post_invoice=True)
         credit = invoice._reverse_moves()
         credit.invoice_line_ids.quantity = 10.0
-        with self.assert_refused(UserError, "would be credited 6.0 more"):
+        with self.assert_refused(UserError, "would be credited 6.00 more"):
             rpc(credit, 'action_post')
         self.assertEqual(credit.state, 'draft')
         line = order.order_line
@@ -362,7 +362,7 @@ class TestQuantityGuards(ServiceOrderCommon):
             'move_type': 'out_invoice', 'partner_id': self.customer.id,
             'invoice_line_ids': [Command.create(order.order_line._prepare_invoice_line(
                 quantity=3.0))]})
-        with self.assert_refused(UserError, "only 2.0 were shipped"):
+        with self.assert_refused(UserError, "only 2.00 were shipped"):
             rpc(by_hand, 'action_post')
 
     def test_a_shipment_line_of_another_customer_cannot_be_linked(self):

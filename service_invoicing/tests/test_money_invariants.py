@@ -52,12 +52,12 @@ class TestMoneyInvariants(HostileRpcMixin, ServiceOrderCommon):
                 'invoice_line_ids': [typed_line, Command.update(kit_line.id, {
                     'service_billing_type': 'non_chargeable', 'quantity': -10.0})]})
             self.assert_each_refused([
-                (UserError, r"writes off -10\.0 as non-chargeable: only a positive",
+                (UserError, r"writes off -10\.00 as non-chargeable: only a positive",
                  self.si_user, 'account.move', 'action_service_confirm', proforma.ids),
             ], shipment_line, proforma, kit_line)
         # 100 of 4: no draft holds more than is left, whatever it is for.
         self.assert_each_refused([
-            (UserError, r"Draft invoices would hold 100\.0 .* only 4\.0 are left",
+            (UserError, r"Draft invoices would hold 100\.00 .* only 4\.00 are left",
              self.si_user, 'account.move', 'write', proforma.ids, {
                  'invoice_line_ids': [typed_line, Command.update(kit_line.id, {
                      'service_billing_type': 'non_chargeable', 'quantity': 100.0})]}),
@@ -131,7 +131,8 @@ class TestMoneyInvariants(HostileRpcMixin, ServiceOrderCommon):
             with self.subTest(values=values), closing(self.env.cr.savepoint()):
                 self.rpc(self.si_user, 'account.move.line', 'write', credit_line.ids, values)
                 self.assert_each_refused([
-                    (UserError, r"gives back 4\.0 .* with only [\d.]+ of its 200\.00",
+                    (UserError,
+                     r"gives back 4\.00 Filter kit .* with only \$\s[\d.]+ of its \$\s200\.00",
                      self.si_user, 'account.move', 'action_post', credit_note.ids),
                 ], credit_note, credit_line, shipment_line)
         self.assertRecordValues(shipment_line, [{'qty_invoiced': 4.0, 'qty_to_invoice': 0.0}])
@@ -258,15 +259,18 @@ class TestMoneyInvariants(HostileRpcMixin, ServiceOrderCommon):
         order = self.shipped_order()
         proforma = self.proforma_of(order)
         outside = r"its dates: %s is outside the dates .* can bill, 01/01/1990 to 03/15/2036"
-        days = ('1899-12-31', '9999-12-31', '0001-01-01', '2036-03-16')
+        # Typed as ISO dates, said in the user's date format.
+        days = {'1899-12-31': '12/31/1899', '9999-12-31': '12/31/9999',
+                '0001-01-01': '01/01/0001', '2036-03-16': '03/16/2036'}
         # Typed on the draft, or on a new invoice: refused with the range, not a traceback.
         self.assert_each_refused([
-            (ValidationError, outside % day, self.si_user, 'account.move', 'write',
-             proforma.ids, {field: day}) for day in days for field in ('invoice_date', 'date')
+            (ValidationError, outside % shown, self.si_user, 'account.move', 'write',
+             proforma.ids, {field: day})
+            for day, shown in days.items() for field in ('invoice_date', 'date')
         ] + [
-            (ValidationError, outside % day, self.si_user, 'account.move', 'create', {
+            (ValidationError, outside % shown, self.si_user, 'account.move', 'create', {
                 'move_type': 'out_invoice', 'partner_id': self.customer.id,
-                'invoice_date': day}) for day in days
+                'invoice_date': day}) for day, shown in days.items()
         ], proforma, self.shipment_lines(order))
         # Dated there another way (an import, a module's own write), Confirm refuses it.
         for day in ('1899-12-31', '2036-03-16'):
@@ -275,7 +279,7 @@ class TestMoneyInvariants(HostileRpcMixin, ServiceOrderCommon):
                                     "WHERE id = %s", [day, day, proforma.id])
                 proforma.invalidate_recordset(['invoice_date', 'date'])
                 self.assert_each_refused([
-                    (ValidationError, outside % day, self.si_user, 'account.move',
+                    (ValidationError, outside % days[day], self.si_user, 'account.move',
                      'action_service_confirm', proforma.ids),
                 ], proforma, self.shipment_lines(order))
         self.rpc(self.si_user, 'account.move', 'write', proforma.ids,

@@ -15,8 +15,7 @@ from odoo import fields
 from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
 from odoo.tools import format_date
 
-from ..tools.formatting import format_money
-from ..tools.invoice_period import format_period
+from ..tools.formatting import format_money, format_period
 from ..tools.trusted import trusted
 from .common import ServiceInvoicingCommon
 from .query_counts import QueryCounting

@@ -170,6 +170,25 @@ class TestProformaFlow(ServiceOrderCommon):
                 invoice.action_service_confirm()
                 self.assertEqual(invoice.amount_untaxed, 9.5 * 80.0 + 3 * 45.0)
 
+    def test_recalculate_keeps_the_discount_typed(self):
+        """A discount typed on a proforma line stays through Recalculate, which says so; a
+        line whose discount was not typed takes its order line's new one."""
+        for user in self.roles:
+            with self.subTest(user=user.name):
+                order = self.shipped_order(user, [(self.labour, 5.0), (self.filter_kit, 2.0)])
+                self.line_of(order, self.filter_kit).discount = 5.0
+                invoice = self.proforma(user, order)
+                self.line(invoice, self.labour).discount = 10.0
+                # The order's discounts change meanwhile.
+                order.order_line.discount = 20.0
+                said = invoice.action_service_recalculate()['params']['message']
+                self.assertEqual(self.line(invoice, self.labour).discount, 10.0)
+                self.assertEqual(self.line(invoice, self.filter_kit).discount, 20.0)
+                self.assertIn("kept the discount typed on Repair labour: 10.00 % (the sources "
+                              "give 20.00 %)", said)
+                self.assertNotIn("discount typed on Filter kit", said)
+                self.assertEqual(invoice.amount_untaxed, 5 * 80.0 * 0.9 + 2 * 50.0 * 0.8)
+
     def test_recalculate_keeps_the_billing_type_chosen(self):
         for user in self.roles:
             with self.subTest(user=user.name):

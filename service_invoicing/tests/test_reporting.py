@@ -194,3 +194,14 @@ class TestReporting(ServiceOrderCommon):
                 [('billing_status', 'in', ('not_ready', 'ready'))], ['source_type'],
                 ['amount:sum'])),
             {'contract_period': 400.0})
+        # What waits and what is to invoice, apart (May marked not ready).
+        items.filtered(lambda item: item.period_start == date(2026, 5, 1)).action_mark_not_ready()
+        self.assertEqual(Ageing._read_group(
+            [('contract_id', '=', contract.id)], [],
+            ['amount_waiting:sum', 'amount_to_invoice:sum']), [(100.0, 300.0)])
+
+    def test_one_backlog_aging_menu_under_reporting(self):
+        menus = self.env['ir.ui.menu'].search([('name', '=', "Backlog Aging")])
+        self.assertEqual(menus.mapped('complete_name'),
+                         ["Service Invoicing/Reporting/Backlog Aging"])
+        self.assertEqual(menus.action.res_model, 'service.billing.ageing.report')

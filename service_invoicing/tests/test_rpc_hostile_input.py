@@ -84,6 +84,32 @@ class HostileRpcMixin:
             self.env.invalidate_all()
             self.assertEqual(self.database_state(records), before)
 
+    def rpc_bill_and_credit(self, user, items):
+        """Bill ``items`` as ``user`` does through the API (a proforma of them, confirmed),
+        then credit the invoices in full with Odoo's Credit Note, posted: what each item
+        shows then, {item: (billing status, amount to invoice)} as read through the API."""
+        Item, Move = 'service.billing.item', 'account.move'
+        wizard = self.rpc(user, 'service.proforma.wizard', 'create',
+                          {'item_ids': [Command.set(items.ids)]})
+        self.rpc(user, 'service.proforma.wizard', 'action_create', [wizard])
+        invoices = items.invoice_ids
+        self.assertTrue(invoices)
+        self.rpc(user, Move, 'action_service_confirm', invoices.ids)
+        read = {row['id']: row['billing_status']
+                for row in self.rpc(user, Item, 'read', items.ids, ['billing_status'])}
+        self.assertEqual(set(read.values()), {'invoice_posted'})
+        reversal = self.rpc(user, 'account.move.reversal', 'create', {
+            'journal_id': invoices[0].journal_id.id, 'reason': "Returned"},
+            context={'active_model': Move, 'active_ids': invoices.ids})
+        self.rpc(user, 'account.move.reversal', 'refund_moves', [reversal])
+        credit_notes = self.env[Move].search([('reversed_entry_id', 'in', invoices.ids)])
+        self.assertEqual(len(credit_notes), len(invoices))
+        self.rpc(user, Move, 'action_post', credit_notes.ids)
+        return {item: (row['billing_status'], row['amount_to_invoice'])
+                for item in items
+                for row in self.rpc(user, Item, 'read', item.ids,
+                                    ['billing_status', 'amount_to_invoice'])}
+
     def database_state(self, records):
         self.env.flush_all()
         counts = {model: self.env[model].sudo().with_context(active_test=False).search_count([])
@@ -408,10 +434,10 @@ class TestInvoiceLinkHostileRpc(HostileRpcMixin, ServiceInvoicingCommon):
             ('out_invoice', self.customer_2, date(2026, 3, 1), 100.0, {},
              rf"cannot bill or credit contract {name}"),
             ('out_invoice', self.customer, date(2026, 1, 1), 100.0, {},
-             not_billed % '2026-01-01'),
-            ('out_invoice', self.customer, date(2026, 4, 1), HUGE, {}, not_billed % '2026-04-01'),
-            ('out_refund', self.customer, date(2026, 1, 1), HUGE, {}, over_credit % '2026-01-01'),
-            ('out_refund', self.customer, date(2026, 3, 1), 1.0, {}, over_credit % '2026-03-01'),
+             not_billed % '01/01/2026'),
+            ('out_invoice', self.customer, date(2026, 4, 1), HUGE, {}, not_billed % '04/01/2026'),
+            ('out_refund', self.customer, date(2026, 1, 1), HUGE, {}, over_credit % '01/01/2026'),
+            ('out_refund', self.customer, date(2026, 3, 1), 1.0, {}, over_credit % '03/01/2026'),
             # A credit note of another customer, or in another currency, credits no period.
             ('out_refund', self.customer_2, date(2026, 1, 1), 10.0, {}, name),
             ('out_refund', self.customer, date(2026, 1, 1), 100.0, {'currency_id': self.eur.id},
@@ -526,7 +552,7 @@ class TestServiceOrderHostileRpc(HostileRpcMixin, ServiceOrderCommon):
 
     def test_get_shipment_lines_refuses_hostile_lines(self):
         shipment = self.move.shipment_id.name
-        between = rf"Filter kit of shipment {shipment}: you can invoice between 0 and 4.0, not"
+        between = rf"Filter kit of shipment {shipment}: you can invoice between 0 and 4.00, not"
         elsewhere = rf"Shipment {shipment} does not belong to the customer, company and currency"
         si, shipped = self.si_user, self.move
         for user, invoice, move, quantity, regex in [
@@ -562,7 +588,7 @@ class TestServiceOrderHostileRpc(HostileRpcMixin, ServiceOrderCommon):
              {'company_ids': [Command.set(self.env.company.ids)]})])
         for user, vals, regex in [
             (self.si_user, {'date_to': '1990-01-01'},
-             r"^Nothing shipped up to 1990-01-01 is left to invoice\.$"),
+             r"^Nothing shipped up to 01/01/1990 is left to invoice\.$"),
             # A manager of another company who empties Companies learns nothing of this one.
             (self.other_manager, {'company_ids': [Command.clear()]},
              r"^Nothing shipped up to \S+ is left to invoice\.$"),

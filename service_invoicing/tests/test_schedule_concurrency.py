@@ -187,6 +187,6 @@ class TestScheduleRunWhoseItemsAnotherRunHolds(CommittedSchedulesCase):
             done = env_b['service.invoice.schedule']._run_due_schedules(commit=True)
             self.assertEqual(len(done), 6)
             self.assertEqual(set(done.mapped('message')),
-                             {"Nothing was ready to invoice up to 2026-01-31: no invoice."})
+                             {"Nothing was ready to invoice up to 01/31/2026: no invoice."})
         billed = self.billed()
         self.assertEqual((billed['periods'], billed['distinct'], billed['invoices']), (6, 6, 6))

@@ -126,21 +126,21 @@ class TestScheduleDates(HostileRpcMixin, ServiceOrderCommon):
         schedule = self.env[Schedule].browse(schedule_id)
         self.assert_each_refused([
             # 1899: twelve runs due at once.
-            (ValidationError, f"First Run On or After: 1899-01-01 {OUTSIDE}", self.si_manager,
+            (ValidationError, f"First Run On or After: 01/01/1899 {OUTSIDE}", self.si_manager,
              Schedule, 'create', self.values('1899-01-01', '1899-12-31')),
-            (ValidationError, f"Last Run On or Before: 9999-12-31 {OUTSIDE}", self.si_manager,
+            (ValidationError, f"Last Run On or Before: 12/31/9999 {OUTSIDE}", self.si_manager,
              Schedule, 'create', self.values('2026-01-01', '9999-12-31')),
-            (ValidationError, f"First Run On or After: 9999-11-01 {OUTSIDE}", self.si_manager,
+            (ValidationError, f"First Run On or After: 11/01/9999 {OUTSIDE}", self.si_manager,
              Schedule, 'create', self.values('9999-11-01', '9999-12-31', frequency='biweekly')),
-            (ValidationError, "1989-12-31", self.si_manager, Schedule, 'write',
+            (ValidationError, "12/31/1989", self.si_manager, Schedule, 'write',
              schedule.ids, {'date_from': '1989-12-31'}),
-            (ValidationError, "2036-03-16", self.si_manager, Schedule, 'write',
+            (ValidationError, "03/16/2036", self.si_manager, Schedule, 'write',
              schedule.ids, {'date_to': '2036-03-16'}),
         ], schedule)
         with self.assertRaises(ValidationError) as caught:
             self.rpc(self.si_manager, Schedule, 'write', schedule.ids, {'date_from': '1899-01-01'})
         self.assertEqual(str(caught.exception), (
-            f"Invoice schedule {schedule.name}, First Run On or After: 1899-01-01 is outside "
+            f"Invoice schedule {schedule.name}, First Run On or After: 01/01/1899 is outside "
             f"the dates {self.env.company.name} can bill, 01/01/1990 to 03/15/2036. Correct "
             "the date."))
         # The last day allowed is allowed, and its runs are planned.
@@ -160,7 +160,7 @@ class TestScheduleDates(HostileRpcMixin, ServiceOrderCommon):
             "date_to = '9999-12-31' WHERE id = %s", [schedule.id])
         self.env.invalidate_all()
         self.assert_each_refused([
-            (ValidationError, f"First Run On or After: 9999-11-01 {OUTSIDE}", self.si_manager,
+            (ValidationError, f"First Run On or After: 11/01/9999 {OUTSIDE}", self.si_manager,
              'service.invoice.schedule', 'action_generate_runs', schedule.ids),
         ], schedule)
         self.assertFalse(schedule.run_ids)
@@ -178,7 +178,7 @@ class TestScheduleDates(HostileRpcMixin, ServiceOrderCommon):
         self.env.invalidate_all()
         self.env['service.invoice.schedule']._run_due_schedules()
         self.assertEqual(schedule.run_ids.state, 'failed')
-        self.assertRegex(schedule.run_ids.message, f"1899-01-01 {OUTSIDE}")
+        self.assertRegex(schedule.run_ids.message, f"01/01/1899 {OUTSIDE}")
         self.assertFalse(schedule.run_ids.invoice_ids)
 
     def test_run_dates_up_to_the_last_day_of_year_9999(self):

@@ -92,7 +92,7 @@ class TestShipmentInvoicing(ServiceOrderCommon):
         self.assertEqual(set(listed), {self.lines_1[1]})
         tomorrow = fields.Date.today() + timedelta(days=1)
         self.assertFalse(self.get_shipment_lines(invoice, date_from=tomorrow))
-        with self.assert_refused(UserError, "between 0 and 4.0, not 5.0"):
+        with self.assert_refused(UserError, "between 0 and 4.00, not 5.00"):
             self.get_shipment_lines(invoice, {self.lines_1[0]: 5.0})
         self.assertFalse(invoice.invoice_line_ids)
 
@@ -131,7 +131,7 @@ class TestShipmentInvoicing(ServiceOrderCommon):
     def test_credit_note_beyond_what_was_invoiced_is_refused(self):
         credit_note = self.draft_credit_note(3.0, 4.0)
         with self.assert_refused(UserError, r"Filter kit of order .* would be credited "
-                                            r"1.0 more than its posted invoices billed"):
+                                            r"1\.00 more than its posted invoices billed"):
             credit_note.action_post()
         self.assertEqual(credit_note.state, 'draft')
         self.assertEqual(self.lines_1[0].qty_invoiced, 3.0)
@@ -148,10 +148,10 @@ class TestShipmentInvoicing(ServiceOrderCommon):
         # A second draft cannot hold what the first holds (issue 22: a quantity is on one
         # open invoice at most); two drafts made at once in two transactions are stopped by
         # posting (test_contract_concurrency, the order lines locked at posting).
-        with self.assert_refused(UserError, r"Draft invoices would hold 8\.0 .* only 4\.0"):
+        with self.assert_refused(UserError, r"Draft invoices would hold 8\.00 .* only 4\.00"):
             second.invoice_line_ids = [Command.create(line_vals)]
         first.action_post()
-        with self.assert_refused(UserError, r"Draft invoices would hold 4\.0 .* only 0\.0"):
+        with self.assert_refused(UserError, r"Draft invoices would hold 4\.00 .* only 0\.00"):
             second.invoice_line_ids = [Command.create(line_vals)]
         self.assertFalse(second.invoice_line_ids)
         self.assertEqual(self.lines_1[0].qty_invoiced, 4.0)

@@ -180,10 +180,13 @@ class TestServiceInvoicingTours(ServiceTourCase):
         } for quantity in (1.0, 2.0, 3.0)])
         invoices.action_post()
         first, second, emailed = invoices
-        # The third was emailed already, by the clerk's Send.
+        # The third was emailed already, by the clerk's Send: Sending while its email waits
+        # in Odoo's mail queue, Sent once the sending workers found the mail server took it.
         self.env['account.move.send.wizard'].with_user(self.billing_clerk).with_context(
             active_model='account.move', active_ids=emailed.ids,
         ).create({}).action_send_and_print()
+        self.assertEqual(emailed.service_sending_status, 'sending')
+        emailed._service_record_sent(attempted=False)
         self.assertEqual(emailed.service_sending_status, 'sent')
         # This server runs no scheduled action (as the tests' configuration): queued
         # invoices wait, and the Send window and the invoice say so.

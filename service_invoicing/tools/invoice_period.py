@@ -16,8 +16,6 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo.tools import format_date
-
 MONTHS_PER_PERIOD = {
     'month': 1,
     'two_months': 2,
@@ -101,10 +99,4 @@ def due_periods(date_start, date_end, invoice_period, prepaid, invoiced_until, i
         periods.append(period)
         invoiced_until = period.end
     return periods
-
-
-def format_period(env, period_start, period_end):
-    """A period as users read it on an invoice line, in the language's date format, as the
-    lines of time and milestones read their dates: ``01/01/2026 - 03/31/2026`` in English."""
-    return f'{format_date(env, period_start)} - {format_date(env, period_end)}'
 

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from ..tools.formatting import format_quantity
+
 
 class ServiceInvoiceCorrectionWizard(models.TransientModel):
     """Correct this invoice (Project Operations): the lines as billed, each with the quantity
@@ -42,8 +44,8 @@ class ServiceInvoiceCorrectionWizard(models.TransientModel):
                 raise UserError(self.env._(
                     "%(line)s of %(invoice)s: the corrected quantity goes from 0 to %(billed)s, "
                     "not %(corrected)s.", line=line.invoice_line_id.name,
-                    invoice=invoice.display_name, billed=billed,
-                    corrected=line.quantity_corrected))
+                    invoice=invoice.display_name, billed=format_quantity(self.env, billed),
+                    corrected=format_quantity(self.env, line.quantity_corrected)))
             if line.invoice_line_id.is_downpayment \
                     and compare(line.quantity_corrected, 0.0) \
                     and compare(line.quantity_corrected, billed):
@@ -52,7 +54,8 @@ class ServiceInvoiceCorrectionWizard(models.TransientModel):
                     "%(line)s of %(invoice)s deducts a down payment: it is corrected whole "
                     "(0) or not at all (%(billed)s), not to %(corrected)s.",
                     line=line.invoice_line_id.name, invoice=invoice.display_name,
-                    billed=billed, corrected=line.quantity_corrected))
+                    billed=format_quantity(self.env, billed),
+                    corrected=format_quantity(self.env, line.quantity_corrected)))
             credited[line.invoice_line_id] = billed - line.quantity_corrected
         if not any(credited.values()):
             raise UserError(self.env._(

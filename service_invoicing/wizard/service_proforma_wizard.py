@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools import format_date
 
 from ..models.service_billing_invoicing import GROUPINGS
 
@@ -41,7 +42,7 @@ class ServiceProformaWizard(models.TransientModel):
         if not items:
             raise UserError(self.env._(
                 "Nothing is ready to invoice up to %(date)s for this choice: mark backlog "
-                "items ready first.", date=self.cutoff_date))
+                "items ready first.", date=format_date(self.env, self.cutoff_date)))
         return self._run_proformas(items)
 
     def _items(self):

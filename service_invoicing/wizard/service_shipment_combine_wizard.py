@@ -66,7 +66,8 @@ class ServiceShipmentCombineWizard(models.TransientModel):
                               + ([self._left_message(left)] if left else []) + notes)
         if not invoices:
             raise UserError(refusals or self.env._(
-                "Nothing shipped up to %(date)s is left to invoice.", date=self.date_to))
+                "Nothing shipped up to %(date)s is left to invoice.",
+                date=format_date(self.env, self.date_to)))
         self.write({'invoice_ids': [fields.Command.set(invoices.ids)], 'state': 'done',
                     'result_message': refusals})
         if failed or left or batch['down_payment_notes']:
@@ -96,7 +97,8 @@ class ServiceShipmentCombineWizard(models.TransientModel):
         items, left = self._items()
         if not items:
             source.problems.append(('error', 'refused', self.env._(
-                "Nothing shipped up to %(date)s is left to invoice.", date=self.date_to)))
+                "Nothing shipped up to %(date)s is left to invoice.",
+                date=format_date(self.env, self.date_to))))
         if left:
             source.problems.append(('warning', 'left_out', self._left_message(left)))
         source.problems += [('warning', 'drafts', note)

@@ -193,10 +193,15 @@ class ServiceTestReport(models.TransientModel):
                 "Check it, then click again.")
             return self._action_open()
         if self.error_count:
+            error = self.problem_ids.filtered(lambda p: p.level == 'error')[:1].message
+            if self.error_count == 1:
+                raise UserError(self.env._(
+                    "This test report shows an error, so nothing is done: fix it, then make "
+                    "the report again. The error: %(error)s", error=error))
             raise UserError(self.env._(
                 "This test report shows %(count)s errors, so nothing is done: fix them, then "
                 "make the report again. First error: %(error)s", count=self.error_count,
-                error=self.problem_ids.filtered(lambda p: p.level == 'error')[:1].message))
+                error=error))
         if self.origin == 'drafts':
             records = records._service_drafts_to_post()
         result = getattr(records, ORIGINS[self.origin][1])()

@@ -219,8 +219,8 @@ class ServiceTestReport(models.TransientModel):
                 "%(currency)s (Accounting > Configuration > Currencies).", invoice=name,
                 currency=currency.name, date=format_date(env, rate_date),
                 company=company.display_name,
-                rate=env['res.currency']._get_conversion_rate(
-                    company.currency_id, currency, company, rate_date))))
+                rate=formatLang(env, env['res.currency']._get_conversion_rate(
+                    company.currency_id, currency, company, rate_date), digits=6))))
         return problems
 
     @api.model

@@ -16,6 +16,7 @@ from odoo.fields import Domain
 from odoo.tools import format_date
 
 from odoo.addons.service_invoicing.const import HOURS_PER_DAY
+from odoo.addons.service_invoicing.tools.formatting import format_quantity
 from odoo.addons.service_invoicing.tools.trusted import is_trusted, trusted
 
 from ..const import (
@@ -90,7 +91,7 @@ class AccountAnalyticLine(models.Model):
         for employee, day, hours in totals:
             if (employee.id, day) not in days or round(abs(hours), 2) <= HOURS_PER_DAY:
                 continue
-            values = {'employee': employee.name, 'hours': round(hours, 2),
+            values = {'employee': employee.name, 'hours': format_quantity(self.env, hours),
                       'date': format_date(self.env, day), 'day_hours': int(HOURS_PER_DAY)}
             if hours > 0:
                 raise ValidationError(self.env._(
@@ -203,14 +204,16 @@ class AccountAnalyticLine(models.Model):
                 "The timesheet of %(employee)s on %(date)s (%(project)s) is invoiced: it can no "
                 "longer be changed or deleted. Correct the invoice first (a credit note gives "
                 "the hours back to the backlog).", employee=billed[0].employee_id.name,
-                date=billed[0].date, project=billed[0].project_id.display_name))
+                date=format_date(self.env, billed[0].date),
+                project=billed[0].project_id.display_name))
         approved = self.filtered('service_approved')
         refused = approved - approved._service_filtered_may_approve()
         if refused:
             raise UserError(self.env._(
                 "The timesheet of %(employee)s on %(date)s (%(project)s) is approved: only a "
                 "project manager can change it now. Ask them to unapprove it first.",
-                employee=refused[0].employee_id.name, date=refused[0].date,
+                employee=refused[0].employee_id.name,
+                date=format_date(self.env, refused[0].date),
                 project=refused[0].project_id.display_name))
 
     # --- Approval --------------------------------------------------------------------------
@@ -266,7 +269,7 @@ class AccountAnalyticLine(models.Model):
         })
         items = self.sudo().service_billing_item_ids.filtered(
             lambda item: item.billing_status == 'not_ready')
-        items._service_make_ready_within_limits()
+        items._make_ready_where_allowed()
         return True
 
     def action_service_unapprove(self):
@@ -279,7 +282,7 @@ class AccountAnalyticLine(models.Model):
             raise UserError(self.env._(
                 "The timesheet of %(employee)s on %(date)s is invoiced and stays approved. "
                 "Correct the invoice first.", employee=billed[0].employee_id.name,
-                date=billed[0].date))
+                date=format_date(self.env, billed[0].date)))
         approved = self.filtered('service_approved')
         trusted(approved.sudo().service_billing_item_ids).ready = False
         trusted(approved.sudo()).write({
@@ -342,7 +345,7 @@ class AccountAnalyticLine(models.Model):
             wanted = [vals.pop('_ready') for vals in to_create]
             created = Item.create(to_create)
             Item.union(*(item for item, ready in zip(created, wanted, strict=True) if ready)) \
-                ._service_make_ready_within_limits()
+                ._make_ready_where_allowed()
 
     def _service_billing_item_vals(self):
         self.ensure_one()

@@ -143,7 +143,7 @@ class AccountAnalyticLine(models.Model):
         trusted(lost.service_billing_item_ids.filtered(
             lambda item: item.billing_status in ('ready', 'not_ready'))).ready = False
         gained.service_billing_item_ids.filtered(
-            lambda item: item.billing_status == 'not_ready')._service_make_ready_within_limits()
+            lambda item: item.billing_status == 'not_ready')._make_ready_where_allowed()
 
     def _service_customer(self):
         """The customer billed for this timesheet (the backlog item's customer)."""

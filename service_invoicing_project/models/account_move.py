@@ -1,6 +1,7 @@
 from odoo import api, models
 from odoo.exceptions import UserError
 
+from odoo.addons.service_invoicing.tools.formatting import format_quantity
 from odoo.addons.service_invoicing.tools.trusted import trusted
 
 
@@ -47,7 +48,8 @@ class AccountMove(models.Model):
                 raise UserError(self.env._(
                     "Milestone %(milestone)s is credited whole or not at all: credit "
                     "%(share)s on %(credit)s, or remove the line from the credit note.",
-                    milestone=milestone.name, share=share, credit=line.move_id.display_name))
+                    milestone=milestone.name, share=format_quantity(self.env, share),
+                    credit=line.move_id.display_name))
 
     def _service_milestones_billed(self):
         """{milestone item: quantity posted} of the order lines these credit notes credit
@@ -77,7 +79,8 @@ class AccountMove(models.Model):
                     "would leave %(left)s of its %(billed)s billed. Credit whole milestones "
                     "(those billed last are credited first).",
                     milestone=item.milestone_id.name,
-                    credit=', '.join(self.mapped('name')), left=after, billed=before))
+                    credit=', '.join(self.mapped('name')), left=format_quantity(self.env, after),
+                    billed=format_quantity(self.env, before)))
 
     def _service_write_off_non_chargeable(self):
         """Confirming: the hours of a non-chargeable time line are never billed (they stay
@@ -113,12 +116,9 @@ class AccountMove(models.Model):
             line.unlink()
         return result
 
-    def _service_give_back_to_the_backlog(self):
-        """Hours and milestones credited are ready to invoice again."""
-        result = super()._service_give_back_to_the_backlog()
-        lines = self.invoice_line_ids
-        items = lines.sudo().service_timesheet_ids.service_billing_item_ids \
-            | lines.sudo().service_milestone_id.service_billing_item_ids
-        trusted(items.filtered(lambda item: item.billing_status in ('ready', 'not_ready'))) \
-            .ready = True
-        return result
+    def _service_credited_items(self):
+        """Hours and milestones credited."""
+        lines = self.invoice_line_ids.sudo()
+        return super()._service_credited_items() \
+            | lines.service_timesheet_ids.service_billing_item_ids \
+            | lines.service_milestone_id.service_billing_item_ids

@@ -4,6 +4,7 @@ A milestone on an invoice keeps its share of the order line until it is credited
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.service_invoicing.tools.formatting import format_percentage
 from odoo.addons.service_invoicing.tools.trusted import trusted
 
 from ..const import MILESTONE_SHARE_FIELDS
@@ -41,9 +42,9 @@ class ProjectMilestone(models.Model):
                 share)
             if not 0.0 <= round(share, 6) <= 1.0:
                 raise ValidationError(self.env._(
-                    "Milestone %(milestone)s: its share of the order line (%(share)s %%) must "
+                    "Milestone %(milestone)s: its share of the order line (%(share)s) must "
                     "be between 0 %% and 100 %%. Type the share as a percentage of the line.",
-                    milestone=milestone.name, share=round(share * 100, 2)))
+                    milestone=milestone.name, share=format_percentage(self.env, share)))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -10,7 +10,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
-from odoo.addons.service_invoicing.tools.formatting import format_money, format_quantity
+from odoo.addons.service_invoicing.tools.formatting import (
+    format_money, format_percentage, format_quantity)
 from odoo.addons.service_invoicing.tools.trusted import trusted
 
 from ..const import NOT_TO_EXCEED_TYPES
@@ -77,6 +78,20 @@ class SaleOrderLine(models.Model):
             line.service_qty_consumed += quantity
         return result
 
+    @api.depends('service_billing_item_ids.qty_to_invoice')
+    def _compute_service_qty_to_post(self):
+        """Left to Invoice of a line billed on time or milestones: what its backlog items
+        have left (approved or reached, not consumed, on no invoice), as a shipped line sums
+        its shipment lines'. Nothing to ship or consume by posting: time is logged and
+        milestones are reached."""
+        result = super()._compute_service_qty_to_post()
+        for line in self.filtered(lambda line: line.state == 'sale' and line.qty_delivered_method
+                                  in ('timesheet', 'milestones')):
+            left = sum(line.service_billing_item_ids.mapped('qty_to_invoice'))
+            line.service_qty_to_invoice = line.product_uom_id.round(left) \
+                if line.product_uom_id else left
+        return result
+
     def _recompute_qty_to_invoice(self, start_date, end_date):
         """Odoo's Create Invoice with a timesheet date range: what is left to bill of the time
         of those dates, as the backlog shares what was invoiced over the timesheets. Odoo
@@ -118,8 +133,8 @@ class SaleOrderLine(models.Model):
             if line in lines and total is not None and line.product_uom_id.compare(
                     total * line.product_uom_qty, line.product_uom_qty) != 0:
                 line.service_milestone_error = self.env._(
-                    "The milestones of this line add up to %(percent)s%% of it: they must make "
-                    "100%% of the line value.", percent=round(total * 100, 2))
+                    "The milestones of this line add up to %(percent)s of it: they must make "
+                    "100 %% of the line value.", percent=format_percentage(self.env, total))
             else:
                 line.service_milestone_error = False
 
@@ -260,8 +275,10 @@ class SaleOrderLine(models.Model):
                     "%(unit)s: it would be invoiced %(invoiced)s. Its milestones add up to "
                     "more than the line: correct them to make 100%% of it, or raise the "
                     "quantity ordered.", product=line.product_id.display_name,
-                    order=line.order_id.name, ordered=line.product_uom_qty,
-                    unit=line.product_uom_id.name, invoiced=line.qty_invoiced_posted))
+                    order=line.order_id.name,
+                    ordered=format_quantity(self.env, line.product_uom_qty),
+                    unit=line.product_uom_id.name,
+                    invoiced=format_quantity(self.env, line.qty_invoiced_posted)))
             available = line.qty_delivered - line.service_qty_consumed
             if line.product_uom_id.compare(line.qty_invoiced_posted, available) > 0:
                 what = self.env._("approved hours") \
@@ -272,8 +289,9 @@ class SaleOrderLine(models.Model):
                     "%(what)s come to %(available)s: you cannot invoice what was not delivered. "
                     "Lower the quantity on the invoice, or approve the time / reach the "
                     "milestone first.", product=line.product_id.display_name,
-                    order=line.order_id.name, invoiced=line.qty_invoiced_posted,
-                    what=what, available=available))
+                    order=line.order_id.name,
+                    invoiced=format_quantity(self.env, line.qty_invoiced_posted),
+                    what=what, available=format_quantity(self.env, available)))
         for line in self.filtered('service_limit_type'):
             line._service_check_not_to_exceed()
 

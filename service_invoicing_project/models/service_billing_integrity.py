@@ -62,8 +62,9 @@ class ServiceBillingIntegrity(models.AbstractModel):
             'hours_written_off_beyond_logged': lambda timesheet, written_off, logged: self.env._(
                 "Timesheet %(timesheet)s of %(employee)s (%(date)s) has %(written_off)s hours "
                 "written off for %(logged)s logged.", timesheet=timesheet.name,
-                employee=timesheet.employee_id.name, date=timesheet.date,
-                written_off=written_off, logged=logged),
+                employee=timesheet.employee_id.name, date=format_date(self.env, timesheet.date),
+                written_off=format_quantity(self.env, written_off),
+                logged=format_quantity(self.env, logged)),
             'timesheet_of_another_order_line': lambda line, _timesheet: self.env._(
                 "A line of %(invoice)s bills timesheets of another order line.",
                 invoice=line.move_id.display_name),

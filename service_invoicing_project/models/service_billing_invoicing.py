@@ -10,6 +10,8 @@ from odoo import models
 from odoo.fields import Command
 from odoo.tools import format_date
 
+from odoo.addons.service_invoicing.tools.formatting import format_quantity
+
 from .service_billing_item import PROJECT_SOURCES
 
 
@@ -59,7 +61,8 @@ class ServiceBillingItem(models.Model):
         return [sale_line._prepare_invoice_line(
             quantity=quantity,
             name=self.env._("%(line)s\n%(dates)s: %(quantity)s %(unit)s (%(employees)s)",
-                            line=sale_line.name, dates=dates, quantity=quantity,
+                            line=sale_line.name, dates=dates,
+                            quantity=format_quantity(self.env, quantity),
                             unit=uom.name, employees=employees),
             service_timesheet_ids=[Command.set(items.timesheet_id.ids)],
         )]

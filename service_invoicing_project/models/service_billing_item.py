@@ -10,10 +10,8 @@ own Create Invoice and the backlog see the same figures and nothing is billed tw
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import float_round
+from odoo.tools import float_round, format_date
 
-from odoo.addons.service_invoicing.tools.trusted import trusted
 
 from odoo.addons.service_invoicing.tools.allocation import (
     AMOUNT, DRAFT, DRAFT_AMOUNT, POSTED, quantity_compare, rounded, share_invoiced)
@@ -267,7 +265,7 @@ class ServiceBillingItem(models.Model):
             return self.env._(
                 "The timesheet of %(employee)s on %(date)s waits for approval: a project "
                 "manager approves it (Approve) before it is billed.",
-                employee=item.employee_id.name, date=item.date)
+                employee=item.employee_id.name, date=format_date(self.env, item.date))
         if item.timesheet_id and not item.timesheet_id._service_is_billable():
             return item.timesheet_id._service_customer_waiting_reason()
         if item.milestone_id and not item.milestone_id.is_reached:
@@ -286,7 +284,7 @@ class ServiceBillingItem(models.Model):
                                 and item.sudo().sale_line_id.service_limit_type) \
             if ready else self.browse()
         if limited:
-            limited._service_make_ready_within_limits(refuse=True)
+            limited._make_ready_where_allowed(refuse=True)
         return super(ServiceBillingItem, self - limited)._write_ready(ready)
 
     def _filtered_may_bill_sources(self):
@@ -297,19 +295,6 @@ class ServiceBillingItem(models.Model):
         readable = project_items.sale_line_id._filtered_access('read')
         return self.filtered(lambda item: item in allowed or (
             item in project_items and item.sale_line_id in readable))
-
-    def _service_make_ready_within_limits(self, refuse=False):
-        """Mark these items ready, oldest first, as far as their reasons allow (approval,
-        a milestone reached, the order line's not-to-exceed limit): the others stay not ready
-        and say why (``refuse``: the first one that may not be made ready is refused)."""
-        for item in self.sorted(lambda item: (item.date or fields.Date.today(), item.id)):
-            if item.billing_status != 'not_ready':
-                continue
-            if reason := item._not_ready_reason():
-                if refuse:
-                    raise UserError(reason)
-                continue
-            trusted(item.sudo()).ready = True
 
     # --- Links -----------------------------------------------------------------------------
 

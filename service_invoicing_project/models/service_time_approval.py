@@ -143,7 +143,7 @@ class ServiceTimeApproval(models.Model):
             'service_customer_date': fields.Datetime.now(), 'service_customer_comment': False,
         })
         timesheets.service_billing_item_ids.filtered(
-            lambda item: item.billing_status == 'not_ready')._service_make_ready_within_limits()
+            lambda item: item.billing_status == 'not_ready')._make_ready_where_allowed()
         request = self.sudo()
         request._service_record_answer(partner, False)
         request.message_post(author_id=partner.id,

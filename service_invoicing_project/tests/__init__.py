@@ -16,3 +16,4 @@ from . import test_portal_billing_project
 from . import test_customer_time_approval
 from . import test_customer_time_approval_portal
 from . import test_customer_time_approval_tour
+from . import test_invoice_project_form

@@ -75,3 +75,12 @@ class TestProjectBacklogRightsRpc(HostileRpcMixin, ProjectBillingCommon):
         self.assertEqual(set(own.mapped('billing_status')), {'ready'})
         self.rpc(self.si_manager, Item, 'action_mark_ready', others.ids)
         self.assertEqual(set(others.mapped('billing_status')), {'ready'})
+
+    def test_a_credit_note_gives_back_ready_time_and_milestones(self):
+        """An hour and a milestone a posted credit note gives back are billable again and
+        ready to invoice, as they were when they were billed: as a contract period and a
+        shipment line are (service_invoicing's test of the same name)."""
+        timesheet_item, milestone_item = self.project_items(self.order)
+        shown = self.rpc_bill_and_credit(self.si_manager, timesheet_item | milestone_item)
+        self.assertEqual(shown, {timesheet_item: ('ready', 800.0),
+                                 milestone_item: ('ready', 3000.0)})

@@ -138,3 +138,28 @@ class TestHonestProjectFigures(ProjectBillingCommon):
             'service_qty_shipped_not_invoiced': 4.0}])
         self.assertEqual(sum(items.mapped('qty_billable'))
                          - sum(items.mapped('qty_invoiced')), 4.0)
+
+    def test_left_to_invoice_of_time_and_milestone_lines_agrees_with_the_backlog(self):
+        """Shipped = Consumed + Invoiced + In Draft Invoices + Left to Invoice on an order
+        line billed on time or on milestones, as on a shipped one; its Left to Invoice is
+        what its backlog items have left (docs/glossary.md)."""
+        first, second, third = (self.log(hours, date(2026, 3, day))
+                                for hours, day in ((8.0, 2), (4.0, 3), (3.0, 4)))
+        self.approve(first | second | third)
+        design, build, handover = self.milestones(
+            [("Design", 0.3), ("Build", 0.5), ("Handover", 0.2)])
+        design.is_reached = True
+        invoices, _left_out = self.proforma(self.items(first) | self.items(design))
+        invoices.action_post()
+        build.is_reached = True
+        self.proforma(self.items(second) | self.items(build))
+        handover.is_reached = True
+        self.assertRecordValues(self.time_line | self.fixed_line, [
+            {'qty_delivered': 15.0, 'service_qty_consumed': 0.0, 'qty_invoiced_posted': 8.0,
+             'service_qty_in_draft': 4.0, 'service_qty_to_invoice': 3.0},
+            {'qty_delivered': 1.0, 'service_qty_consumed': 0.0, 'qty_invoiced_posted': 0.3,
+             'service_qty_in_draft': 0.5, 'service_qty_to_invoice': 0.2},
+        ])
+        for line in self.time_line | self.fixed_line:
+            self.assertAlmostEqual(line.service_qty_to_invoice,
+                                   sum(self.items(line).mapped('qty_to_invoice')))

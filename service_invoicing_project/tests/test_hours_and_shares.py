@@ -57,10 +57,10 @@ class TestHoursAndShares(HostileRpcMixin, ProjectBillingCommon):
         other_day = self.log(8.0, date(2026, 3, 3), employee=self.eric)
         self.log(20.0, monday)
         self.assert_each_refused([
-            (ValidationError, "Eric Employee would have 25.0 h of timesheets on 03/02/2026",
+            (ValidationError, "Eric Employee would have 25.00 h of timesheets on 03/02/2026",
              self.env.user, 'account.analytic.line', 'write', other_day.ids,
              {'date': '2026-03-02', 'unit_amount': 9.0}),
-            (ValidationError, "Eric Employee would have 25.0 h of timesheets on 03/02/2026",
+            (ValidationError, "Eric Employee would have 25.00 h of timesheets on 03/02/2026",
              self.employee_user, 'account.analytic.line', 'create', {
                  'project_id': self.project.id, 'employee_id': self.eric.id,
                  'date': '2026-03-02', 'name': "Late evening", 'unit_amount': 9.0}),
@@ -86,7 +86,7 @@ class TestHoursAndShares(HostileRpcMixin, ProjectBillingCommon):
             (ValidationError, share % (milestone.name, shown), self.project_manager,
              'project.milestone', 'write', milestone.ids, {'quantity_percentage': value})
             for milestone in (design, build)
-            for value, shown in ((-0.01, "-1.0 %"), (1.01, "101.0 %"), (1e300, r"1e\+302 %"))
+            for value, shown in ((-0.01, "-1.00 %"), (1.01, "101.00 %"), (1e300, r"1e\+302 %"))
         ] + [
             (ValidationError, rf"Milestone {milestone.name}, share of the order line: \S+ is "
              "not a number that can be billed", self.project_manager, 'project.milestone',

@@ -132,7 +132,7 @@ class TestMilestones(ProjectBillingCommon):
         credit_note = self.credit(invoices, corrected=0.1)
         self.assertEqual(credit_note.invoice_line_ids.quantity, 0.2)
         with self.assert_refused(UserError, r"Milestone Design is credited whole or not at all: "
-                                            r"credit 0\.3 on "):
+                                            r"credit 0\.30 on "):
             credit_note.action_post()
         self.assertEqual(credit_note.state, 'draft')
         self.assertEqual(self.items(self.design).billing_status, 'invoice_posted')
@@ -205,7 +205,7 @@ class TestMilestones(ProjectBillingCommon):
         credit_note = self.odoo_reversal(odoo_invoice)
         credit_note.invoice_line_ids.quantity = 0.5
         with self.assert_refused(UserError, r"Milestone Build is credited whole or not at all: "
-                                            r"RINV/\S+ would leave 0\.2 of its 0\.7 billed\."):
+                                            r"RINV/\S+ would leave 0\.20 of its 0\.70 billed\."):
             credit_note.action_post()
         self.assertEqual(credit_note.state, 'draft')
         self.assertEqual(self.items(self.design | self.build).mapped('billing_status'),
@@ -223,8 +223,8 @@ class TestMilestones(ProjectBillingCommon):
         self.assertFalse(self.fixed_line.service_milestone_error)
         self.build.product_uom_qty = 0.5
         self.assertEqual(self.fixed_line.service_milestone_error,
-                         "The milestones of this line add up to 80.0% of it: they must make "
-                         "100% of the line value.")
+                         "The milestones of this line add up to 80.00 % of it: they must make "
+                         "100 % of the line value.")
         self.milestones([("Acceptance", 0.2)])
         self.assertFalse(self.fixed_line.service_milestone_error)
         # A line without milestones has nothing to add up.
@@ -264,7 +264,7 @@ class TestMilestones(ProjectBillingCommon):
         """Milestones adding up to more than the line (the line says so) are not billed
         beyond it: neither a proforma nor Odoo's own invoice of them is posted."""
         self.design.quantity_percentage = 0.5
-        self.assertIn("120.0%", self.fixed_line.service_milestone_error)
+        self.assertIn("120.00 %", self.fixed_line.service_milestone_error)
         (self.design | self.build).is_reached = True
         self.assertEqual(self.fixed_line.qty_delivered, 1.2)
         invoices, _left_out = self.proforma()

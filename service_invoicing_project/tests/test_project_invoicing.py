@@ -97,12 +97,12 @@ class TestGenerateMilestones(ProjectInvoicingCommon):
         self.assertFalse(self.fixed_line.service_milestone_error)
         milestones[-1].product_uom_qty = 0.2
         self.assertEqual(self.fixed_line.service_milestone_error,
-                         "The milestones of this line add up to 95.0% of it: they must make "
-                         "100% of the line value.")
+                         "The milestones of this line add up to 95.00 % of it: they must make "
+                         "100 % of the line value.")
         milestones[-1].product_uom_qty = 0.35
         self.assertEqual(self.fixed_line.service_milestone_error,
-                         "The milestones of this line add up to 110.0% of it: they must make "
-                         "100% of the line value.")
+                         "The milestones of this line add up to 110.00 % of it: they must make "
+                         "100 % of the line value.")
         milestones[-1].product_uom_qty = 0.25
         self.assertFalse(self.fixed_line.service_milestone_error)
 

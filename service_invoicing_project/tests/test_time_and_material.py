@@ -159,7 +159,7 @@ class TestTimeAndMaterial(ProjectBillingCommon):
                 .with_user(self.project_manager).action_service_approve()
         invoices, _left_out = self.proforma()
         self.assertRegex(invoices.invoice_line_ids.name,
-                         r"(?s)Consulting.*03/02/2026 to 03/05/2026: 5.0 Hours "
+                         r"(?s)Consulting.*03/02/2026 to 03/05/2026: 5.00 Hours "
                          r"\(Eric Employee, Nina Engineer\)")
         invoices.unlink()
         self.env.company.service_timesheet_invoice_detail = 'timesheet'

@@ -6,6 +6,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.service_invoicing.tools.formatting import format_quantity
+
 from ..const import MILESTONE_FREQUENCIES
 
 # The step between two milestones of each frequency.
@@ -106,7 +108,11 @@ class ServiceMilestoneGenerateWizard(models.TransientModel):
             raise UserError(self.env._(
                 "%(count)s milestones cannot share %(quantity)s %(unit)s of %(line)s: each "
                 "would bill nothing. Generate fewer milestones.", count=self.milestone_count,
-                quantity=line.product_uom_qty, unit=uom.name, line=self._line_label()))
+                quantity=format_quantity(self.env, line.product_uom_qty), unit=uom.name,
+                line=self._line_label()) if self.milestone_count > 1 else self.env._(
+                "A milestone cannot bill %(quantity)s %(unit)s of %(line)s: raise the quantity "
+                "of the line first.", quantity=format_quantity(self.env, line.product_uom_qty),
+                unit=uom.name, line=self._line_label()))
         existing = line.service_milestone_ids
         billed = existing._service_billed()
         if billed:
@@ -115,6 +121,11 @@ class ServiceMilestoneGenerateWizard(models.TransientModel):
                 "replaced. Credit their invoices first, or add milestones by hand.",
                 line=self._line_label(), milestones=', '.join(billed.mapped('name'))))
         if existing and not self.replace_existing:
+            if len(existing) == 1:
+                raise UserError(self.env._(
+                    "%(line)s already has a milestone (%(milestone)s): tick Replace Existing "
+                    "Milestones to delete it and generate new ones.",
+                    line=self._line_label(), milestone=existing.name))
             raise UserError(self.env._(
                 "%(line)s already has %(count)s milestones (%(milestones)s): tick Replace "
                 "Existing Milestones to delete them and generate new ones.",

@@ -123,7 +123,10 @@ class ServiceProjectInvoiceWizard(models.TransientModel):
             messages.append(self.env._(
                 "%(item)s is not ready to invoice: %(reason)s", item=item.name,
                 reason=item.not_ready_reason or self.env._("mark it ready first.")))
-        if len(not_ready) > NOT_READY_SAID:
+        if len(not_ready) == NOT_READY_SAID + 1:
+            messages.append(self.env._(
+                "1 more item is not ready to invoice: see the project's backlog."))
+        elif len(not_ready) > NOT_READY_SAID:
             messages.append(self.env._(
                 "%(count)s more items are not ready to invoice: see the project's backlog.",
                 count=len(not_ready) - NOT_READY_SAID))

@@ -1,6 +1,7 @@
 from odoo import api, models
 from odoo.exceptions import UserError
 
+from odoo.addons.service_invoicing.tools.formatting import format_quantity
 from odoo.addons.service_invoicing.tools.trusted import trusted
 
 
@@ -49,7 +50,8 @@ class SaleOrderLine(models.Model):
             if line.product_uom_id.compare(rest, 0.0) > 0:
                 raise UserError(self.env._(
                     "Order %(order)s has no delivery waiting for %(qty)s %(product)s.",
-                    order=line.order_id.name, qty=rest, product=line.product_id.display_name))
+                    order=line.order_id.name, qty=format_quantity(self.env, rest),
+                    product=line.product_id.display_name))
             pickings |= moves.picking_id
         pickings = pickings.filtered(lambda picking: picking.move_ids & shipped_moves)
         for move in pickings.move_ids - shipped_moves:
