@@ -319,10 +319,12 @@ class TestContractHostileRpc(HostileRpcMixin, ServiceInvoicingCommon):
                         if name.startswith('service.') and not self.env[name]._abstract]
         self.assertGreaterEqual(len(addon_models), 11)
         # A portal user reads its own customer's contracts (test_portal_contracts.py), posted
-        # shipments and backlog items (test_portal_billing.py): none of these; every other
-        # model of the app is refused.
+        # shipments and backlog items (test_portal_billing.py) and, with the Projects bridge,
+        # periods of time to approve (its test_customer_time_approval*.py): none of these;
+        # every other model of the app is refused.
         readable = ('service.contract', 'service.contract.line', 'service.contract.period',
-                    'service.shipment', 'service.shipment.line', 'service.billing.item')
+                    'service.shipment', 'service.shipment.line', 'service.billing.item',
+                    'service.time.approval')
         self.assert_each_refused([(AccessError, re.escape(model), self.portal, model,
                                    'search_read', [], ['id'])
                                   for model in addon_models if model not in readable])
