@@ -183,7 +183,7 @@ def test_the_approved_hours_are_invoiced_at_the_order_line_price(demo):
     # The grouped line says what it bills: the date range, hours and employees.
     employees = ', '.join(sorted({timesheet['employee'] for timesheet in engineering}))
     assert re.search(r'Engineering hours\n.+ to .+: %s Hours \(%s\)' % (
-        re.escape(str(engineering_line['quantity'])), re.escape(employees)),
+        re.escape(f"{engineering_line['quantity']:.2f}"), re.escape(employees)),
         engineering_line['name']), engineering_line['name']
     # The invoice's totals are the order lines' price x hours (and milestone share) with the
     # taxes as Odoo computes them for the order.
