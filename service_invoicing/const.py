@@ -40,6 +40,9 @@ CONTRACT_CHUNK_SIZE = 200
 
 # System parameter: '0' (or 'False') sends every invoice through Odoo's standard create.
 FAST_CREATE_PARAM = 'service_invoicing.fast_invoice_create'
+# '0': the batches write the invoices' chatter one invoice at a time, as Odoo does
+# (account.move._service_chatter_batched).
+BATCHED_CHATTER_PARAM = 'service_invoicing.batched_chatter'
 # Invoice shapes checked against Odoo's standard create in this transaction (``cr.cache``):
 # {shape: why it differs, or ''}.
 SHAPES_CACHE_KEY = 'service_invoicing.checked_shapes'

@@ -15,6 +15,7 @@ from . import res_company
 from . import res_config_settings
 from . import account_move
 from . import account_move_complete
+from . import account_move_chatter
 from . import account_move_shape_check
 from . import account_move_line
 from . import sale_order

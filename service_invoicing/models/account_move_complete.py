@@ -45,6 +45,8 @@ class AccountMove(models.Model):
             complete = [Move._service_complete_invoice_vals(vals, batch) for vals in vals_list]
             ids = Move._service_check_shapes(vals_list, complete, batch)
         fast = [index for index, vals in enumerate(complete) if vals]
+        # The creation messages of the chunk written together (``account_move_chatter``).
+        chatter = Move._service_chatter_batched()
         # Linking each new line to its order lines, Odoo updates every cached ``invoice_lines``
         # of those order lines by scanning all the new lines: quadratic in a batch (16 million
         # steps for 4,000 lines). Out of the cache, they are read again when needed.
@@ -52,8 +54,11 @@ class AccountMove(models.Model):
         if fast:
             # skip_analytic_sync: on draft lines Odoo's analytic sync only rewrites each line's
             # distribution with itself (it recreates the analytic items of posted lines).
-            created = Move.with_context(skip_invoice_sync=True, skip_analytic_sync=True).create(
+            created = Move.with_context(skip_invoice_sync=True, skip_analytic_sync=True,
+                                        mail_create_nolog=chatter).create(
                 [complete[index] for index in fast])
+            if chatter:
+                Move.browse(created.ids)._service_log_creation()
             for index, move_id in zip(fast, created.ids, strict=True):
                 ids[index] = move_id
         for index, vals in enumerate(vals_list):
@@ -74,8 +79,15 @@ class AccountMove(models.Model):
         """
         plain = self.filtered(lambda move: move.currency_id == move.company_currency_id
                               and move.invoice_date and not move.invoice_cash_rounding_id)
+        self._service_prepare_posting_chatter()
         (self - plain).action_post()
         plain.with_context(skip_invoice_sync=True).action_post()
+
+    def _service_post(self):
+        """Odoo's ``action_post`` of these invoices, their chatter written per chunk
+        (``_service_prepare_posting_chatter``): what Post and Confirm call."""
+        self._service_prepare_posting_chatter()
+        return self.action_post()
 
     def _service_post_each(self, without_resync=False):
         """Post these invoices at once, or one by one when Odoo refuses one: one refusal
@@ -88,7 +100,7 @@ class AccountMove(models.Model):
             if without_resync:
                 moves._service_post_created()
             else:
-                moves.action_post()
+                moves._service_post()
         try:
             with self.env.cr.savepoint():
                 post(self)

@@ -42,7 +42,7 @@ class AccountMove(models.Model):
         non-chargeable lines only is written off, not posted: the user is told so."""
         written_off = self._service_all_non_chargeable()
         customers = ', '.join(dict.fromkeys(written_off.partner_id.mapped('display_name')))
-        result = self.action_post()
+        result = self._service_post()
         if written_off:
             return self._service_notify(
                 self.env._("Written off, nothing invoiced"),

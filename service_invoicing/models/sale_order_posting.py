@@ -39,7 +39,7 @@ class SaleOrderLine(models.Model):
                 invoice, invoice_date, shipped_first=shipments.line_ids,
                 deduct_down_payments=deduct_down_payments)
             if post_invoice or send:
-                invoices.action_post()
+                invoices._service_post()
             if send:
                 invoices._service_queue_sending()
         return invoices

@@ -29,3 +29,4 @@ from . import test_portal_billing
 from . import test_messages
 from . import test_ui_test_report
 from . import test_list_columns
+from . import test_batched_chatter
