@@ -12,6 +12,7 @@ from . import service_shipment_portal
 from . import service_billing_item
 from . import service_billing_item_portal
 from . import res_company
+from . import res_partner
 from . import res_config_settings
 from . import account_move
 from . import account_move_complete

@@ -26,6 +26,7 @@ value, follower and notification of the batches with the standard path.
 """
 
 from collections import defaultdict
+from contextlib import contextmanager
 
 from markupsafe import Markup, escape
 
@@ -33,6 +34,7 @@ from odoo import api, models
 from odoo.exceptions import MissingError
 
 from ..const import BATCHED_CHATTER_PARAM
+from .res_partner import PENDING_RANKS_KEY
 
 # Precommit data: ids of the invoices whose tracking message a batch's posting writes per chunk.
 BATCHED_TRACKING_KEY = 'service_invoicing.batched_tracking'
@@ -138,6 +140,23 @@ class AccountMove(models.Model):
         (partners | partners.commercial_partner_id).fetch(['customer_rank'])
         if self._service_chatter_batched():
             self.env.cr.precommit.data.setdefault(BATCHED_TRACKING_KEY, set()).update(self.ids)
+
+    @contextmanager
+    def _service_ranks_batched(self):
+        """While Odoo posts these invoices, the first ranks of their customers are gathered
+        and written together at the end (``res.partner._increase_rank``); one by one as Odoo
+        writes them where the batches take Odoo's standard path (``_service_chatter_batched``)."""
+        cache = self.env.cr.cache
+        # A posting inside a posting: the outer one writes.
+        if PENDING_RANKS_KEY in cache or not self._service_chatter_batched():
+            yield
+            return
+        cache[PENDING_RANKS_KEY] = {}
+        try:
+            yield
+            self.env['res.partner']._service_write_pending_ranks()
+        finally:
+            cache.pop(PENDING_RANKS_KEY, None)
 
     def _service_message_post_batch(self, posts):
         """``posts``: [(record, message_post keyword arguments)] in order, each what

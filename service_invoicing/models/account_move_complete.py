@@ -80,14 +80,16 @@ class AccountMove(models.Model):
         plain = self.filtered(lambda move: move.currency_id == move.company_currency_id
                               and move.invoice_date and not move.invoice_cash_rounding_id)
         self._service_prepare_posting_chatter()
-        (self - plain).action_post()
-        plain.with_context(skip_invoice_sync=True).action_post()
+        with self._service_ranks_batched():
+            (self - plain).action_post()
+            plain.with_context(skip_invoice_sync=True).action_post()
 
     def _service_post(self):
         """Odoo's ``action_post`` of these invoices, their chatter written per chunk
         (``_service_prepare_posting_chatter``): what Post and Confirm call."""
         self._service_prepare_posting_chatter()
-        return self.action_post()
+        with self._service_ranks_batched():
+            return self.action_post()
 
     def _service_post_each(self, without_resync=False):
         """Post these invoices at once, or one by one when Odoo refuses one: one refusal

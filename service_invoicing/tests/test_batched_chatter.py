@@ -116,8 +116,10 @@ class TestBatchedChatter(QueryCounting, ServiceOrderCommon):
         cr.execute("SELECT channel, message::json->>'type' FROM bus_bus WHERE id > %s "
                    "ORDER BY id", [self.bus_start])
         rows['bus.bus'] = sorted(map(tuple, cr.fetchall()))
-        rows['ranks'] = sorted(invoices.partner_id.commercial_partner_id.mapped(
-            lambda partner: (partner.id, partner.customer_rank)))
+        partners = invoices.partner_id | invoices.partner_id.commercial_partner_id
+        partners.invalidate_recordset(['customer_rank'])
+        rows['ranks'] = sorted(partners.mapped(lambda partner: (partner.id,
+                                                                partner.customer_rank)))
         return rows
 
     def run_both_ways(self, scenario):
@@ -172,6 +174,16 @@ class TestBatchedChatter(QueryCounting, ServiceOrderCommon):
         self.assertFalse(self.notified(rows, self.discussions))
         self.assertIn(self.discussions.partner_id.id,
                       [partner for _move, partner, _subtypes in rows['mail.followers']])
+
+    def test_customers_ranked_as_the_standard_path(self):
+        """A company and its contact invoiced in one posting, never invoiced before: both
+        ranked as Odoo ranks them (the company twice: once now, once after the commit)."""
+        company = self.env['res.partner'].create({'name': "Frost Group", 'is_company': True})
+        contact = self.env['res.partner'].create({'name': "Ann Frost", 'parent_id': company.id})
+        contracts = self.create_contract(partner=company) | self.create_contract(partner=contact)
+        rows = self.run_both_ways(lambda: self.invoice(
+            self.live(contracts), date(2026, 1, 31), post=True).invoices)
+        self.assertEqual(rows['ranks'], [(company.id, 1), (contact.id, 1)])
 
     def test_drafts_posted_by_a_later_run_track_as_the_standard_path(self):
         contracts = self.create_contract() | self.create_contract(partner=self.customer_2)
