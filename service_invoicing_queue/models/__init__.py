@@ -1,0 +1,3 @@
+from . import service_contract
+from . import service_invoicing_run
+from . import service_invoicing_run_chunk

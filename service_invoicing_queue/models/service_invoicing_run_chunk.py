@@ -1,0 +1,57 @@
+"""One job of an invoicing run: a chunk of contracts, and what its job did with them."""
+
+from odoo import fields, models
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+# Seconds before queue_job runs a chunk again whose contracts another transaction changed
+# since this one began.
+RETRY_SECONDS = 2
+
+
+class ServiceInvoicingRunChunk(models.Model):
+    _name = 'service.invoicing.run.chunk'
+    _description = "Invoicing Run Chunk (one job)"
+    _order = 'run_id, sequence'
+
+    run_id = fields.Many2one(
+        'service.invoicing.run', required=True, ondelete='cascade', index=True)
+    sequence = fields.Integer()
+    contract_ids = fields.Many2many('service.contract', string="Contracts")
+    job_uuid = fields.Char(string="Job", index=True, readonly=True)
+    state = fields.Selection([('queued', "Queued"), ('done', "Done")], default='queued')
+    invoice_ids = fields.Many2many('account.move', string="Invoices Created")
+    invoiced_count = fields.Integer(string="Contracts Invoiced")
+    skipped_count = fields.Integer()
+    failed_count = fields.Integer()
+    result_message = fields.Text()
+
+    def _run_chunk(self):
+        """The job of this chunk: the contracts' due periods invoiced by the chunk method of
+        the daily job, then what it did written on the chunk (its own row: jobs of the same
+        run never wait on each other)."""
+        self.ensure_one()
+        run = self.sudo().run_id
+        contracts = self.sudo().contract_ids.with_env(self.env)
+        _locked, changed = contracts._lock_for_invoicing()
+        if changed:
+            # Committed by another transaction since this one began: queue_job runs the
+            # chunk again in a fresh one, which sees (and skips) what the other billed.
+            raise RetryableJobError(self.env._(
+                "%(count)s contracts changed by another run meanwhile: chunk done again.",
+                count=len(changed)), seconds=RETRY_SECONDS)
+        result = contracts._create_contract_invoices(
+            run.invoice_to_date, run.posting_date, post=run.post, send=run.send,
+            many_periods=run.many_periods)
+        messages = [error for _contract, error in result.failed] + result.notes
+        self.sudo().write({
+            'state': 'done',
+            'invoice_ids': [fields.Command.set(result.invoices.ids)],
+            'invoiced_count': len(result.invoiced),
+            'skipped_count': len(result.skipped),
+            'failed_count': len(result.failed),
+            'result_message': '\n'.join(messages),
+        })
+        return self.env._("%(invoices)s invoices, %(skipped)s skipped, %(failed)s failed",
+                          invoices=len(result.invoices), skipped=len(result.skipped),
+                          failed=len(result.failed))
