@@ -40,6 +40,8 @@ class ServiceInvoicingRun(models.Model):
     send = fields.Boolean(string="Send by email", readonly=True)
     many_periods = fields.Boolean(string="Bill Many Periods at Once", readonly=True)
     chunk_ids = fields.One2many('service.invoicing.run.chunk', 'run_id', readonly=True)
+    job_uuid = fields.Char(string="Result Job", readonly=True,
+                           help="The job that gathers the result once every chunk's job is done.")
     chunk_count = fields.Integer(string="Jobs", compute='_compute_chunk_count')
     invoice_ids = fields.Many2many('account.move', string="Invoices Created", readonly=True)
     created_count = fields.Integer(readonly=True)
@@ -57,7 +59,7 @@ class ServiceInvoicingRun(models.Model):
         """Open the queue_job jobs of this run: their state, retries and errors."""
         self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id('queue_job.action_queue_job')
-        action['domain'] = [('uuid', 'in', self.sudo().chunk_ids.mapped('job_uuid'))]
+        action['domain'] = [('uuid', 'in', self.sudo()._job_uuids())]
         action['context'] = {}
         return action
 
@@ -68,6 +70,9 @@ class ServiceInvoicingRun(models.Model):
             'account.action_move_out_invoice_type')
         action['domain'] = [('id', 'in', self.invoice_ids.ids)]
         return action
+
+    def _job_uuids(self):
+        return self.chunk_ids.mapped('job_uuid') + self.filtered('job_uuid').mapped('job_uuid')
 
     @api.model
     def _chunk_size(self):
@@ -104,6 +109,7 @@ class ServiceInvoicingRun(models.Model):
             gather.delay()
         for chunk, delayable in zip(run.chunk_ids, chunk_jobs, strict=True):
             chunk.job_uuid = delayable._generated_job.uuid
+        run.job_uuid = gather._generated_job.uuid
         return run.with_env(self.env)
 
     @api.model

@@ -1,1 +1,2 @@
+from . import test_killed_runner
 from . import test_queued_runs
