@@ -51,7 +51,7 @@ class TestKilledRunner(CommittedIntegrityMixin, BaseCase):
                 'service_invoicing_queue.chunk_size', cls.chunk_size or False)
         super().tearDownClass()
 
-    def read(self, query, params=()):
+    def sql(self, query, params=()):
         with self.registry.cursor() as cr:
             cr.execute(query, params)
             return cr.fetchall()
@@ -79,7 +79,7 @@ class TestKilledRunner(CommittedIntegrityMixin, BaseCase):
             blocker.execute("LOCK TABLE service_contract_period IN EXCLUSIVE MODE")
             first = start_job_runner(get_db_name(), free_port())
             self.servers.append(first)
-            self.wait_for(lambda: self.read(
+            self.wait_for(lambda: self.sql(
                 """SELECT 1 FROM pg_stat_activity
                     WHERE datname = current_database() AND wait_event_type = 'Lock'
                       AND query ILIKE '%%service_contract_period%%'"""),
@@ -89,11 +89,11 @@ class TestKilledRunner(CommittedIntegrityMixin, BaseCase):
         finally:
             blocker.rollback()
             blocker.close()
-        started = self.read(
+        started = self.sql(
             "SELECT count(*) FROM queue_job WHERE state = 'started' AND uuid IN "
             "(SELECT job_uuid FROM service_invoicing_run_chunk WHERE run_id = %s)", [run_id])
         self.assertEqual(started, [(1,)], "The killed server left its job started")
-        self.wait_for(lambda: not self.read(
+        self.wait_for(lambda: not self.sql(
             """SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
                 AND wait_event_type = 'Lock' AND query ILIKE '%%service_contract_period%%'"""),
             "the killed server's transaction to end", timeout=60)
@@ -103,21 +103,21 @@ class TestKilledRunner(CommittedIntegrityMixin, BaseCase):
         # Run again: the next runner finds the dead job, runs it again, and the rest.
         second = start_job_runner(get_db_name(), free_port())
         self.servers.append(second)
-        self.wait_for(lambda: self.read(
+        self.wait_for(lambda: self.sql(
             "SELECT state FROM service_invoicing_run WHERE id = %s", [run_id]) == [('done',)],
             "the run to end")
         self.assertEqual(self.count_periods(), (20, 20))
-        self.assertEqual(self.read(
+        self.assertEqual(self.sql(
             """SELECT created_count, invoiced_count, skipped_count, failed_count
                  FROM service_invoicing_run WHERE id = %s""", [run_id]), [(20, 20, 0, 0)])
         # queue_job counts each start of a job: the killed chunk's job ran twice.
-        runs = self.read(
+        runs = self.sql(
             "SELECT retry FROM queue_job WHERE uuid IN (SELECT job_uuid FROM "
             "service_invoicing_run_chunk WHERE run_id = %s) ORDER BY retry", [run_id])
         self.assertEqual(runs, [(1,), (1,), (1,), (2,)])
 
     def count_periods(self):
-        return self.read(
+        return self.sql(
             """SELECT count(*), count(DISTINCT (contract_id, date_start))
                  FROM service_contract_period WHERE contract_id = ANY(%s)""",
             [self.contract_ids])[0]
