@@ -4,18 +4,17 @@ import time
 from datetime import date
 
 from odoo import api
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import get_db_name, tagged
 
-from odoo.addons.service_invoicing.tests.common import (
-    CommittedIntegrityMixin, committed_contracts, remove_committed_contracts)
+from odoo.addons.service_invoicing.tests.test_contract_concurrency import (
+    CommittedContractsCase)
 from .common import free_port, start_job_runner
 
 JANUARY_END = date(2026, 1, 31)
 
 
 @tagged('post_install', '-at_install')
-class TestKilledRunner(CommittedIntegrityMixin, BaseCase):
+class TestKilledRunner(CommittedContractsCase):
     """A job runner's Odoo server killed (SIGKILL) in the middle of a chunk: the chunk's
     transaction dies with it, queue_job runs the job again on the next runner, and every
     period is billed once, none lost."""
@@ -23,13 +22,8 @@ class TestKilledRunner(CommittedIntegrityMixin, BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
         with cls.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            partner, product, contracts = committed_contracts(env, "Killed Runner", 20)
-            cls.contract_ids = contracts.ids
-            cls.partner_id, cls.product_id = partner.id, product.id
-            parameters = env['ir.config_parameter']
+            parameters = api.Environment(cr, api.SUPERUSER_ID, {})['ir.config_parameter']
             cls.chunk_size = parameters.get_param('service_invoicing_queue.chunk_size')
             parameters.set_param('service_invoicing_queue.chunk_size', 5)
         cls.servers = []
@@ -46,7 +40,6 @@ class TestKilledRunner(CommittedIntegrityMixin, BaseCase):
                 [('chunk_ids.contract_ids', 'in', cls.contract_ids)])
             env['queue.job'].search([('uuid', 'in', runs._job_uuids())]).unlink()
             runs.unlink()
-            remove_committed_contracts(env, cls.contract_ids, cls.product_id, cls.partner_id)
             env['ir.config_parameter'].set_param(
                 'service_invoicing_queue.chunk_size', cls.chunk_size or False)
         super().tearDownClass()
@@ -115,9 +108,3 @@ class TestKilledRunner(CommittedIntegrityMixin, BaseCase):
             "SELECT retry FROM queue_job WHERE uuid IN (SELECT job_uuid FROM "
             "service_invoicing_run_chunk WHERE run_id = %s) ORDER BY retry", [run_id])
         self.assertEqual(runs, [(1,), (1,), (1,), (2,)])
-
-    def count_periods(self):
-        return self.sql(
-            """SELECT count(*), count(DISTINCT (contract_id, date_start))
-                 FROM service_contract_period WHERE contract_id = ANY(%s)""",
-            [self.contract_ids])[0]
