@@ -24,4 +24,7 @@ smtp_server = 127.0.0.1
 smtp_port = 2727
 http_port = 8269
 CONF
+# The queue scenario: OCA queue_job from PyPI (--no-deps, build/queue-addons) on its addons path.
+. tools/queue_job.sh
+queue_job_conf "$BUILD/bench.conf" "$BUILD/bench-queue.conf"
 exec "$VENV/bin/python" bench/run.py "$@"

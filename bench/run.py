@@ -17,16 +17,19 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, 'build', 'bench')
 CONF = os.path.join(ROOT, 'build', 'bench.conf')
 PYTHON = os.path.join(ROOT, '.venv', 'bin', 'python')
 ODOO_BIN = os.path.join(os.environ.get('ODOO_SRC', '/opt/odoo'), 'odoo-bin')
-BASE_DB, DATA_DB, RUN_DB = 'si_bench_base', 'si_bench_data', 'si_bench_run'
-YOUNG_DB = 'si_bench_young'
+# SI_BENCH_DB: another prefix for the benchmark's databases (two benchmarks on one server).
+DB_PREFIX = os.environ.get('SI_BENCH_DB', 'si_bench')
+BASE_DB, DATA_DB, RUN_DB = f'{DB_PREFIX}_base', f'{DB_PREFIX}_data', f'{DB_PREFIX}_run'
+YOUNG_DB = f'{DB_PREFIX}_young'
 # The base with Project and Timesheets (sale_timesheet; the Projects bridge comes along).
-PROJECT_BASE_DB = 'si_bench_project_base'
+PROJECT_BASE_DB = f'{DB_PREFIX}_project_base'
 HTTP_PORT, SMTP_PORT = 8269, 2727
 
 
@@ -494,6 +497,140 @@ def scenario_sending(k, results):
           f'(distinct {runs["ours"].get("distinct_recipients")})')
 
 
+
+# --- scenario queue: the contract batch over 1 and 2 queue_job runners -----------------------
+
+QUEUE_CONF = os.path.join(ROOT, 'build', 'bench-queue.conf')
+QUEUE_DATA_DB = f'{DB_PREFIX}_queue_data'
+QUEUE_HTTP_PORT = int(os.environ.get('SI_BENCH_QUEUE_PORT', HTTP_PORT + 1))
+
+
+def queue_task(db, name, **params):
+    """A task of bench/tasks.py on a database with queue_job (its addons path)."""
+    process = subprocess.Popen(
+        [PYTHON, os.path.join(ROOT, 'bench', 'tasks.py'), QUEUE_CONF, db, name,
+         json.dumps(params)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    return finish_task(process)
+
+
+def queue_server(db, capacity, workers=2):
+    """An Odoo server in prefork mode (``workers`` processes) with queue_job's runner,
+    running at most ``capacity`` jobs of root.service_invoicing at once."""
+    channels = f'root:{capacity},root.service_invoicing:{capacity}'
+    server = subprocess.Popen(
+        [PYTHON, ODOO_BIN, '-c', QUEUE_CONF, '-d', db, '--load=base,web,queue_job',
+         f'--workers={workers}', f'--http-port={QUEUE_HTTP_PORT}', '--max-cron-threads=0',
+         '--limit-time-real=600', '--limit-time-cpu=600', '--log-level=warn'],
+        env={**os.environ, 'ODOO_QUEUE_JOB_CHANNELS': channels}, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f'http://127.0.0.1:{QUEUE_HTTP_PORT}/web/login?db={db}'
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=30).read()
+            break
+        except OSError:
+            time.sleep(0.5)
+    # Every worker process loads the database's registry before the run starts.
+    warmers = [threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=60).read())
+               for _index in range(4 * workers)]
+    for thread in warmers:
+        thread.start()
+    for thread in warmers:
+        thread.join()
+    return server
+
+
+def stop_server(server):
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def queue_run_over(db, run_id):
+    """Whether the run is done, or one of its jobs failed."""
+    found = subprocess.run(
+        ['psql', '-X', '-tAd', db, '-c',
+         f"SELECT state FROM service_invoicing_run WHERE id = {int(run_id)} AND state = 'done' "
+         f"UNION ALL SELECT state FROM queue_job WHERE state = 'failed' LIMIT 1"],
+        capture_output=True, text=True, check=True)
+    return bool(found.stdout.strip())
+
+
+def measure_queue(capacity, chunk, post=False, timeout=900):
+    """The batch queued in jobs of ``chunk`` contracts, run by a server with ``capacity``
+    runners; its time from queued to its last job done, and its fingerprint."""
+    copy_db(QUEUE_DATA_DB, RUN_DB)
+    server = queue_server(RUN_DB, capacity, workers=max(capacity, 2))
+    try:
+        queued = queue_task(RUN_DB, 'queue_enqueue', chunk=chunk, post=post)
+        # Polled with psql: an Odoo process per look would take the runners' CPU.
+        deadline = time.time() + timeout
+        while time.time() < deadline and not queue_run_over(RUN_DB, queued['run_id']):
+            time.sleep(0.5)
+    finally:
+        stop_server(server)
+    result = queue_task(RUN_DB, 'queue_result', run_id=queued['run_id'])
+    if result['state'] != 'done':
+        return {'skipped': f'run not done: {result}'}
+    result['jobs'] = queued['jobs']
+    result['fingerprint'] = queue_task(RUN_DB, 'contracts_fingerprint')
+    return rates(result)
+
+
+def scenario_queue(n, results, chunk=25):
+    """OCA contract, our one-process batch and our batch over 1 and 2 queue_job runners, on
+    the same data; the ratio 2 runners / 1 runner with its correctness check."""
+    make_data('populate_contracts', n=n)
+    copy_db(DATA_DB, QUEUE_DATA_DB)
+    log(f'installing queue_job on {QUEUE_DATA_DB} (service_invoicing_queue comes along)')
+    subprocess.run([PYTHON, ODOO_BIN, '-c', QUEUE_CONF, '-d', QUEUE_DATA_DB, '-i', 'queue_job',
+                    '--stop-after-init', '--no-http', '--log-level=warn'], check=True, cwd=ROOT)
+    psql('VACUUM ANALYZE', QUEUE_DATA_DB)
+    runs = {'oca': measure('contracts_oca', post=False),
+            'ours_1p': measure('contracts_ours', post=False)}
+    runs['ours_1p']['fingerprint'] = task(RUN_DB, 'contracts_fingerprint')
+    runs['queue_1'] = measure_queue(1, chunk)
+    runs['queue_2'] = measure_queue(2, chunk)
+    found = queue_task(RUN_DB, 'integrity_check')
+    runs['integrity_check'] = found
+    print(f'  integrity check after 2 runners: {found["findings"]} broken invariants')
+    prints = [runs[key].get('fingerprint', {}) for key in ('ours_1p', 'queue_1', 'queue_2')]
+    runs['check'] = {
+        'periods_billed_once': all(p.get('periods') == p.get('periods_distinct') == n
+                                   for p in prints),
+        'invoices_equal': len({p.get('digest') for p in prints}) == 1,
+    }
+    running = [runs[key].get('seconds_running') for key in ('queue_1', 'queue_2')]
+    runs['ratios'] = {'queue_2_vs_1': ratio(runs['queue_2'], runs['queue_1']),
+                      'queue_2_vs_1_running': round(running[0] / running[1], 2)
+                      if all(running) else None,
+                      'queue_1_vs_1p': ratio(runs['queue_1'], runs['ours_1p']),
+                      'ours_1p_vs_oca': ratio(runs['ours_1p'], runs['oca']),
+                      'queue_2_vs_oca': ratio(runs['queue_2'], runs['oca'])}
+    results.setdefault('queue', {})[str(n)] = runs
+    show(f'contract batch over queue_job, N={n}, jobs of {chunk} contracts', [
+        ('OCA contract cron, create', runs['oca']),
+        ('ours, one process, create', runs['ours_1p']),
+        ('ours, queue_job, 1 runner', runs['queue_1']),
+        ('ours, queue_job, 2 runners', runs['queue_2']),
+    ])
+    for key in ('queue_1', 'queue_2'):
+        print(f'  {key}: {runs[key].get("jobs")} jobs, at most {runs[key].get("jobs_at_once")} '
+              f'at once, {runs[key].get("seconds_per_job")} s per job, '
+              f'{runs[key].get("seconds_running")} s from the first job started')
+    print(f'  ratio 2 runners / 1 runner: {runs["ratios"]["queue_2_vs_1"]} (target >= 1.7); '
+          f'all ratios {runs["ratios"]}')
+    print(f'  check: periods billed once {runs["check"]["periods_billed_once"]}, invoices '
+          f'equal in the 3 runs {runs["check"]["invoices_equal"]} '
+          f'({", ".join(str(p.get("digest")) for p in prints)}); load {os.getloadavg()}')
+    drop(QUEUE_DATA_DB)
+
+
 def plot(results):
     try:
         import matplotlib
@@ -530,12 +667,13 @@ def main():
     parser.add_argument('--sending', type=int, help='invoices to send (default 200)')
     parser.add_argument('--scenarios',
                         default='contracts,shipments,sending,fastcheck,backlog,timesheets,'
-                                'portal',
+                                'portal,queue',
                         help='any of contracts,shipments,sending,fastcheck,backlog,timesheets,'
-                             'portal,young,memory '
+                             'portal,young,memory,queue '
                              '(fastcheck: our batch with and without the fast path\'s check; '
                              'young: guard on and off on a young database; memory: ours alone '
-                             'at --memory-sizes)')
+                             'at --memory-sizes; queue: OCA, ours in one process and over 1 '
+                             'and 2 queue_job runners)')
     parser.add_argument('--fastcheck-sizes',
                         help='contract counts of the fastcheck scenario (default 200,1000,2000; '
                              'quick 200,1000)')
@@ -563,6 +701,9 @@ def main():
                         help='contract counts of the memory scenario')
     parser.add_argument('--check-sample', type=int, default=200,
                         help='invoices compared with the standard path per size')
+    parser.add_argument('--queue-chunk', type=int, default=25,
+                        help='contracts per job of the queue scenario (its size: the largest '
+                             'of --sizes)')
     parser.add_argument('--keep', action='store_true', help='keep the benchmark databases')
     args = parser.parse_args()
     sizes = [int(n) for n in (args.sizes or ('100,200' if args.quick else
@@ -604,12 +745,14 @@ def main():
             scenario_young(args.young_size, results, args.young_timeout)
         if 'memory' in scenarios:
             scenario_memory([int(n) for n in args.memory_sizes.split(',')], results)
+        if 'queue' in scenarios:
+            scenario_queue(max(sizes), results, chunk=args.queue_chunk)
     finally:
         with open(out, 'w', encoding='utf-8') as handle:
             json.dump(results, handle, indent=1)
         log(f'figures: {out}')
         if not args.keep:
-            for db in (RUN_DB, YOUNG_DB, DATA_DB, PROJECT_BASE_DB, BASE_DB):
+            for db in (RUN_DB, YOUNG_DB, DATA_DB, PROJECT_BASE_DB, BASE_DB, QUEUE_DATA_DB):
                 drop(db)
 
 

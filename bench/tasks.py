@@ -6,6 +6,7 @@ one line ``RESULT {json}`` with its figures.
 """
 
 import cProfile
+import hashlib
 import json
 import os
 import pstats
@@ -752,6 +753,78 @@ def integrity_check(env, **_kw):
                          rules=sorted({finding['rule'] for finding in found}))
 
 
+
+# --- scenario queue: the contract batch over queue_job runners -------------------------------
+
+def queue_enqueue(env, chunk=25, post=False, **_kw):
+    """Queue the contract batch as service_invoicing_queue does (jobs of ``chunk`` contracts
+    on root.service_invoicing); the job runners of the running servers take them."""
+    env['ir.config_parameter'].set_param('service_invoicing_queue.chunk_size', chunk)
+    Contract = env['service.contract']
+    contract_ids = Contract.search(Contract._invoicing_domain(BILLING_DATE), order='id').ids
+    run = env['service.invoicing.run']._enqueue_contract_run(
+        contract_ids, BILLING_DATE, BILLING_DATE, 'wizard', post=post)
+    return {'run_id': run.id, 'contracts': len(contract_ids), 'jobs': len(run.chunk_ids)}
+
+
+def queue_result(env, run_id, **_kw):
+    """The run's state, and its time from queued to its last chunk's job done (the database's
+    clock: the same for every server)."""
+    run = env['service.invoicing.run'].browse(run_id)
+    env.cr.execute("""SELECT count(*) FILTER (WHERE state = 'done'), count(*),
+                             count(*) FILTER (WHERE state = 'failed'),
+                             EXTRACT(EPOCH FROM max(date_done) - min(date_created)),
+                             max(retry),
+                             EXTRACT(EPOCH FROM max(date_done) - min(date_started))
+                        FROM queue_job WHERE uuid = ANY(%s)""",
+                   [run.chunk_ids.mapped('job_uuid')])
+    done, jobs, failed, seconds, retries, running = env.cr.fetchone()
+    # How many chunk jobs ran at once at most: the runners really shared the run.
+    env.cr.execute("""SELECT max((SELECT count(*) FROM queue_job o
+                                      WHERE o.uuid = ANY(%(uuids)s)
+                                        AND o.date_started <= j.date_started
+                                        AND o.date_done > j.date_started))
+                         FROM queue_job j WHERE j.uuid = ANY(%(uuids)s)""",
+                   {'uuids': run.chunk_ids.mapped('job_uuid')})
+    at_once = env.cr.fetchone()[0]
+    env.cr.execute("""SELECT round(avg(EXTRACT(EPOCH FROM date_done - date_started))::numeric, 2)
+                        FROM queue_job WHERE uuid = ANY(%s)""", [run.chunk_ids.mapped('job_uuid')])
+    job_seconds = float(env.cr.fetchone()[0] or 0)
+    invoices = run.invoice_ids
+    return {'state': run.state, 'jobs_done': done, 'jobs': jobs, 'jobs_failed': failed,
+            'seconds': float(seconds or 0), 'invoices': run.created_count,
+            'lines': sum(len(move.invoice_line_ids) for move in invoices),
+            'failed': run.failed_count, 'max_runs_of_a_job': retries,
+            'jobs_at_once': at_once, 'seconds_per_job': job_seconds,
+            # From the first job started: without the runner's pick-up of the run.
+            'seconds_running': round(float(running or 0), 2),
+            'queries': 0, 'peak_mb': 0, 'rss_before_mb': 0}
+
+
+def contracts_fingerprint(env, **_kw):
+    """What the batch billed, per billed period (contract, period, invoice totals, lines),
+    as one digest: equal digests are equal invoices; and every period billed once."""
+    env.cr.execute("""
+        SELECT p.contract_id, p.date_start, p.date_end, m.invoice_date, m.state,
+               m.amount_untaxed, m.amount_tax, m.amount_total, m.partner_id, m.journal_id,
+               (SELECT array_agg(ARRAY[l.product_id, l.account_id, l.price_subtotal::int,
+                                       l.price_total::int] ORDER BY l.product_id, l.id)
+                  FROM account_move_line l
+                 WHERE l.move_id = m.id AND l.display_type = 'product'
+                   AND l.service_contract_id = p.contract_id)
+          FROM service_contract_period p JOIN account_move m ON m.id = p.invoice_id
+         ORDER BY p.contract_id, p.date_start""")
+    rows = env.cr.fetchall()
+    env.cr.execute("""SELECT count(*), count(DISTINCT (contract_id, date_start))
+                        FROM service_contract_period""")
+    periods, distinct = env.cr.fetchone()
+    digest = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+    return {'periods': periods, 'periods_distinct': distinct, 'digest': digest}
+
+
+TASKS_QUEUE = {'queue_enqueue': queue_enqueue, 'queue_result': queue_result,
+               'contracts_fingerprint': contracts_fingerprint}
+
 TASKS = {
     'populate_contracts': populate_contracts, 'contracts_ours': contracts_ours,
     'contracts_oca': contracts_oca, 'check_contracts': check_contracts,
@@ -777,7 +850,7 @@ def main():
     registry = Registry(db)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        result = TASKS[task](env, **params)
+        result = {**TASKS, **TASKS_QUEUE}[task](env, **params)
         cr.commit()
     print('RESULT ' + json.dumps(result, default=str), flush=True)
 
