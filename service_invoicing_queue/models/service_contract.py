@@ -12,14 +12,16 @@ class ServiceContract(models.Model):
     def _cron_create_contract_invoices(self):
         """Daily job: a run larger than one job's chunk goes to the job queue, where every
         Odoo server's job runner takes part; a smaller one runs here, as without the queue.
-        A run of the daily job still queued is not queued twice."""
+        A run of the daily job still queued is not queued twice; one of which a job failed
+        or was cancelled (in queue_job's Jobs view) does not hold the next day's run."""
         today = fields.Date.context_today(self)
         Run = self.env['service.invoicing.run']
         contract_ids = self.search(self._invoicing_domain(today), order='id').ids
         if len(contract_ids) <= Run._chunk_size():
             return super()._cron_create_contract_invoices()
-        if Run.sudo().search_count([('origin', '=', 'cron'), ('state', '=', 'queued'),
-                                    ('company_id', '=', self.env.company.id)]):
+        queued = Run.sudo().search([('origin', '=', 'cron'), ('state', '=', 'queued'),
+                                    ('company_id', '=', self.env.company.id)])
+        if queued.filtered(lambda run: not run._has_stopped_jobs()):
             _logger.info("Service contracts: the daily job's run is still queued")
             return Run.browse()
         self._refresh_stale_statistics()

@@ -74,6 +74,13 @@ class ServiceInvoicingRun(models.Model):
     def _job_uuids(self):
         return self.chunk_ids.mapped('job_uuid') + self.filtered('job_uuid').mapped('job_uuid')
 
+    def _has_stopped_jobs(self):
+        """Whether a job of this run failed or was cancelled: it waits for someone to requeue
+        it from the Jobs view, and the run's result for it."""
+        self.ensure_one()
+        return bool(self.env['queue.job'].sudo().search_count(
+            [('uuid', 'in', self._job_uuids()), ('state', 'in', ('failed', 'cancelled'))]))
+
     @api.model
     def _chunk_size(self):
         value = self.env['ir.config_parameter'].sudo().get_param(CHUNK_SIZE_PARAMETER)

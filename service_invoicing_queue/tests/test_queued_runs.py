@@ -103,3 +103,16 @@ class TestQueuedRuns(ServiceInvoicingCommon):
         self.assertEqual(run.state, 'done')
         self.assertGreaterEqual(run.invoiced_count, 7)
         self.assertEqual(len(self.contracts.period_ids), 7)
+
+    @freeze_time('2026-01-31')
+    def test_a_failed_job_does_not_hold_the_next_daily_run(self):
+        Contract = self.env['service.contract']
+        run = Contract._cron_create_contract_invoices()
+        self.env['queue.job'].sudo().search(
+            [('uuid', '=', run.chunk_ids[0].job_uuid)]).write({'state': 'failed'})
+        again = Contract._cron_create_contract_invoices()
+        self.assertTrue(again)
+        self.assertNotEqual(again, run)
+        run_pending_jobs(self.env)
+        self.assertEqual(again.state, 'done')
+        self.assertEqual(len(self.contracts.period_ids), 7)
