@@ -769,8 +769,8 @@ def portal_time_pages(env, timesheets=2000, weeks=52, week_share=5, repeats=3, *
         'allow_timesheets': True, 'sale_line_id': order.order_line.id,
         'privacy_visibility': 'employees', 'service_customer_approval': True})
     order.project_id = project
-    staff = env['hr.employee'].create([{'name': f'Bench portal engineer {index:02d}'}
-                                       for index in range(20)])
+    staff = env['hr.employee'].create([{'name': f'Bench portal engineer {index:03d}'}
+                                       for index in range(100)])
     monday = date.today() - timedelta(days=date.today().weekday() + 7)
     big_week = timesheets // week_share
     Timesheet = env['account.analytic.line'].with_context(tracking_disable=True)
@@ -781,7 +781,8 @@ def portal_time_pages(env, timesheets=2000, weeks=52, week_share=5, repeats=3, *
         values.append({
             'project_id': project.id, 'employee_id': staff[index % len(staff)].id,
             'unit_amount': 0.25 * (1 + index * 7 % 32),
-            'date': monday - timedelta(weeks=week) + timedelta(days=index % 5),
+            # One timesheet of an engineer a day at most in the largest week (8 h at most).
+            'date': monday - timedelta(weeks=week) + timedelta(days=index // len(staff) % 5),
             'name': f'Bench portal work {index}'})
     for start in range(0, timesheets, 1000):
         Timesheet.create(values[start:start + 1000]).action_service_approve()
