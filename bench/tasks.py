@@ -597,13 +597,6 @@ def timesheets_ours(env, **_kw):
 PORTAL_LOGIN = 'bench_portal'
 
 
-def uninstall_peer(env, **_kw):
-    """Uninstall OCA contract from this database (Odoo's Apps > Uninstall)."""
-    env['ir.module.module'].search([('name', '=', 'contract'), ('state', '=', 'installed')]) \
-        .button_immediate_uninstall()
-    return {}
-
-
 def populate_portal(env, contracts=1000, periods=24):
     """One customer with ``contracts`` monthly contracts of three service lines and a portal
     user (a contact of the customer); the first contract billed ``periods`` months, one posted
@@ -690,10 +683,10 @@ def portal_pages(env, repeats=3, **_kw):
         [('partner_id.name', '=', "Bench portal customer"), ('period_ids', '!=', False)],
         limit=1)
     pages = {
-        'list (first page, count)': '/my/contracts',
-        'list (page 10)': '/my/contracts/page/10',
-        'list (search in lines)': '/my/contracts?search=Hotline&search_in=lines',
-        'list (next invoice date)': '/my/contracts?sortby=next_invoice',
+        'list (first page, count)': '/my/service_contracts',
+        'list (page 10)': '/my/service_contracts/page/10',
+        'list (search in lines)': '/my/service_contracts?search=Hotline&search_in=lines',
+        'list (next invoice date)': '/my/service_contracts?sortby=next_invoice',
         f'contract page ({len(billed.period_ids)} periods billed)': billed.access_url,
         'contract page (nothing billed)': billed.access_url.replace(
             str(billed.id), str(billed.id + 1)),
@@ -827,7 +820,6 @@ TASKS = {
     'populate_timesheets': populate_timesheets, 'timesheets_odoo': timesheets_odoo,
     'timesheets_ours': timesheets_ours, 'integrity_check': integrity_check,
     'populate_portal': populate_portal, 'portal_pages': portal_pages,
-    'uninstall_peer': uninstall_peer,
     'portal_billing_pages': portal_billing_pages, 'portal_time_pages': portal_time_pages,
 }
 

@@ -1,9 +1,13 @@
-"""The customer portal's service contracts: ``/my/contracts`` and a contract's page.
+"""The customer portal's service contracts: ``/my/service_contracts`` and a contract's page.
 
 A portal user reads the contracts of their commercial partner (every contact of the company);
 the record rules say which (``security/service_contract_portal_security.xml``) and the routes
 search and check through them (``_document_check_access``), so the pages never show more than
 the JSON-RPC ORM gives the same user. An access token opens its one contract, to anyone.
+
+Not /my/contracts: OCA contract's portal has that address (/my/contracts/<id> for its
+contract.contract), and a database may have both; two routes of one address make the page the
+customer gets depend on the order the modules load.
 """
 
 import uuid
@@ -80,7 +84,7 @@ class ServiceContractPortal(CustomerPortal):
     def _prepare_service_contracts_values(self, page=1, sortby=None, filterby=None,
                                           search=None, search_in='all'):
         contracts, _domain, values = portal_list(
-            self, 'service.contract', '/my/contracts', self._service_contracts_domain(),
+            self, 'service.contract', '/my/service_contracts', self._service_contracts_domain(),
             (self._service_contract_searchbar_sortings(),
              self._service_contract_searchbar_filters(),
              self._service_contract_searchbar_inputs(), self._service_contract_search_domain),
@@ -91,7 +95,7 @@ class ServiceContractPortal(CustomerPortal):
         values.update({'service_contracts': contracts, 'page_name': 'service_contract'})
         return values
 
-    @http.route(['/my/contracts', '/my/contracts/page/<int:page>'], type='http', auth='user',
+    @http.route(['/my/service_contracts', '/my/service_contracts/page/<int:page>'], type='http', auth='user',
                 website=True)
     def portal_my_service_contracts(self, page=1, sortby=None, filterby=None, search=None,
                                     search_in='all', **kw):
@@ -101,7 +105,7 @@ class ServiceContractPortal(CustomerPortal):
         request.session[CONTRACTS_HISTORY] = values['service_contracts'].ids[:100]
         return request.render('service_invoicing.portal_my_service_contracts', values)
 
-    @http.route(['/my/contracts/<int:contract_id>'], type='http', auth='public', website=True)
+    @http.route(['/my/service_contracts/<int:contract_id>'], type='http', auth='public', website=True)
     def portal_my_service_contract(self, contract_id, report_type=None, access_token=None,
                                    download=False, **kw):
         """A contract's page (or its PDF with ``report_type=pdf``): for its customer's users

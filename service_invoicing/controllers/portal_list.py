@@ -1,4 +1,4 @@
-"""The portal lists of the app and its bridges (/my/contracts, /my/shipments, /my/billing,
+"""The portal lists of the app and its bridges (/my/service_contracts, /my/shipments, /my/billing,
 /my/time): one search bar, pager and search as the user, so every list reads the URL alike
 and never shows more than the user's record rules give."""
 

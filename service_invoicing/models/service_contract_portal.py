@@ -1,4 +1,4 @@
-"""Service contracts in the customer portal: Odoo's ``portal.mixin`` (``/my/contracts/<id>``,
+"""Service contracts in the customer portal: Odoo's ``portal.mixin`` (``/my/service_contracts/<id>``,
 access tokens, the PDF's file name) and what the contract page shows beyond the contract's own
 fields: the invoices of the next twelve months, as the invoicing runs will make them.
 
@@ -27,7 +27,7 @@ class ServiceContract(models.Model):
 
     def _compute_access_url(self):
         for contract in self:
-            contract.access_url = f'/my/contracts/{contract.id}'
+            contract.access_url = f'/my/service_contracts/{contract.id}'
 
     def _get_report_base_filename(self):
         self.ensure_one()

@@ -7,7 +7,7 @@ registry.category("web_tour.tours").add("service_invoicing_portal_contract_tour"
     steps: () => [
         {
             content: "My Account: the Contracts tile",
-            trigger: ".o_portal_index_card a[href='/my/contracts']",
+            trigger: ".o_portal_index_card a[href='/my/service_contracts']",
             run: "click",
             expectUnloadPage: true,
         },
