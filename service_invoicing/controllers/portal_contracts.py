@@ -95,8 +95,8 @@ class ServiceContractPortal(CustomerPortal):
         values.update({'service_contracts': contracts, 'page_name': 'service_contract'})
         return values
 
-    @http.route(['/my/service_contracts', '/my/service_contracts/page/<int:page>'], type='http', auth='user',
-                website=True)
+    @http.route(['/my/service_contracts', '/my/service_contracts/page/<int:page>'],
+                type='http', auth='user', website=True)
     def portal_my_service_contracts(self, page=1, sortby=None, filterby=None, search=None,
                                     search_in='all', **kw):
         """My Account > Contracts: the contracts of the user's company, a page at a time."""
@@ -105,7 +105,8 @@ class ServiceContractPortal(CustomerPortal):
         request.session[CONTRACTS_HISTORY] = values['service_contracts'].ids[:100]
         return request.render('service_invoicing.portal_my_service_contracts', values)
 
-    @http.route(['/my/service_contracts/<int:contract_id>'], type='http', auth='public', website=True)
+    @http.route(['/my/service_contracts/<int:contract_id>'], type='http', auth='public',
+                website=True)
     def portal_my_service_contract(self, contract_id, report_type=None, access_token=None,
                                    download=False, **kw):
         """A contract's page (or its PDF with ``report_type=pdf``): for its customer's users

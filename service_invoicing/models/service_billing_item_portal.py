@@ -4,13 +4,14 @@ Invoices would make of what is To Invoice, totalled by Odoo's tax engine as the 
 be. Nothing is written.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from odoo import api, fields, models
 from odoo.fields import Command, Domain
 
 from ..const import OPEN_STATUSES
 from ..tools.formatting import format_quantity
+from .service_contract_planning import split_amount
 
 
 class ServiceBillingItem(models.Model):
@@ -80,16 +81,53 @@ class ServiceBillingItem(models.Model):
         groups = defaultdict(lambda: {'pieces': [], 'counted': [], 'origins': set(),
                                       'first': None})
         Contract = self.env['service.contract']
-        for contract, amount, count in self._read_group(
-                domain & Domain('contract_id', '!=', False), ['contract_id', 'amount'],
-                ['__count']):
+        # The periods counted per contract and amount by the database: a few amounts, each
+        # with the contracts of its periods (not a row and a record per contract).
+        counts = Counter()
+        for amount, contract_ids in self._read_group(
+                domain & Domain('contract_id', '!=', False), ['amount'],
+                ['contract_id:array_agg']):
+            counts.update((contract_id, amount) for contract_id in contract_ids)
+        contracts = Contract.browse(sorted({contract_id for contract_id, _amount in counts}))
+        periods = [(contracts.browse(contract_id).with_prefetch(contracts._prefetch_ids),
+                    amount, count) for (contract_id, amount), count in sorted(counts.items())]
+        # The contracts' lines read once, as values (a contract has periods of a few
+        # amounts; a customer may have thousands of contracts).
+        # Only what the estimate reads (not every column of a thousand contracts).
+        contracts.fetch(['partner_invoice_id', 'currency_id', 'company_id', 'journal_id',
+                         'fiscal_position_id', 'payment_term_id', 'calculated_annual_amount',
+                         'name', 'line_ids'])
+        # The lines as values, in their order, by the database (read record by record, their
+        # many2one and many2many fields cost more than the estimate itself).
+        ContractLine = self.env['service.contract.line']
+        line_domain = Domain('contract_id', 'in', contracts.ids)
+        taxes_of = defaultdict(lambda: self.env['account.tax'])
+        for taxes, line_ids in ContractLine._read_group(line_domain, ['tax_ids'],
+                                                        ['id:array_agg']):
+            for line_id in line_ids:
+                taxes_of[line_id] |= taxes
+        names = ['contract_id', 'sequence', 'id', 'product_id', 'product_uom_id', 'line_amount']
+        [columns] = ContractLine._read_group(
+            line_domain, [], [f'{name}:array_agg' for name in names])
+        lines_of = defaultdict(list)
+        for contract_id, _sequence, line_id, product_id, uom_id, line_amount in sorted(
+                zip(*columns, strict=True)):
+            lines_of[contract_id].append({
+                'product_id': product_id, 'product_uom_id': uom_id,
+                'tax_ids': taxes_of[line_id].sorted().ids, 'line_amount': line_amount})
+        for contract, amount, count in periods:
             key = self._grouping_keys(contract.partner_invoice_id, contract.currency_id,
                                       contract.company_id, contract.journal_id,
                                       contract.fiscal_position_id, contract.payment_term_id,
                                       contract)['customer']
             group = groups[key]
-            group['counted'] += [(Contract._invoice_line_price_vals(line, share), count)
-                                 for line, share in contract._split_over_lines(amount)]
+            contract_lines = lines_of[contract.id]
+            shares = split_amount(amount, [line['line_amount'] for line in contract_lines],
+                                  contract.calculated_annual_amount, contract.currency_id)
+            group['counted'] += [
+                (Contract._invoice_line_price_vals(line['product_id'], line['product_uom_id'],
+                                                   line['tax_ids'], share), count)
+                for line, share in zip(contract_lines, shares, strict=True)]
             group['origins'].add(contract.name)
             group['first'] = group['first'] or (contract, key)
         others = self.search(domain & Domain('contract_id', '=', False))

@@ -1,6 +1,7 @@
-"""Service contracts in the customer portal: Odoo's ``portal.mixin`` (``/my/service_contracts/<id>``,
-access tokens, the PDF's file name) and what the contract page shows beyond the contract's own
-fields: the invoices of the next twelve months, as the invoicing runs will make them.
+"""Service contracts in the customer portal: Odoo's ``portal.mixin``
+(``/my/service_contracts/<id>``, access tokens, the PDF's file name) and what the contract
+page shows beyond the contract's own fields: the invoices of the next twelve months, as the
+invoicing runs will make them.
 
 What a portal user may read is decided by record rules (the contracts of their commercial
 partner, ``security/service_contract_portal_security.xml``) and by ``_seller_only_fields``:

@@ -200,7 +200,8 @@ class TestPortalContracts(ServiceInvoicingCommon, HttpCase, QueryCounting):
         self.assertEqual(self.listed('/my/service_contracts?sortby=next_invoice'),
                          [self.contract.name, self.contract_of_ann.name])
         self.contract_of_ann.action_cancel()
-        self.assertEqual(self.listed('/my/service_contracts?filterby=running'), [self.contract.name])
+        self.assertEqual(self.listed('/my/service_contracts?filterby=running'),
+                         [self.contract.name])
         self.assertEqual(self.listed('/my/service_contracts?filterby=ended'),
                          [self.contract_of_ann.name])
         # A page beyond the last shows the last; unknown options fall back to the defaults.
