@@ -88,19 +88,17 @@ class ServiceBillingItem(models.Model):
                 domain & Domain('contract_id', '!=', False), ['amount'],
                 ['contract_id:array_agg']):
             counts.update((contract_id, amount) for contract_id in contract_ids)
-        contracts = Contract.browse(sorted({contract_id for contract_id, _amount in counts}))
-        periods = [(contracts.browse(contract_id).with_prefetch(contracts._prefetch_ids),
-                    amount, count) for (contract_id, amount), count in sorted(counts.items())]
-        # The contracts' lines read once, as values (a contract has periods of a few
-        # amounts; a customer may have thousands of contracts).
-        # Only what the estimate reads (not every column of a thousand contracts).
-        contracts.fetch(['partner_invoice_id', 'currency_id', 'company_id', 'journal_id',
-                         'fiscal_position_id', 'payment_term_id', 'calculated_annual_amount',
-                         'name', 'line_ids'])
-        # The lines as values, in their order, by the database (read record by record, their
-        # many2one and many2many fields cost more than the estimate itself).
+        contract_ids = sorted({contract_id for contract_id, _amount in counts})
+        # The contracts and their lines as values, by the database: read record by record,
+        # their many2one and many2many fields cost more than the estimate itself.
+        heads = ['id', 'partner_invoice_id', 'currency_id', 'company_id', 'journal_id',
+                 'fiscal_position_id', 'payment_term_id', 'calculated_annual_amount', 'name']
+        [columns] = Contract._read_group(Domain('id', 'in', contract_ids), [],
+                                         [f'{name}:array_agg' for name in heads])
+        contracts = {values[0]: dict(zip(heads, values, strict=True))
+                     for values in zip(*columns, strict=True)}
         ContractLine = self.env['service.contract.line']
-        line_domain = Domain('contract_id', 'in', contracts.ids)
+        line_domain = Domain('contract_id', 'in', contract_ids)
         taxes_of = defaultdict(lambda: self.env['account.tax'])
         for taxes, line_ids in ContractLine._read_group(line_domain, ['tax_ids'],
                                                         ['id:array_agg']):
@@ -112,24 +110,39 @@ class ServiceBillingItem(models.Model):
         lines_of = defaultdict(list)
         for contract_id, _sequence, line_id, product_id, uom_id, line_amount in sorted(
                 zip(*columns, strict=True)):
-            lines_of[contract_id].append({
-                'product_id': product_id, 'product_uom_id': uom_id,
-                'tax_ids': taxes_of[line_id].sorted().ids, 'line_amount': line_amount})
-        for contract, amount, count in periods:
-            key = self._grouping_keys(contract.partner_invoice_id, contract.currency_id,
-                                      contract.company_id, contract.journal_id,
-                                      contract.fiscal_position_id, contract.payment_term_id,
-                                      contract)['customer']
+            lines_of[contract_id].append((product_id, uom_id,
+                                          tuple(taxes_of[line_id].sorted().ids), line_amount))
+        env = self.env
+        # The same shares for the same lines and amount: computed once.
+        shares_of, keys_of = {}, {}
+        for (contract_id, amount), count in sorted(counts.items()):
+            head = contracts[contract_id]
+            currency = env['res.currency'].browse(head['currency_id'])
+            grouped_by = tuple(head[name] for name in heads[1:7])
+            if grouped_by not in keys_of:
+                # The same for a customer's contracts of one invoice address and terms.
+                keys_of[grouped_by] = self._grouping_keys(
+                    env['res.partner'].browse(head['partner_invoice_id'] or ()), currency,
+                    env['res.company'].browse(head['company_id'] or ()),
+                    env['account.journal'].browse(head['journal_id'] or ()),
+                    env['account.fiscal.position'].browse(head['fiscal_position_id'] or ()),
+                    env['account.payment.term'].browse(head['payment_term_id'] or ()),
+                    Contract.browse(contract_id))['customer']
+            key = keys_of[grouped_by]
             group = groups[key]
-            contract_lines = lines_of[contract.id]
-            shares = split_amount(amount, [line['line_amount'] for line in contract_lines],
-                                  contract.calculated_annual_amount, contract.currency_id)
+            contract_lines = tuple(lines_of[contract_id])
+            split = (contract_lines, head['calculated_annual_amount'], amount, currency)
+            if split not in shares_of:
+                shares_of[split] = split_amount(
+                    amount, [line[3] for line in contract_lines],
+                    head['calculated_annual_amount'], currency)
             group['counted'] += [
-                (Contract._invoice_line_price_vals(line['product_id'], line['product_uom_id'],
-                                                   line['tax_ids'], share), count)
-                for line, share in zip(contract_lines, shares, strict=True)]
-            group['origins'].add(contract.name)
-            group['first'] = group['first'] or (contract, key)
+                (Contract._invoice_line_price_vals(product_id, uom_id, list(tax_ids), share),
+                 count)
+                for (product_id, uom_id, tax_ids, _amount), share in zip(
+                    contract_lines, shares_of[split], strict=True)]
+            group['origins'].add(head['name'])
+            group['first'] = group['first'] or (currency, head['company_id'])
         others = self.search(domain & Domain('contract_id', '=', False))
         shipped = others.filtered('shipment_line_id')
         pieces, _refused = (others - shipped)._invoice_pieces()
@@ -151,9 +164,9 @@ class ServiceBillingItem(models.Model):
                 vals = self._proforma_vals(group['pieces'], invoice_date,
                                            deduct_down_payments=True, notes=[])
             else:
-                contract, _key = group['first']
-                vals = {'partner_id': key[0], 'currency_id': contract.currency_id.id,
-                        'company_id': contract.company_id.id, 'invoice_line_ids': []}
+                currency, company_id = group['first']
+                vals = {'partner_id': key[0], 'currency_id': currency.id,
+                        'company_id': company_id, 'invoice_line_ids': []}
             counted = group['counted'] + [(command[2], 1) for command in
                                           vals['invoice_line_ids']]
             tax_totals, _untaxed = Move._service_estimate_counted_totals(vals, counted)
