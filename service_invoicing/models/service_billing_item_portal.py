@@ -133,14 +133,13 @@ class ServiceBillingItem(models.Model):
             contract_lines = tuple(lines_of[contract_id])
             split = (contract_lines, head['calculated_annual_amount'], amount, currency)
             if split not in shares_of:
-                shares_of[split] = split_amount(
-                    amount, [line[3] for line in contract_lines],
-                    head['calculated_annual_amount'], currency)
-            group['counted'] += [
-                (Contract._invoice_line_price_vals(product_id, uom_id, list(tax_ids), share),
-                 count)
-                for (product_id, uom_id, tax_ids, _amount), share in zip(
-                    contract_lines, shares_of[split], strict=True)]
+                shares = split_amount(amount, [line[3] for line in contract_lines],
+                                      head['calculated_annual_amount'], currency)
+                shares_of[split] = [
+                    Contract._invoice_line_price_vals(product_id, uom_id, list(tax_ids), share)
+                    for (product_id, uom_id, tax_ids, _amount), share in zip(
+                        contract_lines, shares, strict=True)]
+            group['counted'] += [(vals, count) for vals in shares_of[split]]
             group['origins'].add(head['name'])
             group['first'] = group['first'] or (currency, head['company_id'])
         others = self.search(domain & Domain('contract_id', '=', False))
