@@ -12,7 +12,8 @@ test:
 
 # The README's screenshots (docs/screenshots/), taken by the browser tours on a fresh database.
 screenshots:
-	SI_TEST_ONLY=stock SI_SCREENSHOTS=$(CURDIR)/docs/screenshots bash tools/test.sh -k TestServiceInvoicingTours
+	SI_TEST_ONLY=stock SI_SCREENSHOTS=$(CURDIR)/docs/screenshots bash tools/test.sh \
+		-k 'TestServiceInvoicingTours or TestPortalContractTour or TestCustomerTimeApprovalTour'
 
 # Benchmark against OCA contract and Odoo's own invoicing (figures in build/bench/).
 # `make bench ARGS="--quick"` finishes in a few minutes; see bench/README.md.

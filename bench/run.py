@@ -279,21 +279,25 @@ def scenario_backlog(items, proformas, results):
     print(f'  ratio proformas/contract batch: {results["backlog"]["ratio"]}')
 
 
-def scenario_portal(contracts, items, results):
+def scenario_portal(contracts, items, results, timesheets=2000):
     """The customer portal of contracts: a customer's portal user lists its ``contracts``
     contracts and opens one (24 months billed) in a database holding ``items`` backlog
-    items; each page must answer within 300 ms of server time."""
-    make_data('populate_backlog', items=items)
-    # OCA contract's portal has routes of the same address (/my/contracts/<id>), which take
-    # ours over in a database that has both: the portal is measured without the peer.
-    task(DATA_DB, 'uninstall_peer')
+    items, then its shipments, its billing and its time to approve (``timesheets`` of a
+    project, a year of weekly periods; the Projects bridge is installed); each page must
+    answer within 300 ms of server time."""
+    make_project_base()
+    make_data('populate_backlog', base=PROJECT_BASE_DB, items=items)
+    # OCA contract stays installed (its portal has /my/contracts): ours, at
+    # /my/service_contracts, answers beside it.
     populated = task(DATA_DB, 'populate_portal', contracts=contracts)
     psql('ANALYZE', DATA_DB)
     pages = task(DATA_DB, 'portal_pages')
     # Shipments and billing on a copy: the task adds the customer's shipments.
     copy_db(DATA_DB, RUN_DB)
     billing = task(RUN_DB, 'portal_billing_pages')
-    results['portal'] = {'populated': populated, 'pages': pages, 'billing_pages': billing}
+    time_pages = task(RUN_DB, 'portal_time_pages', timesheets=timesheets)
+    results['portal'] = {'populated': populated, 'pages': pages, 'billing_pages': billing,
+                         'time_pages': time_pages}
     log(f'customer portal: {pages["contracts"]} contracts, {pages["items"]} backlog items, '
         f'server time (best of 3, ms) and queries:')
     show_pages(pages)
@@ -301,6 +305,10 @@ def scenario_portal(contracts, items, results):
         f'invoiced of the customer ({billing["customer_ready"]} to invoice), '
         f'{billing["shipments"]} shipments:')
     show_pages(billing)
+    log(f'customer portal, time to approve: {time_pages["timesheets"]} timesheets of the '
+        f'customer in {time_pages["periods"]} weekly periods, the largest week '
+        f'{time_pages["week_timesheets"]} timesheets:')
+    show_pages(time_pages)
 
 
 def show_pages(pages):

@@ -598,13 +598,6 @@ def timesheets_ours(env, **_kw):
 PORTAL_LOGIN = 'bench_portal'
 
 
-def uninstall_peer(env, **_kw):
-    """Uninstall OCA contract from this database (Odoo's Apps > Uninstall)."""
-    env['ir.module.module'].search([('name', '=', 'contract'), ('state', '=', 'installed')]) \
-        .button_immediate_uninstall()
-    return {}
-
-
 def populate_portal(env, contracts=1000, periods=24):
     """One customer with ``contracts`` monthly contracts of three service lines and a portal
     user (a contact of the customer); the first contract billed ``periods`` months, one posted
@@ -691,10 +684,10 @@ def portal_pages(env, repeats=3, **_kw):
         [('partner_id.name', '=', "Bench portal customer"), ('period_ids', '!=', False)],
         limit=1)
     pages = {
-        'list (first page, count)': '/my/contracts',
-        'list (page 10)': '/my/contracts/page/10',
-        'list (search in lines)': '/my/contracts?search=Hotline&search_in=lines',
-        'list (next invoice date)': '/my/contracts?sortby=next_invoice',
+        'list (first page, count)': '/my/service_contracts',
+        'list (page 10)': '/my/service_contracts/page/10',
+        'list (search in lines)': '/my/service_contracts?search=Hotline&search_in=lines',
+        'list (next invoice date)': '/my/service_contracts?sortby=next_invoice',
         f'contract page ({len(billed.period_ids)} periods billed)': billed.access_url,
         'contract page (nothing billed)': billed.access_url.replace(
             str(billed.id), str(billed.id + 1)),
@@ -742,6 +735,68 @@ def portal_billing_pages(env, shipments=50, repeats=3, **_kw):
                 customer_items & Domain('billing_status', '=', 'ready')),
             'items': Item.search_count([]), 'ms': figures, 'queries': queries,
             'slowest_ms': max(figures.values())}
+
+
+def portal_time_pages(env, timesheets=2000, weeks=52, week_share=5, repeats=3, **_kw):
+    """The portal's time to approve (the Projects bridge's /my/time) as the same portal user
+    asks for it: a project of its customer with Customer Approves Time gets ``timesheets``
+    timesheets over the last ``weeks`` weeks, one week in ``week_share`` of them all (a
+    period of many timesheets), approved by the project manager: each week waits for the
+    customer in its request."""
+    from datetime import timedelta
+    if 'service.time.approval' not in env:
+        return {'skipped': 'the Projects bridge is not installed'}
+    hour = env.ref('uom.product_uom_hour')
+    consulting = env['product.product'].create({
+        'name': "Bench portal consulting", 'default_code': 'BENCH-PORTAL-TS',
+        'type': 'service', 'service_type': 'timesheet', 'invoice_policy': 'delivery',
+        'service_tracking': 'no', 'uom_id': hour.id, 'lst_price': 95.0,
+        'taxes_id': [Command.set(env.company.account_sale_tax_id.ids)]})
+    customer = env['res.partner'].search([('name', '=', "Bench portal customer")], limit=1)
+    order = env['sale.order'].with_context(tracking_disable=True).create({
+        'partner_id': customer.id,
+        'order_line': [Command.create({'product_id': consulting.id,
+                                       'product_uom_qty': 10000.0})]})
+    order.action_confirm()
+    project = env['project.project'].with_context(tracking_disable=True).create({
+        'name': "Bench portal project", 'partner_id': customer.id, 'allow_billable': True,
+        'allow_timesheets': True, 'sale_line_id': order.order_line.id,
+        'privacy_visibility': 'employees', 'service_customer_approval': True})
+    order.project_id = project
+    staff = env['hr.employee'].create([{'name': f'Bench portal engineer {index:03d}'}
+                                       for index in range(100)])
+    monday = date.today() - timedelta(days=date.today().weekday() + 7)
+    big_week = timesheets // week_share
+    Timesheet = env['account.analytic.line'].with_context(tracking_disable=True)
+    values = []
+    for index in range(timesheets):
+        # The largest week is last week; the others are spread over the weeks before.
+        week = 0 if index < big_week else 1 + index % (weeks - 1)
+        values.append({
+            'project_id': project.id, 'employee_id': staff[index % len(staff)].id,
+            'unit_amount': 0.25 * (1 + index * 7 % 32),
+            # One timesheet of an engineer a day at most in the largest week (8 h at most).
+            'date': monday - timedelta(weeks=week) + timedelta(days=index // len(staff) % 5),
+            'name': f'Bench portal work {index}'})
+    for start in range(0, timesheets, 1000):
+        Timesheet.create(values[start:start + 1000]).action_service_approve()
+        env.cr.commit()
+    env.cr.execute('ANALYZE')
+    env.cr.commit()
+    Approval = env['service.time.approval']
+    requests = Approval.search([('project_id', '=', project.id)])
+    largest = max(requests, key=lambda request: len(request.timesheet_ids))
+    pages = {
+        'my time (first page, count)': '/my/time',
+        'my time (page 2)': '/my/time/page/2',
+        'my time (to approve)': '/my/time?filterby=to_approve',
+        f'a week of time ({len(largest.timesheet_ids)} timesheets)': largest.access_url,
+    }
+    figures, queries = time_pages(portal_client(env), pages, repeats)
+    return {'timesheets': timesheets, 'periods': len(requests),
+            'week_timesheets': len(largest.timesheet_ids),
+            'items': env['service.billing.item'].search_count([]), 'ms': figures,
+            'queries': queries, 'slowest_ms': max(figures.values())}
 
 
 def integrity_check(env, **_kw):
@@ -838,8 +893,7 @@ TASKS = {
     'populate_timesheets': populate_timesheets, 'timesheets_odoo': timesheets_odoo,
     'timesheets_ours': timesheets_ours, 'integrity_check': integrity_check,
     'populate_portal': populate_portal, 'portal_pages': portal_pages,
-    'uninstall_peer': uninstall_peer,
-    'portal_billing_pages': portal_billing_pages,
+    'portal_billing_pages': portal_billing_pages, 'portal_time_pages': portal_time_pages,
 }
 
 

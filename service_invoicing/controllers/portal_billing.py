@@ -13,15 +13,10 @@ from odoo.fields import Domain
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from .portal_list import portal_list, search_inputs
 
 SHIPMENT_REPORT = 'service_invoicing.action_report_service_shipment'
-
-
-def search_inputs(choices):
-    """The portal search panel's choices of what to search in, from [(key, label)]."""
-    return {key: {'input': key, 'label': label, 'sequence': sequence}
-            for sequence, (key, label) in enumerate(choices, 1)}
 
 
 class ServiceBillingPortal(CustomerPortal):
@@ -95,48 +90,14 @@ class ServiceBillingPortal(CustomerPortal):
     def portal_my_service_shipments(self, page=1, sortby=None, filterby=None, search=None,
                                     search_in='all', **kw):
         """The user's company's posted shipments, newest first: search, sort, filter, pager."""
-        shipments, _domain, values = self._service_portal_list(
-            'service.shipment', '/my/shipments', self._service_shipments_domain(),
+        shipments, _domain, values = portal_list(
+            self, 'service.shipment', '/my/shipments', self._service_shipments_domain(),
             (self._service_shipment_sortings(), self._service_shipment_filters(),
              self._service_shipment_inputs(), self._service_shipment_search_domain),
             page, sortby, filterby, search, search_in)
         request.session['my_service_shipments_history'] = shipments.ids[:100]
         values.update({'shipments': shipments.sudo(), 'page_name': 'service_shipment'})
         return request.render('service_invoicing.portal_my_service_shipments', values)
-
-    def _service_portal_list(self, model, url, base_domain, searchbar, page, sortby, filterby,
-                             search, search_in):
-        """A page of a portal list of ``model`` (/my/shipments, /my/billing) within
-        ``base_domain``, searched as the user (the record rules apply): ``searchbar`` =
-        (sortings, filters, inputs, search domain of (search_in, search)); whatever else the
-        URL asks reads as the first sorting, all, and all. Returns (the page's records, the
-        domain searched, the values of Odoo's portal layout, search bar and pager)."""
-        Model = request.env[model]
-        sortings, filters, inputs, search_domain = searchbar
-        sortby = sortby if sortby in sortings else next(iter(sortings))
-        filterby = filterby if filterby in filters else 'all'
-        search_in = search_in if search_in in inputs else 'all'
-        domain = base_domain & filters[filterby]['domain']
-        if search:
-            domain &= search_domain(search_in, search)
-        has_access = Model.has_access('read')
-        pager = portal_pager(
-            url=url,
-            url_args={'sortby': sortby, 'filterby': filterby, 'search_in': search_in,
-                      'search': search},
-            total=Model.search_count(domain) if has_access else 0,
-            page=page, step=self._items_per_page)
-        records = Model.search(domain, order=sortings[sortby]['order'],
-                               limit=self._items_per_page, offset=pager['offset']) \
-            if has_access else Model
-        return records, domain, {
-            **self._prepare_portal_layout_values(),
-            'default_url': url,
-            'pager': pager,
-            'searchbar_sortings': sortings, 'sortby': sortby,
-            'searchbar_filters': filters, 'filterby': filterby,
-            'searchbar_inputs': inputs, 'search_in': search_in, 'search': search,
-        }
 
     @http.route(['/my/shipments/<int:shipment_id>'], type='http', auth='public', website=True)
     def portal_my_service_shipment(self, shipment_id, access_token=None, report_type=None,
@@ -214,8 +175,8 @@ class ServiceBillingPortal(CustomerPortal):
         estimate of the next invoice."""
         Item = request.env['service.billing.item']
         customer_domain = Item._portal_domain(request.env.user.partner_id)
-        items, domain, values = self._service_portal_list(
-            'service.billing.item', '/my/billing', customer_domain,
+        items, domain, values = portal_list(
+            self, 'service.billing.item', '/my/billing', customer_domain,
             (self._service_billing_sortings(), self._service_billing_filters(),
              self._service_billing_inputs(), self._service_billing_search_domain),
             page, sortby, filterby, search, search_in)

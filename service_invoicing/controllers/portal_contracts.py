@@ -1,9 +1,13 @@
-"""The customer portal's service contracts: ``/my/contracts`` and a contract's page.
+"""The customer portal's service contracts: ``/my/service_contracts`` and a contract's page.
 
 A portal user reads the contracts of their commercial partner (every contact of the company);
 the record rules say which (``security/service_contract_portal_security.xml``) and the routes
 search and check through them (``_document_check_access``), so the pages never show more than
 the JSON-RPC ORM gives the same user. An access token opens its one contract, to anyone.
+
+Not /my/contracts: OCA contract's portal has that address (/my/contracts/<id> for its
+contract.contract), and a database may have both; two routes of one address make the page the
+customer gets depend on the order the modules load.
 """
 
 import uuid
@@ -14,7 +18,8 @@ from odoo.fields import Domain
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from .portal_list import portal_list, search_inputs
 
 CONTRACTS_HISTORY = 'my_service_contracts_history'
 
@@ -60,13 +65,10 @@ class ServiceContractPortal(CustomerPortal):
 
     def _service_contract_searchbar_inputs(self):
         env = request.env
-        return {
-            'all': {'input': 'all', 'label': env._("Search in All"), 'sequence': 10},
-            'name': {'input': 'name', 'label': env._("Search in Reference"), 'sequence': 20},
-            'description': {'input': 'description', 'label': env._("Search in Description"),
-                            'sequence': 30},
-            'lines': {'input': 'lines', 'label': env._("Search in Lines"), 'sequence': 40},
-        }
+        return search_inputs([('all', env._("Search in All")),
+                              ('name', env._("Search in Reference")),
+                              ('description', env._("Search in Description")),
+                              ('lines', env._("Search in Lines"))])
 
     def _service_contract_search_domain(self, search_in, search):
         by_input = {
@@ -81,49 +83,20 @@ class ServiceContractPortal(CustomerPortal):
 
     def _prepare_service_contracts_values(self, page=1, sortby=None, filterby=None,
                                           search=None, search_in='all'):
-        Contract = request.env['service.contract']
-        sortings = self._service_contract_searchbar_sortings()
-        filters = self._service_contract_searchbar_filters()
-        inputs = self._service_contract_searchbar_inputs()
-        sortby = sortby if sortby in sortings else 'date'
-        filterby = filterby if filterby in filters else 'all'
-        search_in = search_in if search_in in inputs else 'all'
-        domain = self._service_contracts_domain() & filters[filterby]['domain']
-        if search:
-            domain &= self._service_contract_search_domain(search_in, search)
-        may_read = Contract.has_access('read')
-        pager = portal_pager(
-            url='/my/contracts',
-            url_args={'sortby': sortby, 'filterby': filterby, 'search_in': search_in,
-                      'search': search},
-            total=Contract.search_count(domain) if may_read else 0,
-            page=page,
-            step=self._items_per_page,
-        )
+        contracts, _domain, values = portal_list(
+            self, 'service.contract', '/my/service_contracts', self._service_contracts_domain(),
+            (self._service_contract_searchbar_sortings(),
+             self._service_contract_searchbar_filters(),
+             self._service_contract_searchbar_inputs(), self._service_contract_search_domain),
+            page, sortby, filterby, search, search_in)
         # Searched as the user (the record rules apply), shown as superuser as Odoo's lists do.
-        contracts = Contract.search(domain, order=sortings[sortby]['order'],
-                                    limit=self._items_per_page,
-                                    offset=pager['offset']).sudo() if may_read else Contract
+        contracts = contracts.sudo()
         self._ensure_access_tokens(contracts)
-        values = self._prepare_portal_layout_values()
-        values.update({
-            'service_contracts': contracts,
-            'page_name': 'service_contract',
-            'default_url': '/my/contracts',
-            'pager': pager,
-            'searchbar_sortings': sortings,
-            'sortby': sortby,
-            'searchbar_filters': filters,
-            'filterby': filterby,
-            'searchbar_inputs': dict(sorted(inputs.items(),
-                                            key=lambda item: item[1]['sequence'])),
-            'search_in': search_in,
-            'search': search,
-        })
+        values.update({'service_contracts': contracts, 'page_name': 'service_contract'})
         return values
 
-    @http.route(['/my/contracts', '/my/contracts/page/<int:page>'], type='http', auth='user',
-                website=True)
+    @http.route(['/my/service_contracts', '/my/service_contracts/page/<int:page>'],
+                type='http', auth='user', website=True)
     def portal_my_service_contracts(self, page=1, sortby=None, filterby=None, search=None,
                                     search_in='all', **kw):
         """My Account > Contracts: the contracts of the user's company, a page at a time."""
@@ -132,7 +105,8 @@ class ServiceContractPortal(CustomerPortal):
         request.session[CONTRACTS_HISTORY] = values['service_contracts'].ids[:100]
         return request.render('service_invoicing.portal_my_service_contracts', values)
 
-    @http.route(['/my/contracts/<int:contract_id>'], type='http', auth='public', website=True)
+    @http.route(['/my/service_contracts/<int:contract_id>'], type='http', auth='public',
+                website=True)
     def portal_my_service_contract(self, contract_id, report_type=None, access_token=None,
                                    download=False, **kw):
         """A contract's page (or its PDF with ``report_type=pdf``): for its customer's users

@@ -24,6 +24,7 @@ from . import sale_order_line
 from . import sale_order_posting
 from . import account_move_send
 from . import account_move_proforma
+from . import account_move_estimate
 from . import service_invoice_schedule
 from . import account_move_statistics
 from . import account_move_test_report

@@ -1,16 +1,17 @@
 """The billing backlog as a customer sees it in the portal (/my/billing): what is not invoiced
-yet, Waiting or To Invoice, and the estimate of the next invoice: what is To Invoice, with its
-taxes and total by Odoo's tax engine, as a sale order or an invoice computes them. Nothing is
-written.
+yet, Waiting or To Invoice, and the estimate of the next invoices: those Create Proforma
+Invoices would make of what is To Invoice, totalled by Odoo's tax engine as the invoices will
+be. Nothing is written.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from odoo import api, fields, models
-from odoo.fields import Domain
+from odoo.fields import Command, Domain
 
 from ..const import OPEN_STATUSES
 from ..tools.formatting import format_quantity
+from .service_contract_planning import split_amount
 
 
 class ServiceBillingItem(models.Model):
@@ -49,69 +50,141 @@ class ServiceBillingItem(models.Model):
 
     @api.model
     def _portal_next_invoices(self, domain):
-        """The estimate of the next invoice of the items of ``domain`` (searched as this
-        user) that are To Invoice, one per company and currency: [{'company', 'currency',
-        'origins', 'tax_totals'}], ``tax_totals`` as Odoo's tax engine sums a sale order up
-        (``account.tax``'s base lines and ``_get_tax_totals_summary``), of the lines of
-        ``_portal_base_lines``."""
-        AccountTax = self.env['account.tax']
-        groups = defaultdict(lambda: ([], set()))
-        for company, currency, origins, base_line in self._portal_base_lines(
-                Domain(domain) & Domain('billing_status', '=', 'ready')):
-            groups[company, currency][0].append(base_line)
-            groups[company, currency][1].update(origins)
+        """The estimate of the next invoices of the items of ``domain`` (searched as this
+        user) that are To Invoice: [{'company', 'currency', 'origins', 'tax_totals'}], one per
+        invoice Create Proforma Invoices would make of them today (``_next_invoices``)."""
+        ready = Domain(domain) & Domain('billing_status', '=', 'ready')
+        # The user's own search decides what they see; the estimate reads the sources.
+        ready = Domain('id', 'in', self._search(ready))
+        return [{
+            'company': self.env['res.company'].sudo().browse(vals['company_id']),
+            'currency': self.env['res.currency'].browse(vals['currency_id']),
+            'origins': self._portal_names(origins),
+            'tax_totals': tax_totals,
+        } for vals, origins, tax_totals in self.sudo()._next_invoices(ready)]
+
+    @api.model
+    def _next_invoices(self, domain, invoice_date=None):
+        """[(invoice values, {origin}, tax totals)] of the invoices Create Proforma Invoices
+        would make today of the items of ``domain`` (per customer, its default), without
+        making them, totalled by Odoo's tax engine as the invoices will be
+        (``account.move._service_estimate_counted_totals``).
+
+        The proformas' grouping (``_grouping_keys``) and lines: time and milestones as
+        ``_invoice_pieces`` bills them, a shipment line's item as its order line's invoice
+        line (the orders' down payments deducted, ``_proforma_vals``); a contract period as
+        its invoice lines (``_invoice_line_price_vals``: its amount shared
+        over the contract's lines). The periods are counted by the database per contract and
+        amount: a customer's thousands of periods of one amount make a few lines."""
+        invoice_date = invoice_date or fields.Date.context_today(self)
+        domain = Domain(domain)
+        groups = defaultdict(lambda: {'pieces': [], 'counted': [], 'origins': set(),
+                                      'first': None})
+        Contract = self.env['service.contract']
+        # The periods counted per contract and amount by the database: a few amounts, each
+        # with the contracts of its periods (not a row and a record per contract).
+        counts = Counter()
+        for amount, contract_ids in self._read_group(
+                domain & Domain('contract_id', '!=', False), ['amount'],
+                ['contract_id:array_agg']):
+            counts.update((contract_id, amount) for contract_id in contract_ids)
+        contract_ids = sorted({contract_id for contract_id, _amount in counts})
+        # The contracts and their lines as values, by the database: read record by record,
+        # their many2one and many2many fields cost more than the estimate itself.
+        heads = ['id', 'partner_invoice_id', 'currency_id', 'company_id', 'journal_id',
+                 'fiscal_position_id', 'payment_term_id', 'calculated_annual_amount', 'name']
+        [columns] = Contract._read_group(Domain('id', 'in', contract_ids), [],
+                                         [f'{name}:array_agg' for name in heads])
+        contracts = {values[0]: dict(zip(heads, values, strict=True))
+                     for values in zip(*columns, strict=True)}
+        ContractLine = self.env['service.contract.line']
+        line_domain = Domain('contract_id', 'in', contract_ids)
+        taxes_of = defaultdict(lambda: self.env['account.tax'])
+        for taxes, line_ids in ContractLine._read_group(line_domain, ['tax_ids'],
+                                                        ['id:array_agg']):
+            for line_id in line_ids:
+                taxes_of[line_id] |= taxes
+        names = ['contract_id', 'sequence', 'id', 'product_id', 'product_uom_id', 'line_amount']
+        [columns] = ContractLine._read_group(
+            line_domain, [], [f'{name}:array_agg' for name in names])
+        lines_of = defaultdict(list)
+        for contract_id, _sequence, line_id, product_id, uom_id, line_amount in sorted(
+                zip(*columns, strict=True)):
+            lines_of[contract_id].append((product_id, uom_id,
+                                          tuple(taxes_of[line_id].sorted().ids), line_amount))
+        env = self.env
+        # The same shares for the same lines and amount: computed once.
+        shares_of, keys_of = {}, {}
+        for (contract_id, amount), count in sorted(counts.items()):
+            head = contracts[contract_id]
+            currency = env['res.currency'].browse(head['currency_id'])
+            grouped_by = tuple(head[name] for name in heads[1:7])
+            if grouped_by not in keys_of:
+                # The same for a customer's contracts of one invoice address and terms.
+                keys_of[grouped_by] = self._grouping_keys(
+                    env['res.partner'].browse(head['partner_invoice_id'] or ()), currency,
+                    env['res.company'].browse(head['company_id'] or ()),
+                    env['account.journal'].browse(head['journal_id'] or ()),
+                    env['account.fiscal.position'].browse(head['fiscal_position_id'] or ()),
+                    env['account.payment.term'].browse(head['payment_term_id'] or ()),
+                    Contract.browse(contract_id))['customer']
+            key = keys_of[grouped_by]
+            group = groups[key]
+            contract_lines = tuple(lines_of[contract_id])
+            split = (contract_lines, head['calculated_annual_amount'], amount, currency)
+            if split not in shares_of:
+                shares = split_amount(amount, [line[3] for line in contract_lines],
+                                      head['calculated_annual_amount'], currency)
+                shares_of[split] = [
+                    Contract._invoice_line_price_vals(product_id, uom_id, list(tax_ids), share)
+                    for (product_id, uom_id, tax_ids, _amount), share in zip(
+                        contract_lines, shares, strict=True)]
+            group['counted'] += [(vals, count) for vals in shares_of[split]]
+            group['origins'].add(head['name'])
+            group['first'] = group['first'] or (currency, head['company_id'])
+        others = self.search(domain & Domain('contract_id', '=', False))
+        shipped = others.filtered('shipment_line_id')
+        pieces, _refused = (others - shipped)._invoice_pieces()
+        # A shipment line's item is one invoice line of its order line's quantity
+        # (``_shipment_pieces``): taxed on the order line's price, discount and taxes.
+        default_journals = {}
+        for order, items in shipped.grouped(lambda item: item.shipment_line_id.order_id).items():
+            lines = [self._order_line_price_vals(item.shipment_line_id.order_line_id,
+                                                 item.qty_to_invoice) for item in items]
+            pieces.append(self._order_piece(order, lines, default_journals))
+        for piece in pieces:
+            group = groups[piece['key']['customer']]
+            group['pieces'].append(piece)
+            group['origins'].add(piece['origin'])
+        Move = self.env['account.move']
         estimates = []
-        for (company, currency), (base_lines, origins) in groups.items():
-            AccountTax._add_tax_details_in_base_lines(base_lines, company)
-            AccountTax._round_base_lines_tax_details(base_lines, company)
-            estimates.append({
-                'company': company,
-                'currency': currency,
-                'origins': self._portal_names(origins),
-                'tax_totals': AccountTax._get_tax_totals_summary(base_lines, currency, company),
-            })
+        for key, group in groups.items():
+            if group['pieces']:
+                vals = self._proforma_vals(group['pieces'], invoice_date,
+                                           deduct_down_payments=True, notes=[])
+            else:
+                currency, company_id = group['first']
+                vals = {'partner_id': key[0], 'currency_id': currency.id,
+                        'company_id': company_id, 'invoice_line_ids': []}
+            counted = group['counted'] + [(command[2], 1) for command in
+                                          vals['invoice_line_ids']]
+            tax_totals, _untaxed = Move._service_estimate_counted_totals(vals, counted)
+            estimates.append((vals, group['origins'], tax_totals))
         return estimates
 
     @api.model
-    def _portal_base_lines(self, domain):
-        """[(company, currency, {origin}, base line)]: what the items of ``domain`` leave to
-        invoice, for Odoo's tax engine. Per order line, the quantity its items leave at its
-        price, discount and taxes (the sale order's line of that quantity); per product and
-        taxes of contract lines, the amounts of the contract periods shared over their
-        contracts' lines (as their invoice lines bill them). The periods are summed by the
-        database per contract: a customer's thousands of periods make a few lines."""
-        AccountTax = self.env['account.tax']
-        shares = defaultdict(float)
-        contracts_of = defaultdict(set)
-        for contract, amount in self._read_group(
-                Domain(domain) & Domain('contract_id', '!=', False), ['contract_id'],
-                ['amount:sum']):
-            contract = contract.sudo()
-            for line, share in contract._split_over_lines(amount):
-                key = (contract.company_id, contract.currency_id, line.product_id, line.tax_ids)
-                shares[key] += share
-                contracts_of[key].add(contract.name)
-        base_lines = [
-            (company, currency, contracts_of[company, currency, product, taxes],
-             AccountTax._prepare_base_line_for_taxes_computation(
-                 None, product_id=product, tax_ids=taxes, price_unit=amount, quantity=1.0,
-                 currency_id=currency))
-            for (company, currency, product, taxes), amount in shares.items()]
-        quantities = self.search(Domain(domain) & Domain('contract_id', '=', False)).sudo() \
-            ._portal_order_line_quantities()
-        base_lines += [
-            (line.company_id, line.currency_id, {line.order_id.name},
-             line._prepare_base_line_for_taxes_computation(quantity=quantity))
-            for line, quantity in quantities.items()]
-        return base_lines
-
-    def _portal_order_line_quantities(self):
-        """{order line: quantity left to invoice} of these items, in its unit: a shipment
-        line's of its order line. Bridges add their sources."""
-        quantities = defaultdict(float)
-        for item in self.filtered('shipment_line_id'):
-            quantities[item.shipment_line_id.order_line_id] += item.qty_to_invoice
-        return quantities
+    def _order_line_price_vals(self, order_line, quantity):
+        """What the invoice line of ``quantity`` of ``order_line`` is taxed on, as Odoo's
+        ``sale.order.line._prepare_invoice_line`` gives it (without the analytic look-ups it
+        makes line by line)."""
+        return {
+            'product_id': order_line.product_id.id,
+            'quantity': quantity,
+            'product_uom_id': order_line.product_uom_id.id,
+            'price_unit': order_line.price_unit,
+            'discount': order_line.discount,
+            'tax_ids': [Command.set(order_line.tax_ids.ids)],
+        }
 
     @api.model
     def _portal_names(self, names):

@@ -118,13 +118,9 @@ class ServiceContract(models.Model):
                 period=format_period(self.env, period.start, period.end))
             for line, share in shares:
                 vals = {
-                    'product_id': line.product_id.id,
+                    **self._invoice_line_price_vals(line.product_id.id, line.product_uom_id.id,
+                                                    line.tax_ids.ids, share),
                     'name': f'{label}\n{line.name}',
-                    'quantity': 1.0,
-                    'product_uom_id': line.product_uom_id.id,
-                    'price_unit': share,
-                    'discount': 0.0,
-                    'tax_ids': [Command.set(line.tax_ids.ids)],
                     'account_id': income_accounts[line].id,
                     'analytic_distribution': line.analytic_distribution,
                     'service_contract_id': self.id,
@@ -135,6 +131,20 @@ class ServiceContract(models.Model):
                     vals.update(deferred_start_date=period.start, deferred_end_date=period.end)
                 vals_list.append(vals)
         return vals_list
+
+    @api.model
+    def _invoice_line_price_vals(self, product_id, uom_id, tax_ids, share):
+        """What the invoice line of a contract line (its product, unit and taxes) billing
+        ``share`` of a period is taxed on: product, quantity, unit, price and taxes (the
+        estimates of the next invoices total these, ``service.billing.item._next_invoices``)."""
+        return {
+            'product_id': product_id,
+            'quantity': 1.0,
+            'product_uom_id': uom_id,
+            'price_unit': share,
+            'discount': 0.0,
+            'tax_ids': [Command.set(tax_ids)],
+        }
 
     def _post_contract_invoices(self, invoices, pending):
         """Post the invoices just created and the ``pending`` drafts of earlier runs; one that

@@ -28,6 +28,23 @@ class ContractPlan:
         return sum(amount for _period, amount, _lines in self.periods)
 
 
+def split_amount(amount, line_amounts, total, currency):
+    """``amount`` shared over lines of ``line_amounts`` (adding up to ``total``) by their
+    amounts, exact to the cent: the last line takes what the others leave."""
+    shares = []
+    rest = amount
+    for index, line_amount in enumerate(line_amounts):
+        if index == len(line_amounts) - 1:
+            share = rest
+        elif currency.is_zero(total):
+            share = 0.0
+        else:
+            share = currency.round(amount * line_amount / total)
+        shares.append(share)
+        rest = currency.round(rest - share)
+    return shares
+
+
 class ServiceContract(models.Model):
     _inherit = 'service.contract'  # pylint: disable=consider-merging-classes-inherited
 
@@ -167,19 +184,9 @@ class ServiceContract(models.Model):
     def _split_over_lines(self, amount):
         """Share a period amount over the lines by their line amounts, exact to the cent."""
         lines = self.line_ids
-        total = self.calculated_annual_amount
-        shares = []
-        rest = amount
-        for index, line in enumerate(lines):
-            if index == len(lines) - 1:
-                share = rest
-            elif self.currency_id.is_zero(total):
-                share = 0.0
-            else:
-                share = self.currency_id.round(amount * line.line_amount / total)
-            shares.append((line, share))
-            rest = self.currency_id.round(rest - share)
-        return shares
+        return list(zip(lines, split_amount(amount, lines.mapped('line_amount'),
+                                            self.calculated_annual_amount, self.currency_id),
+                        strict=True))
 
     def _served_since_last_invoice(self):
         """Contracts invoiced after service with an order shipped after their last period."""

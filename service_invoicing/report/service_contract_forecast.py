@@ -37,7 +37,9 @@ class ServiceContractForecast(models.TransientModel):
                             "is prepaid, its last day otherwise; today when that has passed.")
     amount = fields.Monetary(
         string="Untaxed Amount", readonly=True,
-        help="What the invoicing run bills for the period, in the contract's currency.")
+        help="What the invoicing run bills for the period without taxes, in the contract's "
+             "currency: the untaxed amount of its lines on the invoice, as Odoo's tax engine "
+             "computes it (prices that include a tax are billed less that tax).")
     after_service = fields.Boolean(
         string="Invoiced After Service", readonly=True,
         help="Billed only once a service order of the contract was shipped in the period.")
@@ -63,8 +65,10 @@ class ServiceContractForecast(models.TransientModel):
         """The rows of ``contracts`` for the ``months`` from ``today``."""
         values = []
         for contract in contracts:
-            for period, amount, invoice_date in self._forecast_periods(contract, today, months):
-                values.append({
+            # The invoices the runs will make (``_forecast_invoices``: the planning below,
+            # totalled by Odoo's tax engine), one row per period they bill.
+            for invoice in contract._forecast_invoices(today, months):
+                values += [{
                     'contract_id': contract.id,
                     'partner_id': contract.partner_id.commercial_partner_id.id,
                     'user_id': contract.user_id.id,
@@ -72,10 +76,10 @@ class ServiceContractForecast(models.TransientModel):
                     'currency_id': contract.currency_id.id,
                     'period_start': period.start,
                     'period_end': period.end,
-                    'invoice_date': invoice_date,
+                    'invoice_date': invoice['invoice_date'],
                     'amount': amount,
                     'after_service': contract.invoice_after_service,
-                })
+                } for period, amount in invoice['periods']]
         return values
 
     @api.model

@@ -257,6 +257,52 @@ class TestPortalBilling(ServiceOrderCommon, HttpCase):
         self.assertIn(f"15% {self.money(proformas.amount_tax)}", estimate)
         self.assertEqual(proformas.amount_untaxed, 160.0 + 100.0 * len(contract.billing_item_ids))
 
+    def test_next_invoice_is_the_proforma_to_the_cent_with_price_included_taxes(self):
+        """Many small lines with a price-included tax (21 % of 0.35, of 0.33 a month): the
+        estimate is the invoice Create Proforma Invoices makes of the same items, to the
+        cent, rounded per line or globally (it summed the contract periods into one line per
+        product and taxed the sum: cents off, and a price-included tax counted as untaxed)."""
+        included = self.env['account.tax'].create({
+            'name': "VAT 21% incl.", 'amount': 21.0, 'price_include_override': 'tax_included'})
+        cheap = [self._create_product(name=f"Washer {index}", type='service',
+                                      lst_price=0.35 + index / 100,
+                                      taxes_id=[Command.set(included.ids)])
+                 for index in range(3)]
+        Item = self.env['service.billing.item']
+        for rounding in ('round_per_line', 'round_globally'):
+            with self.subTest(rounding=rounding):
+                self.env.company.tax_calculation_rounding_method = rounding
+                self.env['account.move'].search([('partner_id', 'child_of', self.customer.id),
+                                                 ('state', '=', 'draft')]).unlink()
+                # Twelve orders of three washers shipped, and a contract of 4.00 a year
+                # (0.33 a month, 0.34 the last) billed monthly for three months overdue.
+                orders = self.env['sale.order'].browse([
+                    self.create_order([(product, 1.0) for product in cheap],
+                                      partner=self.alice.partner_id).id for _index in range(12)])
+                orders.order_line._service_post('ship', ship=dict.fromkeys(orders.order_line,
+                                                                           1.0))
+                start = date.today().replace(day=1) - relativedelta(months=3)
+                contract = self.create_contract(
+                    date_start=start, lines=[(cheap[0], 1.0, 4.0), (self.maintenance, 1.0, 1.0)])
+                contract._sync_billing_items()
+                ready = Item.search([('partner_id', '=', self.customer.id),
+                                     ('billing_status', '=', 'ready')])
+                estimates = Item.with_user(self.bob)._portal_next_invoices(
+                    Item._portal_domain(self.bob.partner_id))
+                tree = self.page('/my/billing', 'portal_bob')
+                shown = text_of(tree.xpath(
+                    '//div[contains(@class, "o_service_next_invoice")]')[0])
+                proformas, _left_out = ready._create_proformas('customer')
+                self.assertEqual(len(proformas), 1)
+                self.assertEqual(len(estimates), 1)
+                totals = estimates[0]['tax_totals']
+                self.assertEqual(
+                    tuple(round(totals[key], 2) for key in (
+                        'base_amount_currency', 'tax_amount_currency', 'total_amount_currency')),
+                    (proformas.amount_untaxed, proformas.amount_tax, proformas.amount_total))
+                self.assertIn(f"Untaxed Amount {self.money(proformas.amount_untaxed)}", shown)
+                self.assertIn(f"Total {self.money(proformas.amount_total)}", shown)
+
     def test_billing_shows_nothing_of_another_customer_nor_internal_words(self):
         contract = self._contract_for_alices_company()
         Item = self.env['service.billing.item']
@@ -306,8 +352,10 @@ class TestPortalBilling(ServiceOrderCommon, HttpCase):
         queries = {url: self.queries_of(url, 'portal_alice') for url in urls}
         for _index in range(2):
             self._contract_for_alices_company()
+            # Alice's orders, as the first: the next invoice reads its invoice address once,
+            # whatever the number of orders (another contact's is one query more, once).
             order = self.create_order([(self.labour, 2.0), (self.hotline, 1.0)],
-                                      partner=self.bob.partner_id)
+                                      partner=self.alice.partner_id)
             order.order_line._service_post('ship', ship={line: line.product_uom_qty
                                                          for line in order.order_line})
         self.env.flush_all()

@@ -140,7 +140,7 @@ class TestPortalContracts(ServiceInvoicingCommon, HttpCase, QueryCounting):
         for secret in secrets:
             self.assertNotIn(secret, response.text, url)
 
-    def listed(self, url='/my/contracts'):
+    def listed(self, url='/my/service_contracts'):
         """The contract numbers the contract list shows."""
         return [row[0] for row in table_rows(self.page(url), 'o_portal_my_doc_table')]
 
@@ -168,7 +168,7 @@ class TestPortalContracts(ServiceInvoicingCommon, HttpCase, QueryCounting):
         counters = self.make_jsonrpc_request('/my/counters',
                                              {'counters': ['service_contract_count']})
         self.assertTrue(counters['service_contract_count'])
-        self.assertIn('href="/my/contracts"', self.page('/my'))
+        self.assertIn('href="/my/service_contracts"', self.page('/my'))
         nobody = self.env['res.partner'].create({'name': "No Contract Ltd"})
         portal_user(self.env, 'portal_nobody', nobody)
         self.authenticate('portal_nobody', 'portal_nobody')
@@ -176,36 +176,37 @@ class TestPortalContracts(ServiceInvoicingCommon, HttpCase, QueryCounting):
                                              {'counters': ['service_contract_count']})
         self.assertEqual(counters['service_contract_count'], 0)
         self.assertIn("There are currently no contracts for your account.",
-                      self.page('/my/contracts'))
+                      self.page('/my/service_contracts'))
 
     def test_list_searches_sorts_filters_and_pages(self):
         self.login(self.ann)
-        self.assertEqual(self.listed('/my/contracts?search=Ann%27s&search_in=description'),
+        self.assertEqual(self.listed('/my/service_contracts?search=Ann%27s&search_in=description'),
                          [self.contract_of_ann.name])
         # Newest first by default: Ann's contract started this month, the other last month.
-        self.assertEqual(self.listed('/my/contracts?search=Hotline&search_in=lines'),
+        self.assertEqual(self.listed('/my/service_contracts?search=Hotline&search_in=lines'),
                          [self.contract_of_ann.name, self.contract.name])
-        self.assertEqual(self.listed('/my/contracts?search=Maintenance&search_in=lines'),
+        self.assertEqual(self.listed('/my/service_contracts?search=Maintenance&search_in=lines'),
                          [self.contract.name])
-        self.assertEqual(self.listed(f'/my/contracts?search={self.contract.name}&search_in=all'),
+        self.assertEqual(self.listed(f'/my/service_contracts?search={self.contract.name}&search_in=all'),
                          [self.contract.name])
         # Another customer's contract is not found by its number, nor the quote.
         self.assertEqual(self.listed(
-            f'/my/contracts?search={self.heating_contract.name}&search_in=name'), [])
-        self.assertEqual(self.listed('/my/contracts?search=Quote&search_in=all'), [])
-        self.assertEqual(self.listed('/my/contracts?sortby=date'),
+            f'/my/service_contracts?search={self.heating_contract.name}&search_in=name'), [])
+        self.assertEqual(self.listed('/my/service_contracts?search=Quote&search_in=all'), [])
+        self.assertEqual(self.listed('/my/service_contracts?sortby=date'),
                          [self.contract_of_ann.name, self.contract.name])
-        self.assertEqual(self.listed('/my/contracts?sortby=name'), sorted(
+        self.assertEqual(self.listed('/my/service_contracts?sortby=name'), sorted(
             [self.contract.name, self.contract_of_ann.name], reverse=True))
-        self.assertEqual(self.listed('/my/contracts?sortby=next_invoice'),
+        self.assertEqual(self.listed('/my/service_contracts?sortby=next_invoice'),
                          [self.contract.name, self.contract_of_ann.name])
         self.contract_of_ann.action_cancel()
-        self.assertEqual(self.listed('/my/contracts?filterby=running'), [self.contract.name])
-        self.assertEqual(self.listed('/my/contracts?filterby=ended'),
+        self.assertEqual(self.listed('/my/service_contracts?filterby=running'),
+                         [self.contract.name])
+        self.assertEqual(self.listed('/my/service_contracts?filterby=ended'),
                          [self.contract_of_ann.name])
         # A page beyond the last shows the last; unknown options fall back to the defaults.
-        self.assertEqual(len(self.listed('/my/contracts/page/9')), 2)
-        self.assertEqual(len(self.listed('/my/contracts?sortby=id;drop&filterby=x&search_in=y')),
+        self.assertEqual(len(self.listed('/my/service_contracts/page/9')), 2)
+        self.assertEqual(len(self.listed('/my/service_contracts?sortby=id;drop&filterby=x&search_in=y')),
                          2)
 
     # --- the contract's page ------------------------------------------------------------
@@ -391,8 +392,8 @@ class TestPortalContracts(ServiceInvoicingCommon, HttpCase, QueryCounting):
                 self.assert_refused(f'{url}{joiner}access_token=forged', *secrets)
                 self.assert_refused(f'{url}{joiner}access_token={other_token}', *secrets)
                 self.assert_refused(f'{url}{joiner}access_token={token[:-1]}', *secrets)
-                self.assert_refused(f'/my/contracts/{missing_id}{suffix}')
-                self.assert_refused(f'/my/contracts/{missing_id}{suffix}{joiner}'
+                self.assert_refused(f'/my/service_contracts/{missing_id}{suffix}')
+                self.assert_refused(f'/my/service_contracts/{missing_id}{suffix}{joiner}'
                                     f'access_token={token}')
         # Ann: the quote, the other company's contract of her customer, another's.
         self.login(self.ann)
@@ -402,8 +403,8 @@ class TestPortalContracts(ServiceInvoicingCommon, HttpCase, QueryCounting):
             self.assert_refused(f'{refused.access_url}?access_token={token}',
                                 refused.description)
         self.anonymous()
-        self.assert_refused('/my/contracts', *secrets)
-        self.assert_refused('/my/contracts/page/2', *secrets)
+        self.assert_refused('/my/service_contracts', *secrets)
+        self.assert_refused('/my/service_contracts/page/2', *secrets)
         # The token opens its contract, and only it, to anyone; a quote's for who has it.
         self.assertIn("Upkeep of the cooling units",
                       self.page(f'{contract.access_url}?access_token={token}'))
@@ -487,8 +488,8 @@ class TestPortalContracts(ServiceInvoicingCommon, HttpCase, QueryCounting):
         for count in (2, 6):
             while len(contracts) < count:
                 contracts |= self.create_contract(partner=customer, date_start=start)
-            self.url_open('/my/contracts')  # the access tokens are given once
-            queries[count], _response = self.count_queries(self.url_open, '/my/contracts')
+            self.url_open('/my/service_contracts')  # the access tokens are given once
+            queries[count], _response = self.count_queries(self.url_open, '/my/service_contracts')
         self.assertEqual(queries[2], queries[6], queries)
         # A contract's page: one line and one invoiced period, then three lines (products of
         # their own) and four periods with their invoices.

@@ -2,6 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import new_test_user, tagged
 
 from .common import ServiceOrderCommon
@@ -134,6 +135,45 @@ class TestReporting(ServiceOrderCommon):
                 {(row.period_start, row.period_end)})
         # Everything billed: the forecast made again is empty.
         self.assertFalse(Forecast.search(Forecast.action_open_forecast()['domain']))
+
+    def test_forecast_untaxed_amount_is_the_invoices_with_a_price_included_tax(self):
+        """Prices that include a tax: the forecast's Untaxed Amount is the invoice's, less
+        that tax (it read the prices, tax included), to the cent, per period as the invoice's
+        lines carry it, rounded per line then globally."""
+        included = self.env['account.tax'].create({
+            'name': "VAT 21% incl.", 'amount': 21.0, 'price_include_override': 'tax_included'})
+        monitoring = self._create_product(name="Remote monitoring", type='service',
+                                          lst_price=1000.0,
+                                          taxes_id=[Command.set(included.ids)])
+        Forecast = self.env['service.contract.forecast']
+        for rounding in ('round_per_line', 'round_globally'):
+            self.env.company.tax_calculation_rounding_method = rounding
+            # Since April: April and May are overdue, billed together by the next run.
+            contract = self.create_contract(
+                date_start=date(2026, 4, 1), date_end=date(2026, 12, 15),
+                lines=[(monitoring, 3.0, 333.33), (monitoring, 1.0, 0.35),
+                       (self.maintenance, 1.0, 1234.57)])
+            self.assertIn(included, contract.line_ids.tax_ids)
+            rows = Forecast.search(Forecast.action_open_forecast()['domain']) \
+                .filtered(lambda row, contract=contract: row.contract_id == contract)
+            self.assertEqual(len(set(rows.mapped('invoice_date'))), 8, rounding)
+            gross = sum(amount for _period, amount in contract._period_amounts(
+                contract._due_periods(date(2026, 12, 31))))
+            self.assertLess(sum(rows.mapped('amount')), gross, rounding)
+            for invoice_date in sorted(set(rows.mapped('invoice_date'))):
+                day_rows = rows.filtered(lambda row, day=invoice_date: row.invoice_date == day)
+                invoice = self.invoice(contract, max(day_rows.mapped('period_end')),
+                                       invoice_date).invoices
+                self.assertEqual(len(invoice), 1)
+                self.assertAlmostEqual(sum(day_rows.mapped('amount')), invoice.amount_untaxed,
+                                       places=2, msg=f'{rounding} {invoice_date}')
+                for row in day_rows:
+                    lines = invoice.invoice_line_ids.filtered(
+                        lambda line, row=row: line.service_period_start == row.period_start)
+                    # What the invoice's lines of the period bring to its untaxed amount
+                    # (their balance: rounded globally, Odoo puts the cent there).
+                    self.assertAlmostEqual(row.amount, -sum(lines.mapped('balance')),
+                                           places=2, msg=f'{rounding} {row.period_start}')
 
     def test_forecast_twelve_months_per_user_and_company(self):
         monthly = self.create_contract(date_start=date(2026, 6, 1))    # in arrears

@@ -12,7 +12,7 @@ from odoo.fields import Domain
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.addons.service_invoicing.controllers.portal_list import portal_list
 
 APPROVAL_MODEL = 'service.time.approval'
 HISTORY = 'my_time_approvals_history'
@@ -60,26 +60,14 @@ class TimeApprovalPortal(CustomerPortal):
         if not Approval.has_access('read'):
             return request.redirect('/my')
         sortings, filters = self._time_approval_searchbar()
-        sortby = sortby if sortby in sortings else 'date'
-        filterby = filterby if filterby in filters else 'all'
-        domain = self._time_approval_domain() & filters[filterby]['domain']
-        pager = portal_pager(url='/my/time', url_args={'sortby': sortby, 'filterby': filterby},
-                             total=Approval.search_count(domain), page=page,
-                             step=self._items_per_page)
-        approvals = Approval.search(domain, order=sortings[sortby]['order'],
-                                    limit=self._items_per_page, offset=pager['offset'])
+        approvals, _domain, values = portal_list(
+            self, APPROVAL_MODEL, '/my/time', self._time_approval_domain(),
+            (sortings, filters, {}, None), page, sortby, filterby)
         request.session[HISTORY] = approvals.ids[:100]
-        values = self._prepare_portal_layout_values()
         values.update({
             'page_name': 'time_approval',
             # Read as the portal shows them: project name, period, hours, status.
             'approvals': approvals.sudo(),
-            'pager': pager,
-            'default_url': '/my/time',
-            'searchbar_sortings': sortings,
-            'sortby': sortby,
-            'searchbar_filters': filters,
-            'filterby': filterby,
         })
         return request.render('service_invoicing_project.portal_my_time_approvals', values)
 

@@ -5,8 +5,6 @@ come, not something left to invoice)."""
 from odoo import api, models
 from odoo.fields import Domain
 
-from .service_billing_item import PROJECT_SOURCES
-
 
 class ServiceBillingItem(models.Model):
     _inherit = 'service.billing.item'  # pylint: disable=consider-merging-classes-inherited
@@ -39,10 +37,3 @@ class ServiceBillingItem(models.Model):
         if state == 'disputed':
             return self.env._("Disputed by you")
         return self.env._("Waiting for approval")
-
-    def _portal_order_line_quantities(self):
-        # Time and milestones bill their order line for what they leave.
-        quantities = super()._portal_order_line_quantities()
-        for item in self.filtered(lambda item: item.source_type in PROJECT_SOURCES):
-            quantities[item.sale_line_id] += item.qty_to_invoice
-        return quantities

@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { screenshot } from "@service_invoicing/../tests/tours/screenshot";
 
 // A customer's contact opens My Account > Contracts > their contract, reads the invoices of
 // the next twelve months (a monthly contract: twelve rows), then writes to the seller in the
@@ -7,10 +8,11 @@ registry.category("web_tour.tours").add("service_invoicing_portal_contract_tour"
     steps: () => [
         {
             content: "My Account: the Contracts tile",
-            trigger: ".o_portal_index_card a[href='/my/contracts']",
+            trigger: ".o_portal_index_card a[href='/my/service_contracts']",
             run: "click",
             expectUnloadPage: true,
         },
+        ...screenshot("portal_contracts", "tr.o_portal_service_contract:contains('Tour cooling upkeep')"),
         {
             content: "Open the contract",
             trigger: "tr.o_portal_service_contract:contains('Tour cooling upkeep') a",
@@ -28,6 +30,7 @@ registry.category("web_tour.tours").add("service_invoicing_portal_contract_tour"
         {
             trigger: ".o_service_contract_forecast tbody:not(:has(tr:nth-child(13)))",
         },
+        ...screenshot("portal_contract", ".o_service_contract_forecast tbody tr:nth-child(12)"),
         {
             content: "Write to the seller",
             trigger: "#chatterRoot:shadow .o-mail-Composer-input",

@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { screenshot } from "@service_invoicing/../tests/tours/screenshot";
 
 // The customer opens the emailed link (no password), reads the week's time and approves it.
 registry.category("web_tour.tours").add("service_invoicing_customer_time_approval_tour", {
@@ -21,6 +22,7 @@ registry.category("web_tour.tours").add("service_invoicing_customer_time_approva
             content: "12 hours in the week",
             trigger: ".o_time_approval_total:contains('12:00')",
         },
+        ...screenshot("portal_time_approval", ".o_time_approval_total:contains('12:00')"),
         {
             content: "Approve the week",
             trigger: "button.o_time_approval_approve",
