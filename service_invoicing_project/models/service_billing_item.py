@@ -291,10 +291,14 @@ class ServiceBillingItem(models.Model):
         """A timesheet or a milestone: of an order line this user may read (Sales: their own
         orders for a salesperson, all for a manager), as its proformas bill it."""
         project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
-        allowed = super(ServiceBillingItem, self - project_items)._filtered_may_bill_sources()
-        readable = project_items.sale_line_id._filtered_access('read')
-        return self.filtered(lambda item: item in allowed or (
-            item in project_items and item.sale_line_id in readable))
+        others = self - project_items
+        allowed = super(ServiceBillingItem, others)._filtered_may_bill_sources() \
+            if others else others
+        # Sets of ids: a recordset's ``in`` reads its ids one by one (thousands of items).
+        allowed_ids = set(allowed.ids)
+        readable_ids = set(project_items.sale_line_id._filtered_access('read').ids)
+        return self.filtered(lambda item: item.id in allowed_ids or (
+            item.source_type in PROJECT_SOURCES and item.sale_line_id.id in readable_ids))
 
     # --- Links -----------------------------------------------------------------------------
 
