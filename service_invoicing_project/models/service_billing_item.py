@@ -238,11 +238,13 @@ class ServiceBillingItem(models.Model):
                 same[self._payment_status_of(invoices)].append(item.id)
         for status, ids in same.items():
             items = self.browse(ids)
+            if not status:
+                items.payment_status = False
+                continue
             # Only billed items are paid or not: not one a credit note gave back.
-            items.filtered(lambda item: item.billing_status == 'invoice_posted') \
-                .payment_status = status
-            items.filtered(lambda item: item.billing_status != 'invoice_posted') \
-                .payment_status = False
+            posted = items.filtered(lambda item: item.billing_status == 'invoice_posted')
+            posted.payment_status = status
+            (items - posted).payment_status = False
         return result
 
     def _service_values_that_differ(self, vals):
