@@ -9,6 +9,8 @@ Invoices, Get Shipment Lines, Combine Shipments, Odoo's Create Invoice) shows he
 What the item adds is the clerk's decision: ready to invoice or not.
 """
 
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -168,17 +170,25 @@ class ServiceBillingItem(models.Model):
         not billable yet), to invoice (ready: only these count as To Invoice), in draft
         invoices, invoiced."""
         pending = self._amounts_not_billable_yet()
+        # Items with the same figures are written together: assigning a field costs more than
+        # reading it, and the thousands of items a proforma bills share a few values.
+        same = defaultdict(list)
         for item in self:
             status = item.billing_status
-            item.amount_to_invoice = item.amount if status == 'ready' else 0.0
-            item.amount_waiting = (item.amount if status == 'not_ready' else 0.0) \
-                + pending.get(item, 0.0)
-            item.amount_status = {
-                'not_ready': item.amount_waiting,
-                'ready': item.amount_to_invoice,
+            to_invoice = item.amount if status == 'ready' else 0.0
+            waiting = (item.amount if status == 'not_ready' else 0.0) + pending.get(item, 0.0)
+            at_status = {
+                'not_ready': waiting,
+                'ready': to_invoice,
                 'invoice_created': item.amount_in_draft,
                 'invoice_posted': item.amount_invoiced,
             }.get(status, 0.0)
+            same[to_invoice, waiting, at_status].append(item.id)
+        for (to_invoice, waiting, at_status), ids in same.items():
+            items = self.browse(ids)
+            items.amount_to_invoice = to_invoice
+            items.amount_waiting = waiting
+            items.amount_status = at_status
 
     def _amounts_not_billable_yet(self):
         """{item: untaxed value its source does not let bill yet}: time waiting for approval,
@@ -310,10 +320,11 @@ class ServiceBillingItem(models.Model):
         """Those of ``_filtered_may_bill`` by their source: a contract this user may invoice
         (``service.contract._filtered_may_invoice``), a shipment line of an order they may
         bill (``service.shipment.line._filtered_billable``). Bridges add theirs."""
-        contracts = self.contract_id._filtered_may_invoice()
-        shipment_lines = self.shipment_line_id._filtered_billable()
-        return self.filtered(lambda item: item.contract_id in contracts
-                             or item.shipment_line_id in shipment_lines)
+        # Sets of ids: a recordset's ``in`` reads its ids one by one (thousands of items).
+        contract_ids = set(self.contract_id._filtered_may_invoice().ids)
+        shipment_line_ids = set(self.shipment_line_id._filtered_billable().ids)
+        return self.filtered(lambda item: item.contract_id.id in contract_ids
+                             or item.shipment_line_id.id in shipment_line_ids)
 
     def _may_not_bill_reason(self):
         """Why this user may not bill this item (``_filtered_may_bill``), in a clerk's

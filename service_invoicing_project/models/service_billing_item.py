@@ -238,11 +238,13 @@ class ServiceBillingItem(models.Model):
                 same[self._payment_status_of(invoices)].append(item.id)
         for status, ids in same.items():
             items = self.browse(ids)
+            if not status:
+                items.payment_status = False
+                continue
             # Only billed items are paid or not: not one a credit note gave back.
-            items.filtered(lambda item: item.billing_status == 'invoice_posted') \
-                .payment_status = status
-            items.filtered(lambda item: item.billing_status != 'invoice_posted') \
-                .payment_status = False
+            posted = items.filtered(lambda item: item.billing_status == 'invoice_posted')
+            posted.payment_status = status
+            (items - posted).payment_status = False
         return result
 
     def _service_values_that_differ(self, vals):
@@ -291,10 +293,14 @@ class ServiceBillingItem(models.Model):
         """A timesheet or a milestone: of an order line this user may read (Sales: their own
         orders for a salesperson, all for a manager), as its proformas bill it."""
         project_items = self.filtered(lambda item: item.source_type in PROJECT_SOURCES)
-        allowed = super(ServiceBillingItem, self - project_items)._filtered_may_bill_sources()
-        readable = project_items.sale_line_id._filtered_access('read')
-        return self.filtered(lambda item: item in allowed or (
-            item in project_items and item.sale_line_id in readable))
+        others = self - project_items
+        allowed = super(ServiceBillingItem, others)._filtered_may_bill_sources() \
+            if others else others
+        # Sets of ids: a recordset's ``in`` reads its ids one by one (thousands of items).
+        allowed_ids = set(allowed.ids)
+        readable_ids = set(project_items.sale_line_id._filtered_access('read').ids)
+        return self.filtered(lambda item: item.id in allowed_ids or (
+            item.source_type in PROJECT_SOURCES and item.sale_line_id.id in readable_ids))
 
     # --- Links -----------------------------------------------------------------------------
 
