@@ -170,8 +170,9 @@ class ServiceBillingItem(models.Model):
         not billable yet), to invoice (ready: only these count as To Invoice), in draft
         invoices, invoiced."""
         pending = self._amounts_not_billable_yet()
-        # Items with the same figures are written together: assigning a field costs more than
-        # reading it, and the thousands of items a proforma bills share a few values.
+        # Items with the same figures (in the same currency: Odoo assigns a monetary field to
+        # records of one currency at a time) are written together: assigning a field costs
+        # more than reading it, and the thousands of items a proforma bills share a few values.
         same = defaultdict(list)
         for item in self:
             status = item.billing_status
@@ -183,8 +184,8 @@ class ServiceBillingItem(models.Model):
                 'invoice_created': item.amount_in_draft,
                 'invoice_posted': item.amount_invoiced,
             }.get(status, 0.0)
-            same[to_invoice, waiting, at_status].append(item.id)
-        for (to_invoice, waiting, at_status), ids in same.items():
+            same[item.currency_id.id, to_invoice, waiting, at_status].append(item.id)
+        for (_currency, to_invoice, waiting, at_status), ids in same.items():
             items = self.browse(ids)
             items.amount_to_invoice = to_invoice
             items.amount_waiting = waiting
