@@ -23,7 +23,8 @@ CONTRACT_LOCKED_FIELDS = {
 # written by hand, whatever the status.
 CONTRACT_DERIVED_FIELDS = {
     'calculated_annual_amount', 'invoiced_until', 'next_period_start', 'next_period_end',
-    'next_invoice_date', 'period_ids', 'invoice_error',
+    'next_invoice_date', 'period_ids', 'invoice_error', 'last_price_update_date',
+    'last_price_update_percent', 'price_history_ids',
 }
 # Changed only by the contract's actions (Sign, Open for Changes, Lock, Cancel, Set to Quote).
 CONTRACT_STATUS_FIELDS = {'state', 'change_status'}

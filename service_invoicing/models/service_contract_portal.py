@@ -67,7 +67,7 @@ class ServiceContract(models.Model):
         planned = Forecast._forecast_periods(self, today, **({'months': months} if months else {}))
         if not planned:
             return []
-        plan = ContractPlan(self, [(period, amount, self._split_over_lines(amount))
+        plan = ContractPlan(self, [(period, amount, self._split_over_lines(amount, period.start))
                                    for period, amount, _invoice_date in planned])
         invoice_dates = {period.start: invoice_date for period, _amount, invoice_date in planned}
         by_start = {period.start: period for period, _amount, _invoice_date in planned}

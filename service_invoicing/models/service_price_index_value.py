@@ -1,0 +1,39 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import format_date
+
+
+class ServicePriceIndexValue(models.Model):
+    """The value of a price index for a month (its first day) or a date."""
+
+    _name = 'service.price.index.value'
+    _description = "Price Index Value"
+    _order = 'index_id, date desc, id desc'
+    _rec_names_search = ['index_id', 'date']
+
+    index_id = fields.Many2one(
+        'service.price.index', required=True, ondelete='cascade', index=True)
+    company_id = fields.Many2one(related='index_id.company_id', store=True, index=True)
+    date = fields.Date(string="Month or Date", required=True,
+                       help="The month (its first day) or the date this value is published for.")
+    value = fields.Float(required=True, digits=(16, 4))
+
+    _index_date_unique = models.Constraint(
+        'UNIQUE(index_id, date)', "An index has one value per date.")
+
+    @api.depends('index_id', 'date', 'value')
+    def _compute_display_name(self):
+        for value in self:
+            value.display_name = self.env._(
+                "%(index)s, %(date)s: %(value)s", index=value.index_id.name or '',
+                date=format_date(self.env, value.date), value=value.value)
+
+    @api.constrains('value')
+    def _check_value(self):
+        for value in self:
+            value.company_id._service_check_finite(value.display_name, value.value)
+            if value.value <= 0:
+                raise ValidationError(self.env._(
+                    "The value of index %(index)s on %(date)s must be above 0: prices are "
+                    "multiplied by new value / base value.", index=value.index_id.name,
+                    date=format_date(self.env, value.date)))
