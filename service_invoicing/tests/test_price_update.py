@@ -1,10 +1,13 @@
 from datetime import date
 
-from odoo import Command
+from odoo import Command, api
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, get_db_name, new_test_user, tagged
 
-from .common import ServiceInvoicingCommon
+from .common import (
+    CommittedIntegrityMixin, ServiceInvoicingCommon, committed_contracts,
+    remove_committed_contracts)
 
 
 @tagged('post_install', '-at_install')
@@ -284,3 +287,57 @@ class TestPriceUpdate(ServiceInvoicingCommon):
         self.assertFalse(self.contract.price_history_ids)
         with self.assert_refused(UserError, "changed since the proposal"):
             run.action_apply()
+
+
+@tagged('post_install', '-at_install')
+class TestPriceUpdateConcurrency(CommittedIntegrityMixin, BaseCase):
+    """Two managers applying one proposal at the same time, each in its own transaction."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            partner, product, contracts = committed_contracts(env, "Price Update", 3)
+            run = env['service.price.update'].create({
+                'update_to_date': date(2027, 1, 1), 'effective_date': date(2027, 1, 1),
+                'percentage': 5.0, 'contract_ids': [Command.set(contracts.ids)]})
+            run.action_propose()
+            cls.contract_ids, cls.run_id = contracts.ids, run.id
+            cls.partner_id, cls.product_id = partner.id, product.id
+
+    @classmethod
+    def tearDownClass(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            remove_committed_contracts(env, cls.contract_ids, cls.product_id, cls.partner_id)
+            # An applied run stays by design: the test's own is removed behind the model.
+            cr.execute("DELETE FROM service_price_update WHERE id = %s", [cls.run_id])
+        super().tearDownClass()
+
+    def apply(self, cr):
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        env['service.price.update'].browse(self.run_id).action_apply()
+
+    def test_two_managers_applying_at_once_apply_once(self):
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b, \
+                self.registry.cursor() as cr_late:
+            # A transaction that began before the first manager's commit.
+            cr_late.execute("SELECT 1 FROM service_price_update WHERE id = %s", [self.run_id])
+            self.apply(cr_a)
+            with self.assertRaisesRegex(UserError, "being applied by another user"):
+                self.apply(cr_b)
+            cr_b.rollback()
+            cr_a.commit()
+            with self.assertRaisesRegex(UserError, "being applied by another user"):
+                self.apply(cr_late)
+            cr_late.rollback()
+        with self.registry.cursor() as cr_c:
+            with self.assertRaisesRegex(UserError, "is Applied"):
+                self.apply(cr_c)
+            cr_c.rollback()
+            env = api.Environment(cr_c, api.SUPERUSER_ID, {})
+            contracts = env['service.contract'].browse(self.contract_ids)
+            self.assertEqual(len(contracts.price_history_ids), 3)
+            self.assertEqual(contracts.line_ids.mapped('price_unit'), [1260.0] * 3)
