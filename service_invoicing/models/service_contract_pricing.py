@@ -82,8 +82,9 @@ class ServiceContract(models.Model):
         if self.allow_unbalanced_amounts or not self.last_price_update_date \
                 or day >= self.last_price_update_date:
             return None
-        history = self.env['service.contract.price.history'].sudo().search(
-            [('contract_id', '=', self.id), ('effective_date', '>', day)])
+        # Read for every contract of the batch at once (prefetch), not one query each.
+        history = self.sudo().price_history_ids.filtered(
+            lambda change: change.effective_date > day)
         by_line = history.grouped('contract_line_id')
         return {
             line: line._amount_per_year_at(

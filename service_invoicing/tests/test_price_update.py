@@ -8,10 +8,11 @@ from odoo.tests import BaseCase, get_db_name, new_test_user, tagged
 from .common import (
     CommittedIntegrityMixin, ServiceInvoicingCommon, committed_contracts,
     remove_committed_contracts)
+from .query_counts import QueryCounting
 
 
 @tagged('post_install', '-at_install')
-class TestPriceUpdate(ServiceInvoicingCommon):
+class TestPriceUpdate(QueryCounting, ServiceInvoicingCommon):
 
     @classmethod
     def setUpClass(cls):
@@ -153,6 +154,28 @@ class TestPriceUpdate(ServiceInvoicingCommon):
         self.contract.next_price_update_date = date(2027, 1, 1)
         late = self.run_update(effective_date=date(2027, 1, 15))
         self.assertIn("taking effect on 02/01/2027 already", late.left_out)
+
+    def test_the_batch_reads_the_price_history_of_a_chunk_at_once(self):
+        """Planning periods billed at old prices adds the same queries for two contracts
+        as for six: the history is read for the chunk, not contract by contract."""
+        contracts = self.contract | self.env['service.contract'].union(*(
+            self.create_contract(lines=[(self.maintenance, 1.0, 1200.0 + index),
+                                        (self.hotline, 1.0, 600.0)])
+            for index in range(5)))
+        def plan(size):
+            # Twice: the first planning of a test also fills Odoo's caches (accounts...).
+            self.count_queries(contracts[:size]._plan_invoicing, date(2026, 3, 31))
+            return self.count_queries(contracts[:size]._plan_invoicing, date(2026, 3, 31))
+
+        plain = {size: plan(size)[0] for size in (2, 6)}
+        self.run_update().action_apply()
+        updated = {size: plan(size) for size in (2, 6)}
+        added = {size: queries - plain[size] for size, (queries, _plans) in updated.items()}
+        self.assertEqual(added[2], added[6], added)
+        self.assertLessEqual(added[6], 2)
+        # ... and bills the old prices.
+        self.assertEqual({plan.amount for plan in updated[6][1]} - {3 * 150.0}, {
+            3 * round((1200.0 + index + 600.0) / 12, 2) for index in range(1, 5)})
 
     # --- methods and rounding ----------------------------------------------------------------
 
