@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_date
 
+from .service_contract_line import not_finite
+
 
 class ServicePriceIndexValue(models.Model):
     """The value of a price index for a month (its first day) or a date."""
@@ -27,6 +29,21 @@ class ServicePriceIndexValue(models.Model):
             value.display_name = self.env._(
                 "%(index)s, %(date)s: %(value)s", index=value.index_id.name or '',
                 date=format_date(self.env, value.date), value=value.value)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_finite_value(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_finite_value(vals)
+        return super().write(vals)
+
+    def _check_finite_value(self, vals):
+        # Before Odoo rounds it: a NaN would crash the rounding, not be refused.
+        self.env.company._service_check_finite(
+            self[:1].display_name or self.env._("Index value"), *not_finite(vals, ('value',)))
 
     @api.constrains('value')
     def _check_value(self):

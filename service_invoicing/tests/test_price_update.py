@@ -203,6 +203,8 @@ class TestPriceUpdate(QueryCounting, ServiceInvoicingCommon):
                 self.assertEqual(run.line_ids.new_price, expected)
         with self.assert_refused(ValidationError, "must be above 0"):
             new.value = 0.0
+        with self.assert_refused(ValidationError, "not a number"):
+            new.write({'value': float('nan')})
         with self.assert_refused(ValidationError, "rounding step must be above 0"):
             self.run_update(propose=False, rounding='step', rounding_step=0.0)
         with self.assert_refused(ValidationError, "would make prices negative"):
