@@ -3,7 +3,7 @@ from datetime import date
 from odoo import Command, api
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, get_db_name, new_test_user, tagged
+from odoo.tests import BaseCase, Form, get_db_name, new_test_user, tagged
 
 from .common import (
     CommittedIntegrityMixin, ServiceInvoicingCommon, committed_contracts,
@@ -76,6 +76,25 @@ class TestPriceUpdate(QueryCounting, ServiceInvoicingCommon):
             run.action_apply()
         self.assertEqual(len(self.contract.price_history_ids), 2)
         self.assertEqual(self.line_of(self.contract, self.maintenance).price_unit, 1242.0)
+
+    def test_the_forms_run_a_price_update_as_a_manager_does(self):
+        with Form(self.env['service.price.update']) as form:
+            form.update_to_date = date(2027, 1, 1)
+            form.effective_date = date(2027, 1, 1)
+            form.percentage = 10.0
+            form.rounding = 'step'
+            form.rounding_step = 1.0
+        run = form.record
+        run.action_propose()
+        with Form(run) as form:
+            with form.line_ids.edit(0) as line:
+                line.new_price = 1300.0
+            form.line_ids.remove(1)
+        run.action_apply()
+        self.assertEqual(self.contract.line_ids.mapped('price_unit'), [1300.0, 300.0])
+        form = Form(self.contract)
+        self.assertEqual(form.next_price_update_date, '2028-01-01')
+        self.assertEqual(len(form.price_history_ids), 1)
 
     def test_a_dropped_line_is_not_applied_and_an_edited_price_is(self):
         run = self.run_update()
