@@ -23,7 +23,7 @@ class ServiceContract(models.Model):
     _seller_only_fields = {
         'invoice_error', 'may_invoice', 'billing_item_ids', 'backlog_amount', 'backlog_count',
         'billed_to_date', 'billed_this_year', 'activity_exception_decoration',
-        'activity_exception_icon',
+        'activity_exception_icon', 'price_history_ids',
     }
 
     def _compute_access_url(self):
@@ -116,7 +116,7 @@ class ServiceContractLine(models.Model):
     _inherit = ['service.contract.line', 'service.seller.fields.mixin']
     # Taxes: the portal shows their labels; the records are for accounting users.
     _seller_only_fields = {'technical_price_unit', 'analytic_distribution', 'analytic_precision',
-                           'distribution_analytic_account_ids', 'tax_ids'}
+                           'distribution_analytic_account_ids', 'tax_ids', 'price_history_ids'}
 
 
 class ServiceContractPeriod(models.Model):
