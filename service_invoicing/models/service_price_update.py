@@ -108,6 +108,13 @@ class ServicePriceUpdate(models.Model):
                     "Price update %(run)s: the base and new values must be values of the index "
                     "%(index)s.", run=run.display_name, index=run.index_id.display_name))
 
+    @api.constrains('update_to_date', 'effective_date', 'company_id')
+    def _check_dates_billable(self):
+        """A date its company cannot bill (1899, 2999) is a typing error."""
+        for run in self:
+            run.company_id._service_check_dates(
+                run.display_name, run.update_to_date, run.effective_date)
+
     @api.model_create_multi
     def create(self, vals_list):
         self._check_manager()

@@ -230,6 +230,8 @@ class TestPriceUpdate(QueryCounting, ServiceInvoicingCommon):
             self.run_update(propose=False, percentage=-100.0)
         with self.assert_refused(ValidationError, "not a number"):
             self.run_update(propose=False, percentage=float('nan'))
+        with self.assert_refused(ValidationError, "outside the dates"):
+            self.run_update(propose=False, effective_date=date(2999, 1, 1))
         with self.assert_refused(UserError, "choose the index, its base value"):
             self.run_update(method='index')
 
