@@ -9,6 +9,8 @@ take effect on the run's effective date: periods starting before it are billed a
 (``service.contract._price_update_refusal``, checked again for every price change written).
 """
 
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -219,12 +221,19 @@ class ServicePriceUpdate(models.Model):
             'new_price': line.new_price,
             'update_id': self.id,
         } for line in lines])
-        for line in lines:
-            trusted(line.contract_line_id).price_unit = line.new_price
-        for contract, contract_lines in lines.grouped('contract_id').items():
-            contract.next_price_update_date = contract._next_price_update_after(
-                self.effective_date)
-            contract.message_post(body=self._chatter_message(contract, contract_lines))
+        # One write per price and per date, not one per line and contract (a run updates
+        # thousands of contracts, most to a few new prices).
+        for price, price_lines in lines.grouped('new_price').items():
+            trusted(price_lines.contract_line_id).price_unit = price
+        by_contract = lines.grouped('contract_id')
+        next_dates = defaultdict(lambda: self.env['service.contract'])
+        for contract in by_contract:
+            next_dates[contract._next_price_update_after(self.effective_date)] |= contract
+        for next_date, dated in next_dates.items():
+            dated.next_price_update_date = next_date
+        contracts._message_log_batch(bodies={
+            contract.id: self._chatter_message(contract, contract_lines)
+            for contract, contract_lines in by_contract.items()})
         # Periods due and not billed show in the backlog at what they will bill.
         contracts.filtered(lambda contract: contract.state == 'signed')._sync_billing_items()
         self.write({'state': 'applied', 'applied_by_id': self.env.uid,
