@@ -133,6 +133,10 @@ class TestPriceUpdate(QueryCounting, ServiceInvoicingCommon):
         forecast = self.env['service.contract.forecast']._forecast_periods(
             self.contract, date(2027, 1, 1), months=2)
         self.assertEqual([amount for _period, amount, _day in forecast], [155.25, 155.25])
+        self.contract._sync_billing_items(date(2027, 2, 28))
+        self.assertEqual(
+            self.contract.sudo().billing_item_ids.filtered(lambda item: not item.period_id)
+            .sorted('period_start').mapped('price_unit'), [155.25, 155.25])
         january = self.invoice(self.contract, date(2027, 1, 31)).invoices
         self.assertEqual(self.billed(january), [
             (date(2027, 1, 1), self.maintenance, 103.5), (date(2027, 1, 1), self.hotline, 51.75)])
