@@ -51,6 +51,24 @@ SHAPES_CACHE_KEY = 'service_invoicing.checked_shapes'
 # Proforma invoices created per call of the complete create (all in one transaction).
 PROFORMA_CHUNK_SIZE = 200
 
+# --- Contract price updates ------------------------------------------------------------------
+
+# How a price update computes the new prices (``service.price.update._new_prices``).
+PRICE_UPDATE_METHODS = [
+    ('percentage', "Percentage"),
+    ('index', "Price Index"),
+    ('pricelist', "Current Pricelist Price"),
+]
+PRICE_ROUNDINGS = [
+    ('currency', "Currency"),
+    ('step', "Step"),
+]
+PRICE_UPDATE_STATES = [
+    ('draft', "Draft"),
+    ('proposed', "Proposal to Review"),
+    ('applied', "Applied"),
+]
+
 # --- Service orders and shipments -------------------------------------------------------------
 
 POSTING_OPTIONS = [

@@ -18,24 +18,10 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import float_round, format_date, formatLang
 
+from ..const import PRICE_ROUNDINGS, PRICE_UPDATE_METHODS, PRICE_UPDATE_STATES
 from ..tools.locking import try_lock
 from ..tools.trusted import trusted
 from .service_contract_line import not_finite
-
-PRICE_UPDATE_METHODS = [
-    ('percentage', "Percentage"),
-    ('index', "Price Index"),
-    ('pricelist', "Current Pricelist Price"),
-]
-PRICE_ROUNDINGS = [
-    ('currency', "Currency"),
-    ('step', "Step"),
-]
-PRICE_UPDATE_STATES = [
-    ('draft', "Draft"),
-    ('proposed', "Proposal to Review"),
-    ('applied', "Applied"),
-]
 
 
 class ServicePriceUpdate(models.Model):
