@@ -220,8 +220,11 @@ class ServicePriceUpdate(models.Model):
         contracts._message_log_batch(bodies={
             contract.id: self._chatter_message(contract, contract_lines)
             for contract, contract_lines in by_contract.items()})
-        # Periods due and not billed show in the backlog at what they will bill.
-        contracts.filtered(lambda contract: contract.state == 'signed')._sync_billing_items()
+        if self.effective_date <= fields.Date.context_today(self):
+            # Periods due and not billed show in the backlog at what they will bill. New
+            # prices from a later date reach no period due yet: the backlog's daily sync
+            # prices those periods when they fall due.
+            contracts.filtered(lambda contract: contract.state == 'signed')._sync_billing_items()
         self.write({'state': 'applied', 'applied_by_id': self.env.uid,
                     'applied_on': fields.Datetime.now()})
 
@@ -385,6 +388,10 @@ class ServicePriceUpdate(models.Model):
             except UserError as error:
                 return {'rows': [], 'left_out': [], 'problems': [error.args[0]]}
             Line = self.env['service.price.update.line']
+            # Read together what the rows show: records in memory are read one by one.
+            self.env['service.contract.line'].browse(
+                [vals['contract_line_id'] for vals in proposal['lines']]
+            ).contract_id.partner_id.mapped('display_name')
             rows = [Line.new({**vals, 'update_id': self.id}) for vals in proposal['lines']]
             return {'rows': rows, 'problems': [],
                     'left_out': [reason for _contract, reason in proposal['left_out']]}
