@@ -207,18 +207,23 @@ class ServicePriceUpdate(models.Model):
             'new_price': line.new_price,
             'update_id': self.id,
         } for line in lines])
+        old_amounts = {contract: contract.annual_amount for contract in contracts}
+        # The one message of each contract says what changed: no tracking message beside it
+        # (annual amount, next price update date), which Odoo would post one by one.
+        quiet = self.with_context(mail_notrack=True)
         # One write per price and per date, not one per line and contract (a run updates
         # thousands of contracts, most to a few new prices).
         for price, price_lines in lines.grouped('new_price').items():
-            trusted(price_lines.contract_line_id).price_unit = price
+            trusted(price_lines.contract_line_id.with_env(quiet.env)).price_unit = price
         by_contract = lines.grouped('contract_id')
-        next_dates = defaultdict(lambda: self.env['service.contract'])
+        next_dates = defaultdict(lambda: quiet.env['service.contract'])
         for contract in by_contract:
             next_dates[contract._next_price_update_after(self.effective_date)] |= contract
         for next_date, dated in next_dates.items():
-            dated.next_price_update_date = next_date
+            dated.with_env(quiet.env).next_price_update_date = next_date
+        quiet.env.flush_all()
         contracts._message_log_batch(bodies={
-            contract.id: self._chatter_message(contract, contract_lines)
+            contract.id: self._chatter_message(contract, contract_lines, old_amounts[contract])
             for contract, contract_lines in by_contract.items()})
         if self.effective_date <= fields.Date.context_today(self):
             # Periods due and not billed show in the backlog at what they will bill. New
@@ -254,7 +259,7 @@ class ServicePriceUpdate(models.Model):
                 problems.append(refusal)
         return problems
 
-    def _chatter_message(self, contract, lines):
+    def _chatter_message(self, contract, lines, old_amount):
         rows = Markup('').join(
             Markup('<li>%s</li>') % self.env._(
                 "%(product)s: %(old)s → %(new)s a unit (%(old_amount)s → %(new_amount)s a "
@@ -266,9 +271,13 @@ class ServicePriceUpdate(models.Model):
                 new_amount=formatLang(self.env, line.new_annual_amount,
                                       currency_obj=line.currency_id))
             for line in lines)
-        return Markup('<p>%s</p><ul>%s</ul>') % (self.env._(
+        return Markup('<p>%s</p><ul>%s</ul><p>%s</p>') % (self.env._(
             "Prices updated by %(run)s, from %(date)s:", run=self.name,
-            date=format_date(self.env, self.effective_date)), rows)
+            date=format_date(self.env, self.effective_date)), rows, self.env._(
+            "Annual amount: %(old)s → %(new)s; next price update: %(next)s.",
+            old=formatLang(self.env, old_amount, currency_obj=contract.currency_id),
+            new=formatLang(self.env, contract.annual_amount, currency_obj=contract.currency_id),
+            next=format_date(self.env, contract.next_price_update_date) or self.env._("none")))
 
     def _compute_proposal(self):
         """What a proposal of this run holds, computed from the contracts as they are, writing

@@ -50,7 +50,11 @@ class TestPriceUpdate(QueryCounting, ServiceInvoicingCommon):
             {'product_id': self.hotline.id, 'old_price': 300.0, 'new_price': 310.5,
              'old_annual_amount': 600.0, 'new_annual_amount': 621.0, 'change_percent': 3.5},
         ])
-        run.action_apply()
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        messages_before = self.contract.message_ids
+        # As a user's request: Odoo tracks changes (the tests' context turns tracking off).
+        run.with_context(tracking_disable=False, mail_notrack=False).action_apply()
         self.assertEqual(run.state, 'applied')
         self.assertEqual(self.line_of(self.contract, self.maintenance).price_unit, 1242.0)
         self.assertEqual(self.contract.annual_amount, 1863.0)
@@ -66,10 +70,15 @@ class TestPriceUpdate(QueryCounting, ServiceInvoicingCommon):
                  'old_price': 300.0, 'new_price': 310.5, 'update_id': run.id,
                  'user_id': self.env.uid},
             ])
-        # One message on the contract, with the old and new price of each line.
-        messages = self.contract.message_ids.filtered(lambda message: run.name in message.body)
+        # One message on the contract, with the old and new price of each line, and no
+        # tracking message beside it (what Odoo tracks is posted when the transaction ends).
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        messages = self.contract.message_ids - messages_before
         self.assertEqual(len(messages), 1)
-        for text in ('Maintenance visit', '1,200.00', '1,242.00', 'Hotline', '300.00', '310.50'):
+        self.assertIn(run.name, messages.body)
+        for text in ('Maintenance visit', '1,200.00', '1,242.00', 'Hotline', '300.00', '310.50',
+                     '1,800.00', '1,863.00', '01/01/2028'):
             self.assertIn(text, messages.body)
         # Applying again applies nothing again.
         with self.assert_refused(UserError, "is Applied: only a proposal"):
