@@ -3,7 +3,8 @@
 Every measurement runs in fresh Odoo processes on a fresh copy (``createdb -T``) of the same
 analyzed data, so both systems start from the same database and the same cold caches.
 Usage (through ``make bench``): python bench/run.py [--quick] [--sizes 250,500] [--orders M]
-[--sending K] [--scenarios contracts,shipments,sending,fastcheck,backlog,timesheets,portal].
+[--sending K] [--scenarios contracts,shipments,sending,fastcheck,backlog,timesheets,portal,
+prices].
 Figures go to build/bench/results.json and build/bench/contracts.png.
 """
 
@@ -665,6 +666,29 @@ def plot(results):
     log(f'plot: {os.path.join(BUILD, "contracts.png")}')
 
 
+def scenario_price_update(n, results):
+    """Update Contract Prices over ``n`` contracts of three lines, ours alone (no peer has a
+    proposal to review): the test report, the proposal and Apply; then the contract batch
+    billing the same contracts' periods before the new prices take effect (read from the
+    price history) against the batch on the same contracts without an update."""
+    make_data('populate_price_update', n=n)
+    plain = measure('contracts_ours', post=False)
+    copy_db(DATA_DB, RUN_DB)
+    update = task(RUN_DB, 'price_update_ours')
+    psql('ANALYZE', RUN_DB)
+    after = rates(task(RUN_DB, 'contracts_ours', post=False))
+    integrity(update)
+    results['price_update'] = {'contracts': n, 'update': update, 'batch': plain,
+                               'batch_after_update': after}
+    log(f'price update, {n} contracts x 3 lines, ours alone:')
+    for step in ('test_report', 'propose', 'apply'):
+        figures = update[step]
+        print(f'  {step:<34}{figures["seconds"]:>9.2f} s{figures["queries"]:>9} queries'
+              f'{figures["peak_mb"]:>9} MB')
+    show('contract batch on the same contracts (January 2026, before the new prices)', [
+        ('ours, no price update', plain), ('ours, after a price update', after)])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -675,9 +699,9 @@ def main():
     parser.add_argument('--sending', type=int, help='invoices to send (default 200)')
     parser.add_argument('--scenarios',
                         default='contracts,shipments,sending,fastcheck,backlog,timesheets,'
-                                'portal,queue',
+                                'portal,queue,prices',
                         help='any of contracts,shipments,sending,fastcheck,backlog,timesheets,'
-                             'portal,young,memory,queue '
+                             'portal,prices,young,memory,queue '
                              '(fastcheck: our batch with and without the fast path\'s check; '
                              'young: guard on and off on a young database; memory: ours alone '
                              'at --memory-sizes; queue: OCA, ours in one process and over 1 '
@@ -705,6 +729,8 @@ def main():
                              'medians are compared; quick 1)')
     parser.add_argument('--portal-contracts', type=int,
                         help="contracts of the portal scenario's customer (default 1000)")
+    parser.add_argument('--price-contracts', type=int,
+                        help='contracts of the prices scenario (default 1000, quick 200)')
     parser.add_argument('--memory-sizes', default='5000,20000',
                         help='contract counts of the memory scenario')
     parser.add_argument('--check-sample', type=int, default=200,
@@ -749,6 +775,9 @@ def main():
         if 'portal' in scenarios:
             scenario_portal(args.portal_contracts or (1000 if not args.quick else 200),
                             args.backlog_items if not args.quick else 20000, results)
+        if 'prices' in scenarios:
+            scenario_price_update(args.price_contracts or (1000 if not args.quick else 200),
+                                  results)
         if 'young' in scenarios:
             scenario_young(args.young_size, results, args.young_timeout)
         if 'memory' in scenarios:

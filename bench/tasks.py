@@ -880,6 +880,56 @@ def contracts_fingerprint(env, **_kw):
 TASKS_QUEUE = {'queue_enqueue': queue_enqueue, 'queue_result': queue_result,
                'contracts_fingerprint': contracts_fingerprint}
 
+
+# --- scenario: contract price updates -----------------------------------------------------
+
+PRICE_UPDATE_DATE = date(2027, 1, 1)
+
+
+def populate_price_update(env, n=1000):
+    """N customers, each with one monthly contract of three taxed service lines (ours only),
+    due for a price update on 1 January 2027."""
+    products = service_products(env)
+    partners = customers(env, n)
+    Contract = env['service.contract'].with_context(tracking_disable=True)
+    for start in range(0, n, 500):
+        Contract.create([{
+            'partner_id': partner.id, 'date_start': BILLING_DATE, 'invoice_period': 'month',
+            'prepaid': True,
+            'line_ids': [Command.create({'product_id': product.id, 'quantity': 1.0,
+                                         'price_unit': price * 12})
+                         for product, (_name, price) in zip(products, SERVICES, strict=True)],
+        } for partner in partners[start:start + 500]]).action_sign()
+        env.cr.commit()
+    return {'contracts': n}
+
+
+def price_update_ours(env, **_kw):
+    """A price update of every contract due: its test report (HTML, before the proposal),
+    the proposal, then Apply; each measured on its own and committed."""
+    run = env['service.price.update'].create({
+        'update_to_date': PRICE_UPDATE_DATE, 'effective_date': PRICE_UPDATE_DATE,
+        'method': 'percentage', 'percentage': 3.5})
+    env.cr.commit()
+    figures = {}
+    with Meter() as meter:
+        html = env['ir.actions.report']._render_qweb_html(
+            'service_invoicing.action_report_price_update_test', run.ids)[0]
+    figures['test_report'] = meter.figures(invoices=0, html_kb=round(len(html) / 1024))
+    with Meter() as meter:
+        run.action_propose()
+        env.cr.commit()
+    figures['propose'] = meter.figures(invoices=0, lines=run.line_count,
+                                       contracts=run.contract_count)
+    env.invalidate_all()
+    with Meter() as meter:
+        run.action_apply()
+        env.cr.commit()
+    history = env['service.contract.price.history'].search_count([('update_id', '=', run.id)])
+    figures['apply'] = meter.figures(invoices=0, history=history, state=run.state)
+    return figures
+
+
 TASKS = {
     'populate_contracts': populate_contracts, 'contracts_ours': contracts_ours,
     'contracts_oca': contracts_oca, 'check_contracts': check_contracts,
@@ -894,6 +944,7 @@ TASKS = {
     'timesheets_ours': timesheets_ours, 'integrity_check': integrity_check,
     'populate_portal': populate_portal, 'portal_pages': portal_pages,
     'portal_billing_pages': portal_billing_pages, 'portal_time_pages': portal_time_pages,
+    'populate_price_update': populate_price_update, 'price_update_ours': price_update_ours,
 }
 
 

@@ -12,7 +12,9 @@
         'security/service_invoicing_security.xml',
         'security/ir.model.access.csv',
         'security/service_contract_portal_security.xml',
+        'security/service_price_update_security.xml',
         'data/ir_sequence_data.xml',
+        'data/service_price_update_data.xml',
         'data/ir_cron_data.xml',
         'data/mail_activity_type_data.xml',
         'wizard/service_contract_invoice_wizard_views.xml',
@@ -41,6 +43,10 @@
         'views/portal_contract_templates.xml',
         'report/service_contract_report.xml',
         'views/portal_billing_templates.xml',
+        'views/service_contract_pricing_views.xml',
+        'views/service_price_index_views.xml',
+        'views/service_price_update_views.xml',
+        'report/service_price_update_report.xml',
     ],
     'assets': {
         'web.assets_backend': [

@@ -23,7 +23,8 @@ CONTRACT_LOCKED_FIELDS = {
 # written by hand, whatever the status.
 CONTRACT_DERIVED_FIELDS = {
     'calculated_annual_amount', 'invoiced_until', 'next_period_start', 'next_period_end',
-    'next_invoice_date', 'period_ids', 'invoice_error',
+    'next_invoice_date', 'period_ids', 'invoice_error', 'last_price_update_date',
+    'last_price_update_percent', 'price_history_ids',
 }
 # Changed only by the contract's actions (Sign, Open for Changes, Lock, Cancel, Set to Quote).
 CONTRACT_STATUS_FIELDS = {'state', 'change_status'}
@@ -49,6 +50,24 @@ SHAPES_CACHE_KEY = 'service_invoicing.checked_shapes'
 
 # Proforma invoices created per call of the complete create (all in one transaction).
 PROFORMA_CHUNK_SIZE = 200
+
+# --- Contract price updates ------------------------------------------------------------------
+
+# How a price update computes the new prices (``service.price.update._new_prices``).
+PRICE_UPDATE_METHODS = [
+    ('percentage', "Percentage"),
+    ('index', "Price Index"),
+    ('pricelist', "Current Pricelist Price"),
+]
+PRICE_ROUNDINGS = [
+    ('currency', "Currency"),
+    ('step', "Step"),
+]
+PRICE_UPDATE_STATES = [
+    ('draft', "Draft"),
+    ('proposed', "Proposal to Review"),
+    ('applied', "Applied"),
+]
 
 # --- Service orders and shipments -------------------------------------------------------------
 

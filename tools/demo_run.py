@@ -488,6 +488,9 @@ def main():
             projects_ok = bool(project_invoices) and project_delivered >= len(project_invoices)
         else:
             print("  project billing:    the Projects bridge is not installed (sale_timesheet)")
+        price_update = propose_price_update(env, contracts, today)
+        cr.commit()
+        print_price_update(price_update)
         portal_users = give_portal_access(env)
         cr.commit()
         print_portal(portal_users)
@@ -499,6 +502,31 @@ def main():
             print("    [%s] %s" % (finding['rule'], finding['message']))
     return 0 if invoices and delivered >= len(invoices) and order_invoices and projects_ok \
         and not broken else 1
+
+
+def propose_price_update(env, contracts, today):
+    """A price update of 4 % from the first day of the month after next, for the contracts
+    whose next price update falls in the coming year: proposed, left for the manager to
+    review (Contracts > Update Contract Prices)."""
+    run = env['service.price.update'].create({
+        'update_to_date': today + relativedelta(years=1),
+        'effective_date': today.replace(day=1) + relativedelta(months=2),
+        'method': 'percentage', 'percentage': 4.0,
+        'contract_ids': [Command.set(contracts.ids)],
+    })
+    run.action_propose()
+    return run
+
+
+def print_price_update(run):
+    print("  price update:       %s, a proposal to review: %d lines of %d contracts, new "
+          "prices from %s (%d contracts left out)" % (
+              run.name, run.line_count, run.contract_count, run.effective_date,
+              len((run.left_out or '').splitlines())))
+    for line in run.line_ids:
+        print("    %-10s %-28s %10.2f -> %10.2f" % (
+            line.contract_id.name, line.product_id.display_name[:28], line.old_price,
+            line.new_price))
 
 
 def print_invoices(invoices):

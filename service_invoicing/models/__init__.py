@@ -34,3 +34,9 @@ from . import service_billing_integrity
 from . import ir_actions_report
 from . import service_seller_fields_mixin
 from . import service_contract_portal
+from . import service_contract_pricing
+from . import service_contract_price_history
+from . import service_price_index
+from . import service_price_index_value
+from . import service_price_update
+from . import service_price_update_line

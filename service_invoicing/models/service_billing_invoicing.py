@@ -162,9 +162,8 @@ class ServiceBillingItem(models.Model):
     @api.model
     def _planned(self, contract, period):
         """(period, amount, shares over the contract's lines), as the contract batch plans."""
-        amount = periods.period_amount(contract.annual_amount, contract.invoice_period, period,
-                                       contract.currency_id.round)
-        return period, amount, contract._split_over_lines(amount)
+        amount = contract._period_amount(period)
+        return period, amount, contract._split_over_lines(amount, period.start)
 
     def _shipment_pieces(self):
         pieces = []

@@ -75,8 +75,7 @@ class ServiceContract(models.Model):
                         for item in Item.browse(contract.sudo().billing_item_ids.ids)}
             ready = contract.company_id.service_backlog_contract_ready
             for period in due:
-                amount = periods.period_amount(contract.annual_amount, contract.invoice_period,
-                                               period, contract.currency_id.round)
+                amount = contract._period_amount(period)
                 values = contract._billing_item_values(period, amount)
                 item = existing.get(period.start)
                 if item:

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..const import CONTRACT_LINE_DERIVED_FIELDS, CONTRACT_MAX_LINE_AMOUNT
 from ..tools.formatting import format_money
+from ..tools.trusted import is_trusted
 
 # The numbers of a line that price it: never NaN or infinite.
 LINE_NUMBER_FIELDS = ('quantity', 'price_unit', 'discount')
@@ -65,6 +66,8 @@ class ServiceContractLine(models.Model):
         compute='_compute_tax_ids', store=True, readonly=False, precompute=True)
     line_amount = fields.Monetary(
         string="Line Amount per Year", compute='_compute_line_amount', store=True)
+    price_history_ids = fields.One2many(
+        'service.contract.price.history', 'contract_line_id', readonly=True)
 
     @api.depends('product_id')
     def _compute_name(self):
@@ -102,8 +105,7 @@ class ServiceContractLine(models.Model):
     @api.depends('quantity', 'price_unit', 'discount', 'contract_id.currency_id')
     def _compute_line_amount(self):
         for line in self:
-            line.line_amount = line.contract_id.currency_id.round(
-                line.quantity * line.price_unit * (1 - line.discount / 100.0))
+            line.line_amount = line._amount_per_year_at(line.price_unit)
 
     @api.constrains(*LINE_NUMBER_FIELDS)
     def _check_amount_billable_to_the_cent(self):
@@ -138,7 +140,10 @@ class ServiceContractLine(models.Model):
         self._check_writable_by_hand(vals)
         if self and not_finite(vals, LINE_NUMBER_FIELDS):
             self[:1]._check_numbers(vals)
-        self.contract_id._check_open_for_changes()
+        if not is_trusted(self):
+            # An applied price update (``service.price.update``) changes locked contracts:
+            # its own checks (billed periods, price binding) stand for the lock.
+            self.contract_id._check_open_for_changes()
         result = super().write(vals)
         if 'contract_id' in vals:
             # Moved to another contract: that one must be open for changes too.
@@ -149,6 +154,25 @@ class ServiceContractLine(models.Model):
         self.contract_id._check_open_for_changes()
         return super().unlink()
 
+    def _amount_per_year_at(self, price_unit):
+        """What this line bills a year at ``price_unit``: its line amount at that price."""
+        self.ensure_one()
+        return self.contract_id.currency_id.round(
+            self.quantity * price_unit * (1 - self.discount / 100.0))
+
+    def _price_on(self, day, history=None):
+        """The unit price this line bills for a period starting on ``day``: the old price of
+        the first price change that takes effect after ``day``, else today's price.
+        ``history``: the line's changes, sorted by effective date (read here without)."""
+        self.ensure_one()
+        if history is None:
+            history = self.env['service.contract.price.history'].sudo().search(
+                [('contract_line_id', '=', self.id), ('effective_date', '>', day)])
+        for change in history:
+            if change.effective_date > day:
+                return change.old_price
+        return self.price_unit
+
     def _has_typed_price(self):
         """A price that differs from the last one the pricelist gave was typed by hand."""
         self.ensure_one()
@@ -156,9 +180,10 @@ class ServiceContractLine(models.Model):
         return bool(self.technical_price_unit) and currency.compare_amounts(
             self.technical_price_unit, self.price_unit) != 0
 
-    def _sale_order_line_prices(self):
+    def _sale_order_line_prices(self, date=None):
         """{line: (unit price, discount)} as Odoo's sale order line gives them for the same
-        customer, pricelist, currency, fiscal position, product, unit and quantity."""
+        customer, pricelist, currency, fiscal position, product, unit and quantity (ordered
+        on ``date``: today without)."""
         prices = {}
         SaleOrderLine = self.env['sale.order.line']
         for contract, lines in self.grouped('contract_id').items():
@@ -170,6 +195,7 @@ class ServiceContractLine(models.Model):
                 'pricelist_id': contract.pricelist_id.id,
                 'currency_id': (contract.currency_id or company.currency_id).id,
                 'fiscal_position_id': contract.fiscal_position_id.id,
+                **({'date_order': fields.Datetime.to_datetime(date)} if date else {}),
             })
             for line in lines:
                 sale_line = SaleOrderLine.with_company(company).new({

@@ -78,7 +78,8 @@ class ServiceContract(models.Model):
                     continue
                 currency = contract.currency_id
                 for period, amount in contract._period_amounts(due):
-                    plan.periods.append((period, amount, contract._split_over_lines(amount)))
+                    plan.periods.append(
+                        (period, amount, contract._split_over_lines(amount, period.start)))
                 if not due:
                     plan.skip = self.env._(
                         "Contract %(contract)s has no period due by %(date)s.",
@@ -108,11 +109,16 @@ class ServiceContract(models.Model):
     def _period_amounts(self, due):
         """[(period, amount)] of the periods ``due``, in the contract's currency."""
         self.ensure_one()
-        return [
-            (period, periods.period_amount(
-                self.annual_amount, self.invoice_period, period, self.currency_id.round))
-            for period in due
-        ]
+        return [(period, self._period_amount(period)) for period in due]
+
+    def _period_amount(self, period):
+        """What this contract bills for ``period``: the annual amount at the prices in effect
+        on the period's first day (a price update never reaches back into a period). Every
+        reader of a period's amount comes here: the runs, the test reports, the backlog, the
+        proformas, the forecast and the portal."""
+        self.ensure_one()
+        return periods.period_amount(self._annual_amount_on(period.start), self.invoice_period,
+                                     period, self.currency_id.round)
 
     def _invoicing_error(self):
         """Why this contract cannot be invoiced at all, as a message naming the fix."""
@@ -181,11 +187,14 @@ class ServiceContract(models.Model):
             fiscal_pos=self.fiscal_position_id)
         return accounts['income'] or self.journal_id.default_account_id
 
-    def _split_over_lines(self, amount):
-        """Share a period amount over the lines by their line amounts, exact to the cent."""
+    def _split_over_lines(self, amount, day=None):
+        """Share a period amount over the lines by their line amounts (at the prices in effect
+        on ``day``, the period's first day; today's without), exact to the cent."""
         lines = self.line_ids
-        return list(zip(lines, split_amount(amount, lines.mapped('line_amount'),
-                                            self.calculated_annual_amount, self.currency_id),
+        line_amounts = (self._line_amounts_on(day) if day else None) or {}
+        amounts = [line_amounts.get(line, line.line_amount) for line in lines]
+        total = sum(line_amounts.values()) if line_amounts else self.calculated_annual_amount
+        return list(zip(lines, split_amount(amount, amounts, total, self.currency_id),
                         strict=True))
 
     def _served_since_last_invoice(self):

@@ -23,7 +23,7 @@ class ServiceContract(models.Model):
     _seller_only_fields = {
         'invoice_error', 'may_invoice', 'billing_item_ids', 'backlog_amount', 'backlog_count',
         'billed_to_date', 'billed_this_year', 'activity_exception_decoration',
-        'activity_exception_icon',
+        'activity_exception_icon', 'price_history_ids',
     }
 
     def _compute_access_url(self):
@@ -67,7 +67,7 @@ class ServiceContract(models.Model):
         planned = Forecast._forecast_periods(self, today, **({'months': months} if months else {}))
         if not planned:
             return []
-        plan = ContractPlan(self, [(period, amount, self._split_over_lines(amount))
+        plan = ContractPlan(self, [(period, amount, self._split_over_lines(amount, period.start))
                                    for period, amount, _invoice_date in planned])
         invoice_dates = {period.start: invoice_date for period, _amount, invoice_date in planned}
         by_start = {period.start: period for period, _amount, _invoice_date in planned}
@@ -116,7 +116,7 @@ class ServiceContractLine(models.Model):
     _inherit = ['service.contract.line', 'service.seller.fields.mixin']
     # Taxes: the portal shows their labels; the records are for accounting users.
     _seller_only_fields = {'technical_price_unit', 'analytic_distribution', 'analytic_precision',
-                           'distribution_analytic_account_ids', 'tax_ids'}
+                           'distribution_analytic_account_ids', 'tax_ids', 'price_history_ids'}
 
 
 class ServiceContractPeriod(models.Model):

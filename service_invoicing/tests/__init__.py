@@ -30,3 +30,4 @@ from . import test_messages
 from . import test_ui_test_report
 from . import test_list_columns
 from . import test_batched_chatter
+from . import test_price_update
