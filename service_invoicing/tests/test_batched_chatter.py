@@ -2,6 +2,7 @@
 and notification exactly as Odoo's standard path writes them, one invoice at a time."""
 
 import re
+from contextlib import suppress
 from datetime import date
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
@@ -133,14 +134,11 @@ class TestBatchedChatter(QueryCounting, ServiceOrderCommon):
                 BATCHED_CHATTER_PARAM, '1' if batched else '0')
             self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM bus_bus")
             self.bus_start = self.env.cr.fetchone()[0]
-            try:
-                with self.env.cr.savepoint():
-                    invoices = scenario()
-                    self.commit_point()
-                    runs.append(self.chatter_rows(invoices))
-                    raise Rollback
-            except Rollback:
-                pass
+            with suppress(Rollback), self.env.cr.savepoint():
+                invoices = scenario()
+                self.commit_point()
+                runs.append(self.chatter_rows(invoices))
+                raise Rollback
             self.env.invalidate_all()
             self.env.cr.precommit.clear()
         batched, standard = runs
@@ -267,15 +265,12 @@ class TestBatchedChatter(QueryCounting, ServiceOrderCommon):
                 BATCHED_CHATTER_PARAM, '0' if mode == 'standard' else '1')
             env_context = {'none': {'tracking_disable': True},
                            'asked': {'service_standard_chatter': True}}.get(mode, {})
-            try:
-                with self.env.cr.savepoint():
-                    queries, _result = self.count_queries(
-                        lambda: self.live(contracts).with_context(
-                            **env_context)._create_contract_invoices(
-                            date(2026, 1, 31), date(2026, 1, 31), post=True))
-                    raise Rollback
-            except Rollback:
-                pass
+            with suppress(Rollback), self.env.cr.savepoint():
+                queries, _result = self.count_queries(
+                    lambda: self.live(contracts).with_context(
+                        **env_context)._create_contract_invoices(
+                        date(2026, 1, 31), date(2026, 1, 31), post=True))
+                raise Rollback
             self.env.invalidate_all()
             self.env.cr.precommit.clear()
             return queries
