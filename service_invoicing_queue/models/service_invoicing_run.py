@@ -1,5 +1,5 @@
-"""A contract invoicing run spread over queue_job jobs: its chunks, and its result once the
-last chunk's job has ended.
+"""An invoicing run spread over queue_job jobs (contract invoicing, Combine Shipments): its
+chunks, and its result once the last chunk's job has ended.
 
 Each chunk is a job on the channel ``root.service_invoicing``: every Odoo server whose job
 runner serves that channel takes part. A job calls the chunk method the daily job calls
@@ -28,7 +28,8 @@ class ServiceInvoicingRun(models.Model):
     user_id = fields.Many2one(
         'res.users', string="Started By", readonly=True, default=lambda self: self.env.user)
     origin = fields.Selection(
-        [('wizard', "Create Contract Invoices"), ('cron', "Daily job")],
+        [('wizard', "Create Contract Invoices"), ('cron', "Daily job"),
+         ('combine', "Combine Shipments")],
         required=True, readonly=True)
     state = fields.Selection(
         [('queued', "Queued"), ('done', "Done")], default='queued', readonly=True,
@@ -39,6 +40,14 @@ class ServiceInvoicingRun(models.Model):
     post = fields.Boolean(string="Post the invoices", readonly=True)
     send = fields.Boolean(string="Send by email", readonly=True)
     many_periods = fields.Boolean(string="Bill Many Periods at Once", readonly=True)
+    # Combine Shipments: its options (invoice_to_date is its Shipped Up To).
+    document_date = fields.Date(readonly=True)
+    standard_payment_terms_only = fields.Boolean(readonly=True)
+    deduct_down_payments = fields.Boolean(readonly=True)
+    combine_company_ids = fields.Many2many('res.company', string="Companies", readonly=True)
+    left_count = fields.Integer(
+        string="Shipment Lines Left to Others", readonly=True,
+        help="Shipment lines of orders the user who started the run may not bill.")
     chunk_ids = fields.One2many('service.invoicing.run.chunk', 'run_id', readonly=True)
     job_uuid = fields.Char(string="Result Job", readonly=True,
                            help="The job that gathers the result once every chunk's job is done.")
@@ -92,9 +101,10 @@ class ServiceInvoicingRun(models.Model):
         """A run of these contracts, one job per chunk and a last job that gathers the
         result. The jobs run as the user who starts the run: the contracts they may invoice
         are decided by the same rule as in one process."""
+        contracts = self.env['service.contract'].browse(contract_ids)
         chunks = self._split_in_chunks(
-            self.env['service.contract'].browse(contract_ids), self._chunk_size())
-        run = self.sudo().create({
+            contracts, lambda contract: contract._invoice_grouping_key(), self._chunk_size())
+        return self._enqueue_run({
             'name': self.env._("Contract invoicing up to %(date)s",
                                date=fields.Date.to_string(invoice_to_date)),
             'origin': origin, 'invoice_to_date': invoice_to_date,
@@ -104,6 +114,37 @@ class ServiceInvoicingRun(models.Model):
                 'sequence': index, 'contract_ids': [fields.Command.set(chunk)],
             }) for index, chunk in enumerate(chunks)],
         })
+
+    @api.model
+    def _enqueue_combine_run(self, items, left, date_to, posting_date, document_date=None,
+                             post=False, send=False, companies=None,
+                             standard_payment_terms_only=False, deduct_down_payments=True):
+        """A Combine Shipments run of these [(shipment line, quantity)]: one job per chunk
+        of customers (each job combines its customers' lines, as one process does) and a
+        last job that gathers the result."""
+        lines = self.env['service.shipment.line'].union(*(line for line, _qty in items))
+        chunks = self._split_in_chunks(
+            lines, lambda line: line.order_id._service_invoice_grouping_key(),
+            self._chunk_size(), lambda line: line.commercial_partner_id.id)
+        return self._enqueue_run({
+            'name': self.env._("Combine Shipments up to %(date)s",
+                               date=fields.Date.to_string(date_to)),
+            'origin': 'combine', 'invoice_to_date': date_to, 'posting_date': posting_date,
+            'document_date': document_date, 'post': post, 'send': send,
+            'combine_company_ids': [fields.Command.set(companies.ids if companies else [])],
+            'standard_payment_terms_only': standard_payment_terms_only,
+            'deduct_down_payments': deduct_down_payments, 'left_count': left,
+            'chunk_ids': [fields.Command.create({
+                'sequence': index, 'partner_ids': [fields.Command.set(
+                    lines.browse(chunk).commercial_partner_id.ids)],
+            }) for index, chunk in enumerate(chunks)],
+        })
+
+    @api.model
+    def _enqueue_run(self, vals):
+        """The run of ``vals`` (with its chunks), one job per chunk and a last job that
+        gathers the result, all as the user who starts it."""
+        run = self.sudo().create(vals)
         chunk_jobs = [chunk.with_env(self.env).delayable(
             description=self.env._("%(run)s, chunk %(chunk)s", run=run.name,
                                    chunk=chunk.sequence + 1))._run_chunk()
@@ -120,13 +161,26 @@ class ServiceInvoicingRun(models.Model):
         return run.with_env(self.env)
 
     @api.model
-    def _split_in_chunks(self, contracts, chunk_size):
-        """Lists of contract ids of about ``chunk_size``: the contracts that share one
-        invoice (Combine Invoices, same customer and terms) stay in one chunk, so the jobs
-        make the same invoices as one process."""
+    def _split_in_chunks(self, records, invoice_key, chunk_size, job_key=None):
+        """Lists of record ids of about ``chunk_size``: the records that share one invoice
+        (same ``invoice_key``: Combine Invoices of contracts, a customer's shipment lines)
+        stay in one chunk, so the jobs make the same invoices as one process; so do those
+        of one ``job_key`` (the customer a Combine Shipments job selects its lines by)."""
+        parent = {}
+
+        def root(key):
+            while parent.setdefault(key, key) != key:
+                key = parent[key]
+            return key
+
+        keys = [('invoice', invoice_key(record)) for record in records]
+        if job_key:
+            # Invoice groups that share a job key are one group (union-find).
+            for key, record in zip(keys, records, strict=True):
+                parent[root(key)] = root(('job', job_key(record)))
         groups = {}
-        for contract in contracts:
-            groups.setdefault(contract._invoice_grouping_key(), []).append(contract.id)
+        for key, record in zip(keys, records, strict=True):
+            groups.setdefault(root(key), []).append(record.id)
         chunks, chunk = [], []
         for ids in groups.values():
             if chunk and len(chunk) + len(ids) > chunk_size:
@@ -146,6 +200,12 @@ class ServiceInvoicingRun(models.Model):
                 'invoiced_count': sum(chunks.mapped('invoiced_count')),
                 'skipped_count': sum(chunks.mapped('skipped_count')),
                 'failed_count': sum(chunks.mapped('failed_count')),
-                'result_message': '\n'.join(filter(None, chunks.mapped('result_message'))),
+                'result_message': '\n'.join(filter(None, chunks.mapped('result_message')
+                                                   + [run._left_message()])),
             })
         return self.env._("Run gathered.")
+
+    def _left_message(self):
+        if not self.left_count:
+            return False
+        return self.env['service.shipment.combine.wizard']._left_message(self.left_count)

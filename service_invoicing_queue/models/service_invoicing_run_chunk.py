@@ -1,4 +1,5 @@
-"""One job of an invoicing run: a chunk of contracts, and what its job did with them."""
+"""One job of an invoicing run: a chunk of contracts (or of Combine Shipments customers), and
+what its job did with them."""
 
 from odoo import fields, models
 
@@ -18,6 +19,9 @@ class ServiceInvoicingRunChunk(models.Model):
         'service.invoicing.run', required=True, ondelete='cascade', index=True)
     sequence = fields.Integer()
     contract_ids = fields.Many2many('service.contract', string="Contracts")
+    partner_ids = fields.Many2many(
+        'res.partner', string="Customers",
+        help="Combine Shipments: the customers whose shipped lines this job invoices.")
     job_uuid = fields.Char(string="Job", index=True, readonly=True)
     state = fields.Selection([('queued', "Queued"), ('done', "Done")], default='queued')
     invoice_ids = fields.Many2many('account.move', string="Invoices Created")
@@ -32,6 +36,8 @@ class ServiceInvoicingRunChunk(models.Model):
         run never wait on each other)."""
         self.ensure_one()
         run = self.sudo().run_id
+        if run.origin == 'combine':
+            return self._run_combine_chunk()
         contracts = self.sudo().contract_ids.with_env(self.env)
         _locked, changed = contracts._lock_for_invoicing()
         if changed:
@@ -55,3 +61,27 @@ class ServiceInvoicingRunChunk(models.Model):
         return self.env._("%(invoices)s invoices, %(skipped)s skipped, %(failed)s failed",
                           invoices=len(result.invoices), skipped=len(result.skipped),
                           failed=len(result.failed))
+
+    def _run_combine_chunk(self):
+        """The job of a Combine Shipments chunk: its customers' shipped lines invoiced by
+        the method Combine Shipments calls in one process (a concurrency error is retried by
+        queue_job in a fresh transaction, which sees what another one invoiced)."""
+        run = self.sudo().run_id
+        batch = {}
+        invoices, failed, _left = self.env['service.shipment.line']._combine_shipments(
+            run.invoice_to_date, posting_date=run.posting_date,
+            document_date=run.document_date, post=run.post, send=run.send,
+            partners=self.sudo().partner_ids.with_env(self.env),
+            companies=run.combine_company_ids.with_env(self.env),
+            standard_payment_terms_only=run.standard_payment_terms_only, batch=batch,
+            deduct_down_payments=run.deduct_down_payments)
+        self.sudo().write({
+            'state': 'done',
+            'invoice_ids': [fields.Command.set(invoices.ids)],
+            'invoiced_count': len(invoices.commercial_partner_id),
+            'failed_count': len(failed),
+            'result_message': '\n'.join([message for _orders, message in failed]
+                                        + batch['down_payment_notes']),
+        })
+        return self.env._("%(invoices)s invoices, %(failed)s failed",
+                          invoices=len(invoices), failed=len(failed))
