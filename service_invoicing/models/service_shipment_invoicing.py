@@ -195,7 +195,14 @@ class ServiceShipmentLine(models.Model):
         batch = {}
         invoices, failed, _left = self._combine_shipments(fields.Date.context_today(self),
                                                           batch=batch)
-        for note in batch['down_payment_notes']:
+        self._report_combine_job(batch['down_payment_notes'], failed)
+        return invoices, failed
+
+    @api.model
+    def _report_combine_job(self, notes, failed):
+        """What the daily job says of its run: the notes in the log, each refusal in the log
+        and as an activity on its orders for their salesperson."""
+        for note in notes:
             _logger.info("Combine Shipments: %s", note)
         for orders, message in failed:
             _logger.warning("Combine Shipments: %s", message)
@@ -203,4 +210,3 @@ class ServiceShipmentLine(models.Model):
                 order.activity_schedule(
                     'mail.mail_activity_data_todo', summary=self.env._("Combine Shipments failed"),
                     note=message, user_id=(order.user_id or self.env.user).id)
-        return invoices, failed

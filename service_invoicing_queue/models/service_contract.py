@@ -19,9 +19,7 @@ class ServiceContract(models.Model):
         contract_ids = self.search(self._invoicing_domain(today), order='id').ids
         if len(contract_ids) <= Run._chunk_size():
             return super()._cron_create_contract_invoices()
-        queued = Run.sudo().search([('origin', '=', 'cron'), ('state', '=', 'queued'),
-                                    ('company_id', '=', self.env.company.id)])
-        if queued.filtered(lambda run: not run._has_stopped_jobs()):
+        if Run._daily_run_still_queued('cron'):
             _logger.info("Service contracts: the daily job's run is still queued")
             return Run.browse()
         self._refresh_stale_statistics()

@@ -29,7 +29,7 @@ class ServiceInvoicingRun(models.Model):
         'res.users', string="Started By", readonly=True, default=lambda self: self.env.user)
     origin = fields.Selection(
         [('wizard', "Create Contract Invoices"), ('cron', "Daily job"),
-         ('combine', "Combine Shipments")],
+         ('combine', "Combine Shipments"), ('combine_cron', "Combine Shipments daily job")],
         required=True, readonly=True)
     state = fields.Selection(
         [('queued', "Queued"), ('done', "Done")], default='queued', readonly=True,
@@ -91,6 +91,15 @@ class ServiceInvoicingRun(models.Model):
             [('uuid', 'in', self._job_uuids()), ('state', 'in', ('failed', 'cancelled'))]))
 
     @api.model
+    def _daily_run_still_queued(self, origin):
+        """Whether a run of the daily job ``origin`` is still queued in this company: it is
+        not queued twice. One of which a job failed or was cancelled (in queue_job's Jobs
+        view) does not hold the next day's run."""
+        queued = self.sudo().search([('origin', '=', origin), ('state', '=', 'queued'),
+                                     ('company_id', '=', self.env.company.id)])
+        return bool(queued.filtered(lambda run: not run._has_stopped_jobs()))
+
+    @api.model
     def _chunk_size(self):
         value = self.env['ir.config_parameter'].sudo().get_param(CHUNK_SIZE_PARAMETER)
         return max(int(value or DEFAULT_CHUNK_SIZE), 1)
@@ -118,7 +127,8 @@ class ServiceInvoicingRun(models.Model):
     @api.model
     def _enqueue_combine_run(self, items, left, date_to, posting_date, document_date=None,
                              post=False, send=False, companies=None,
-                             standard_payment_terms_only=False, deduct_down_payments=True):
+                             standard_payment_terms_only=False, deduct_down_payments=True,
+                             origin='combine'):
         """A Combine Shipments run of these [(shipment line, quantity)]: one job per chunk
         of customers (each job combines its customers' lines, as one process does) and a
         last job that gathers the result."""
@@ -129,7 +139,7 @@ class ServiceInvoicingRun(models.Model):
         return self._enqueue_run({
             'name': self.env._("Combine Shipments up to %(date)s",
                                date=fields.Date.to_string(date_to)),
-            'origin': 'combine', 'invoice_to_date': date_to, 'posting_date': posting_date,
+            'origin': origin, 'invoice_to_date': date_to, 'posting_date': posting_date,
             'document_date': document_date, 'post': post, 'send': send,
             'combine_company_ids': [fields.Command.set(companies.ids if companies else [])],
             'standard_payment_terms_only': standard_payment_terms_only,

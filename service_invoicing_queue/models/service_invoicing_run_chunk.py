@@ -36,7 +36,7 @@ class ServiceInvoicingRunChunk(models.Model):
         run never wait on each other)."""
         self.ensure_one()
         run = self.sudo().run_id
-        if run.origin == 'combine':
+        if run.origin in ('combine', 'combine_cron'):
             return self._run_combine_chunk()
         contracts = self.sudo().contract_ids.with_env(self.env)
         _locked, changed = contracts._lock_for_invoicing()
@@ -75,6 +75,9 @@ class ServiceInvoicingRunChunk(models.Model):
             companies=run.combine_company_ids.with_env(self.env),
             standard_payment_terms_only=run.standard_payment_terms_only, batch=batch,
             deduct_down_payments=run.deduct_down_payments)
+        if run.origin == 'combine_cron':
+            self.env['service.shipment.line']._report_combine_job(
+                batch['down_payment_notes'], failed)
         self.sudo().write({
             'state': 'done',
             'invoice_ids': [fields.Command.set(invoices.ids)],

@@ -1,5 +1,7 @@
 from datetime import date
 
+from freezegun import freeze_time
+
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
@@ -133,3 +135,16 @@ class TestQueuedCombineShipments(ServiceOrderCommon):
         self.assertFalse(wizard.run_id)
         self.assertFalse(self.env['queue.job'].sudo().search([('channel', '=', CHANNEL)]))
         self.assertEqual(len(wizard.invoice_ids), 5)
+
+    def test_the_daily_job_queues_its_run_once_and_gathers_it(self):
+        ShipmentLine = self.env['service.shipment.line']
+        with freeze_time('2100-01-01'):
+            run = ShipmentLine._cron_combine_shipments()
+            self.assertEqual(run.origin, 'combine_cron')
+            self.assertFalse(ShipmentLine._cron_combine_shipments(),
+                             "A run of the daily job still queued is not queued twice")
+        run_pending_jobs(self.env)
+        self.assertRecordValues(run, [{'state': 'done', 'created_count': 5,
+                                       'invoiced_count': 4, 'failed_count': 0}])
+        self.assertEqual(set(run.invoice_ids.mapped('state')), {'draft'})
+        self.assertFalse(self.shipped.filtered('qty_to_invoice'))
