@@ -2,6 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
@@ -148,3 +149,25 @@ class TestQueuedCombineShipments(ServiceOrderCommon):
                                        'invoiced_count': 4, 'failed_count': 0}])
         self.assertEqual(set(run.invoice_ids.mapped('state')), {'draft'})
         self.assertFalse(self.shipped.filtered('qty_to_invoice'))
+
+    def test_a_salesperson_run_invoices_own_orders_and_says_what_it_left(self):
+        user = self.env['res.users'].create({
+            'name': "Combine Salesperson", 'login': 'combine_salesperson',
+            'group_ids': [Command.set([self.env.ref('service_invoicing.group_service_user').id,
+                                       self.env.ref('sales_team.group_sale_salesman').id,
+                                       self.env.ref('account.group_account_invoice').id])],
+        })
+        others = self.orders.filtered(lambda order: order.partner_id == self.customer_4)
+        (self.orders - others).user_id = user
+        form = Form(self.env['service.shipment.combine.wizard'].with_user(user))
+        form.date_to = date(2100, 1, 1)
+        run = self.env['service.invoicing.run'].browse(form.save().action_create()['res_id'])
+        jobs = self.env['queue.job'].sudo().search([('channel', '=', CHANNEL)])
+        self.assertEqual(jobs.user_id, user)
+        self.assertNotIn(self.customer_4, run.chunk_ids.partner_ids)
+        run_pending_jobs(self.env)
+        self.assertRecordValues(run, [{'state': 'done', 'created_count': 4,
+                                       'invoiced_count': 3, 'left_count': 4}])
+        self.assertIn("4 shipment lines of orders of other salespersons were left out",
+                      run.result_message)
+        self.assertFalse(others.service_shipment_ids.line_ids.invoice_line_ids)
