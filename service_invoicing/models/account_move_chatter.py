@@ -8,8 +8,11 @@ commit) compares the tracked fields of each invoice (number, status, ...) and po
 "Validated" message with its tracking values, again one ``message_post`` each. In a batch that
 is about a third of the time per invoice.
 
-The batches write the same rows per chunk. The invoices are created with ``mail_create_nolog``
-(Odoo's ``create`` still subscribes the creator and the partners it auto-subscribes); the
+The batches write the same rows per chunk. The invoices are created with ``mail_create_nolog``;
+Odoo's ``create`` subscribes the creator to them all at once, and the partners it auto-subscribes
+to each invoice (``_message_auto_subscribe``: followers of its customer or sales team who follow
+its subtypes, its responsible) are subscribed per group of invoices with the same followers by
+Odoo's ``_insert_followers`` (``_service_auto_subscribe_batch``). The
 values ``message_post`` would give each message are computed for the whole chunk by Odoo's own
 builders (``_message_compute_author``, ``_mail_get_alias_domains``, ``_mail_get_companies``,
 ``_notify_get_reply_to``, ``_creation_message``, ``_mail_track``, ``_track_subtype``,
@@ -38,6 +41,8 @@ from .res_partner import PENDING_RANKS_KEY
 
 # Precommit data: ids of the invoices whose tracking message a batch's posting writes per chunk.
 BATCHED_TRACKING_KEY = 'service_invoicing.batched_tracking'
+# Cursor cache: [(invoice, its creation values)] whose auto-subscription a batch makes per chunk.
+PENDING_SUBSCRIPTIONS_KEY = 'service_invoicing.pending_subscriptions'
 
 
 class AccountMove(models.Model):
@@ -92,6 +97,16 @@ class AccountMove(models.Model):
         ours._service_message_post_batch(posts)
         return tracking
 
+    def _message_auto_subscribe(self, updated_values, followers_existing_policy='skip'):
+        # EXTENDS mail.thread: the auto-subscription ``mail.thread.create`` makes for each
+        # invoice a batch creates, kept for ``_service_subscriptions_batched``.
+        pending = self.env.cr.cache.get(PENDING_SUBSCRIPTIONS_KEY)
+        if pending is None or followers_existing_policy != 'update' or len(self) != 1:
+            return super()._message_auto_subscribe(
+                updated_values, followers_existing_policy=followers_existing_policy)
+        pending.append((self, dict(updated_values)))
+        return True
+
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
@@ -129,6 +144,88 @@ class AccountMove(models.Model):
         if without_subtype:
             without_subtype._message_log_batch(
                 bodies={move.id: move._creation_message() for move in without_subtype})
+
+    @contextmanager
+    def _service_subscriptions_batched(self):
+        """While invoices are created, the partners ``mail.thread.create`` auto-subscribes to
+        each (``_message_auto_subscribe``: followers of its customer or sales team following
+        the invoice subtypes, its responsible) are gathered, then subscribed per group of
+        invoices with the same followers (``_service_auto_subscribe_batch``). Odoo's path
+        where the batches take it (``_service_chatter_batched``)."""
+        cache = self.env.cr.cache
+        if PENDING_SUBSCRIPTIONS_KEY in cache or not self._service_chatter_batched():
+            yield
+            return
+        pending = cache[PENDING_SUBSCRIPTIONS_KEY] = []
+        try:
+            yield
+        finally:
+            cache.pop(PENDING_SUBSCRIPTIONS_KEY, None)
+        if pending:
+            self._service_auto_subscribe_batch(pending)
+
+    @api.model
+    def _service_auto_subscribe_batch(self, pending):
+        """``pending``: [(invoice, creation values)], each what
+        ``invoice._message_auto_subscribe(values, followers_existing_policy='update')`` would
+        do, as ``mail.thread._message_auto_subscribe`` computes it: the followers of the
+        related documents (one query per model for all) and
+        ``_message_auto_subscribe_followers``, inserted by Odoo's ``_insert_followers`` once
+        per group of invoices with the same partners and subtypes. Odoo's own call, invoice
+        by invoice, for anything else: a partner following two of an invoice's documents, a
+        follower to notify (an assignment), unusual values."""
+        child_ids, def_ids, all_int_ids, parent, relation = \
+            self.env['mail.message.subtype']._get_auto_subscription_subtypes(self._name)
+        # {invoice: its related documents whose followers Odoo reads, [(model, id)]}
+        documents = {
+            record: list(dict.fromkeys((model, values[fname])
+                                       for model, fnames in relation.items()
+                                       for fname in sorted(fnames) if values.get(fname)))
+            for record, values in pending}
+        related = {document for found in documents.values() for document in found}
+        if self._name in relation or not all(isinstance(res_id, int) for _m, res_id in related):
+            for record, values in pending:
+                record._message_auto_subscribe(values, followers_existing_policy='update')
+            return
+        followed = defaultdict(list)  # {(model, id): [its followers]}: one query per model
+        for model in {model for model, _res_id in related}:
+            for _fol, res_id, partner_id, subtype_ids, pshare, active in \
+                    self.env['mail.followers']._get_subscription_data(
+                        [(model, sorted(res_id for doc_model, res_id in related
+                                        if doc_model == model))],
+                        None, include_pshare=True, include_active=True):
+                followed[model, res_id].append((partner_id, subtype_ids, pshare, active))
+        groups = {}
+        for record, values in pending:
+            rows = [row for document in documents[record] for row in followed[document]]
+            if len({partner_id for partner_id, *_rest in rows}) < len(rows):
+                # A partner following two of its documents: Odoo keeps the subtypes of the
+                # one its query returns last.
+                record._message_auto_subscribe(values, followers_existing_policy='update')
+                continue
+            new_partner_subtypes = {}
+            for partner_id, subtype_ids, pshare, active in rows:
+                sids = [parent[sid] for sid in subtype_ids if parent.get(sid)]
+                sids += [sid for sid in subtype_ids if sid not in parent and sid in child_ids]
+                if partner_id and active:
+                    new_partner_subtypes[partner_id] = \
+                        set(sids) - set(all_int_ids) if pshare else set(sids)
+            auto = record._message_auto_subscribe_followers(values, def_ids)
+            if any(template or not isinstance(sids, (list, tuple, set, frozenset))
+                   for _partner_id, sids, template in auto):
+                record._message_auto_subscribe(values, followers_existing_policy='update')
+                continue
+            for partner_id, sids, _template in auto:
+                new_partner_subtypes.setdefault(partner_id, sids)
+            if not new_partner_subtypes:
+                continue  # Odoo inserts nothing then
+            key = frozenset((partner_id, frozenset(sids))
+                            for partner_id, sids in new_partner_subtypes.items())
+            groups.setdefault(key, (record, new_partner_subtypes, []))[2].append(record.id)
+        for record, new_partner_subtypes, res_ids in groups.values():
+            record.env['mail.followers']._insert_followers(
+                self._name, res_ids, list(new_partner_subtypes), subtypes=new_partner_subtypes,
+                check_existing=True, existing_policy='update')
 
     def _service_prepare_posting_chatter(self):
         """Before these invoices are posted: their tracking message written per chunk

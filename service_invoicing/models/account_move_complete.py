@@ -54,9 +54,11 @@ class AccountMove(models.Model):
         if fast:
             # skip_analytic_sync: on draft lines Odoo's analytic sync only rewrites each line's
             # distribution with itself (it recreates the analytic items of posted lines).
-            created = Move.with_context(skip_invoice_sync=True, skip_analytic_sync=True,
-                                        mail_create_nolog=chatter).create(
-                [complete[index] for index in fast])
+            # Their followers subscribed per group of invoices too (Odoo: invoice by invoice).
+            with Move._service_subscriptions_batched():
+                created = Move.with_context(skip_invoice_sync=True, skip_analytic_sync=True,
+                                            mail_create_nolog=chatter).create(
+                    [complete[index] for index in fast])
             if chatter:
                 Move.browse(created.ids)._service_log_creation()
             for index, move_id in zip(fast, created.ids, strict=True):
